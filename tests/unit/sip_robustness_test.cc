@@ -1,0 +1,119 @@
+// Hostile input in the unit suite (the libFuzzer runs go further): deterministic
+// mutations of real messages, pathological sizes and shapes. Nothing may crash or hang,
+// and whatever the parser accepts must serialize back to exactly its bytes.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "signaling/sip/stream_framer.h"
+#include "signaling/sip/validator.h"
+
+namespace sbc::sip {
+namespace {
+
+std::vector<std::string> sampleMessages() {
+  std::vector<std::string> out;
+  for (const char* dir : {"/config/lab/sample-call", "/tests/data/sip"}) {
+    for (const auto& e : std::filesystem::directory_iterator(std::string(SBC_SOURCE_DIR) + dir)) {
+      std::ifstream in(e.path(), std::ios::binary);
+      out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+  }
+  return out;
+}
+
+TEST(SipRobustness, MutatedMessagesNeverBreakTheModel) {
+  std::vector<std::string> samples = sampleMessages();
+  ASSERT_GE(samples.size(), 7u);
+  std::mt19937 rng(4475);
+  const char specials[] = {'\r', '\n', ' ',  '\t', ':', ';',  ',', '"',
+                           '<',  '>',  '\\', '%',  '@', '\0', '='};
+  Message m;
+  size_t accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s = samples[rng() % samples.size()];
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !s.empty(); ++e) {
+      size_t at = rng() % s.size();
+      switch (rng() % 4) {
+        case 0:
+          s[at] = specials[rng() % sizeof(specials)];
+          break;
+        case 1:
+          s.erase(at, 1 + rng() % 8);
+          break;
+        case 2:
+          s.insert(at, 1, specials[rng() % sizeof(specials)]);
+          break;
+        default:
+          s.insert(at, s.substr(rng() % s.size(), 1 + rng() % 16));
+      }
+    }
+    Verdict v = check(s, Framing::kDatagram, Limits{}, ValidationPolicy{}, m);
+    if (v.accepted()) {
+      ++accepted;
+      ASSERT_EQ(m.serialize(), m.raw()) << s;
+    } else {
+      EXPECT_FALSE(v.reason.empty());
+      for (char c : v.reason)
+        ASSERT_TRUE(c != '\r' && c != '\n') << "reason phrase must fit a status line";
+    }
+  }
+  // The mutations must leave a good share valid, or this test would prove little.
+  EXPECT_GT(accepted, 1000u);
+}
+
+TEST(SipRobustness, PathologicalShapesAreBoundedAndFast) {
+  auto start = std::chrono::steady_clock::now();
+  Message m;
+  Limits limits;
+  // 60 KB of one header value, 60 KB of tiny headers, deep folding, a sea of commas.
+  std::string head = "OPTIONS sip:a@b SIP/2.0\r\n";
+  std::vector<std::string> inputs = {
+      head + "X: " + std::string(60000, 'a') + "\r\n\r\n",
+      head +
+          [] {
+            std::string h;
+            while (h.size() < 60000)
+              h += "a:b\r\n";
+            return h;
+          }() +
+          "\r\n",
+      head + "Via: SIP/2.0/UDP h" +
+          [] {
+            std::string h;
+            while (h.size() < 60000)
+              h += "\r\n ;x=y";
+            return h;
+          }() +
+          "\r\n\r\n",
+      head + "Contact: " + std::string(60000, ',') + "\r\n\r\n",
+      head + "To: \"" + std::string(60000, '\\') + "\r\n\r\n",
+      std::string(65535, '\n'),
+      std::string(65535, ' '),
+  };
+  for (const std::string& in : inputs) {
+    Verdict v = check(in, Framing::kDatagram, limits, ValidationPolicy{}, m);
+    EXPECT_FALSE(v.accepted());
+    StreamFramer f(limits);
+    for (size_t i = 0; i < in.size(); i += 4096) {
+      f.append(std::string_view(in).substr(i, 4096));
+      while (f.next() == StreamFramer::Result::kMessage) {
+      }
+    }
+    EXPECT_LE(f.buffered(), limits.maxMessageBytes + 4096);
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  // Linear work: a few milliseconds; a quadratic path would take seconds.
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 2000);
+}
+
+}  // namespace
+}  // namespace sbc::sip
