@@ -1,0 +1,109 @@
+#pragma once
+
+// The transaction layer (RFC 3261 §17, with RFC 6026's Accepted states): the four state
+// machines, their timers, retransmission and its absorption, 100 Trying for INVITE, the
+// ACK for non-2xx final responses (hop by hop), CANCEL matching (§9.2), merged-request
+// detection (§8.2.2.2, answered 482) and transport failures turned into client
+// transaction failures (§17.1.4). It knows nothing of dialogs: the transaction user (the
+// B2BUA) sees new requests, responses and failures, and answers through respond().
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "signaling/sip/message.h"
+#include "signaling/timer/timer_service.h"
+#include "signaling/transport/transport.h"
+
+namespace sbc::transaction {
+
+struct TimerConfig {
+  timer::Duration t1{500};
+  timer::Duration t2{4000};
+  timer::Duration t4{5000};
+};
+
+// Identifies a transaction for the layer above; 0 means none. Ids are never reused.
+using TransactionId = uint64_t;
+
+enum class ClientFailure : uint8_t {
+  kTimeout,         // Timer B or F fired (treat as 408)
+  kTransportError,  // could not send (treat as 503)
+};
+
+struct Counters {
+  uint64_t retransmissionsSent = 0;      // our requests/responses sent again on a timer
+  uint64_t retransmissionsAbsorbed = 0;  // peers' retransmissions answered without the TU
+  uint64_t merged = 0;                   // requests answered 482
+  uint64_t strayResponses = 0;           // responses matching no client transaction
+};
+
+class TransactionUser {
+ public:
+  virtual ~TransactionUser() = default;
+  // A new request in a new server transaction (never a retransmission, never an ACK or a
+  // CANCEL). For INVITE, 100 Trying has already been sent. Answer with respond().
+  virtual void onRequest(TransactionId server, const sip::Message& request, const transport::Source& from) = 0;
+  // An ACK that matched no server transaction: the ACK for a 2xx, which belongs to the
+  // dialog (§17.2.1 / RFC 6026 Accepted state absorbs none of them).
+  virtual void onAck(const sip::Message& ack, const transport::Source& from) = 0;
+  // A CANCEL matched the INVITE server transaction `invite`. The layer has answered the
+  // CANCEL with 200; the TU answers the INVITE (usually 487 once the far side confirms).
+  virtual void onCancel(TransactionId invite, const sip::Message& cancel) = 0;
+  // A response on a client transaction: every provisional, the final, and for INVITE any
+  // further 2xx (other forks, retransmissions) that arrives while it is Accepted.
+  virtual void onResponse(TransactionId client, const sip::Message& response) = 0;
+  // A client transaction ended without a final response.
+  virtual void onClientFailure(TransactionId client, ClientFailure why) = 0;
+  // A response that matched no client transaction (e.g. a 2xx retransmission after the
+  // INVITE transaction ended): the TU may re-send its ACK.
+  virtual void onStrayResponse(const sip::Message& response, const transport::Source& from) = 0;
+  // A server transaction could not deliver its response (transport error, §17.2.4) or
+  // its INVITE non-2xx final response was never acknowledged (Timer H).
+  virtual void onServerFailure(TransactionId server) = 0;
+};
+
+class TransactionLayer : public transport::MessageHandler {
+ public:
+  TransactionLayer(transport::Transport& transport, timer::TimerService& timers, TimerConfig config,
+                   TransactionUser& user);
+  ~TransactionLayer() override;
+  TransactionLayer(const TransactionLayer&) = delete;
+  TransactionLayer& operator=(const TransactionLayer&) = delete;
+
+  // transport::MessageHandler
+  void onMessage(sip::Message&& message, const transport::Source& from) override;
+  void onSendFailure(const transport::Destination& to, std::string_view reason) override;
+
+  // Sends a response on a server transaction (its Via/From/To/Call-ID/CSeq must be those
+  // of the request: build it with sip::makeResponse). Responses to an unknown or ended
+  // transaction are dropped (returns false).
+  bool respond(TransactionId server, sip::Message&& response);
+  // The request that opened a server transaction, or nullptr once it has ended.
+  const sip::Message* request(TransactionId server) const;
+  // Where the server transaction's responses go (RFC 3261 §18.2.2).
+  const transport::Source* source(TransactionId server) const;
+
+  // Starts a client transaction. The request's top Via must carry a fresh branch
+  // (newBranch()). A CANCEL for an INVITE reuses the INVITE's branch (§9.1) and is a
+  // client transaction of its own. Never returns 0; failures come via onClientFailure.
+  TransactionId sendRequest(sip::Message&& request, const transport::Destination& to);
+  // Sends a message that belongs to no transaction: the ACK for a 2xx, and the UAS
+  // core's 2xx retransmissions (§13.3.1.4).
+  bool sendStateless(const sip::Message& message, const transport::Destination& to);
+
+  // "z9hG4bK" followed by random characters: unique across restarts.
+  std::string newBranch();
+
+  size_t serverTransactions() const;
+  size_t clientTransactions() const;
+  const Counters& counters() const;
+  const TimerConfig& timers() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sbc::transaction

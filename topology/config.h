@@ -1,0 +1,156 @@
+#pragma once
+
+// The SBC's configuration as plain data: realms (the sides of the SBC), routes, and SIP
+// settings. Loaded from YAML by loadConfig(); docs/CONFIG.md documents every key.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace sbc::topology {
+
+enum class Transport : uint8_t { kUdp, kTcp };
+
+struct Listen {
+  Transport transport = Transport::kUdp;
+  std::string address;  // an IPv4 or IPv6 literal
+  uint16_t port = 5060;
+};
+
+// What happens to an identifying header (User-Agent, Server, Organization, ...) on a
+// message sent into a realm.
+enum class HeaderPolicy : uint8_t { kStrip, kReplace, kKeep };
+
+struct IdentityHeader {
+  std::string name;
+  HeaderPolicy policy = HeaderPolicy::kStrip;
+  std::string value;  // for kReplace
+};
+
+struct HeaderRule {
+  enum class Action : uint8_t { kAdd, kRemove, kReplace };
+  Action action = Action::kAdd;
+  std::string header;
+  std::string value;  // kAdd / kReplace; may use $var (see docs/CONFIG.md)
+};
+
+// Which headers of the other leg's message may cross into this realm, and the edits
+// applied to every message the SBC sends into it.
+struct HeaderRules {
+  enum class Mode : uint8_t { kWhitelist, kBlacklist };
+  Mode mode = Mode::kWhitelist;
+  std::vector<std::string> names;  // whitelist: only these cross; blacklist: all but these
+  std::vector<HeaderRule> rules;   // in order
+};
+
+struct MediaRange {
+  std::string address;
+  uint16_t portMin = 0;
+  uint16_t portMax = 0;
+};
+
+struct RealmLimits {
+  uint32_t maxCalls = 0;              // concurrent calls from this realm, 0 = unlimited
+  uint32_t tcpMaxConnections = 1024;  // inbound TCP connections
+  std::chrono::seconds tcpIdleTimeout{300};
+  std::chrono::seconds tcpHeaderTimeout{10};  // a started message must complete by then
+};
+
+struct Realm {
+  std::string name;
+  std::vector<Listen> listen;
+  // Address put in our Via/Contact/SDP o= for this realm; defaults to the first listen
+  // address (set when the SBC sits behind a static NAT).
+  std::string advertisedAddress;
+  std::optional<MediaRange> media;  // for the media plane (later)
+  std::vector<IdentityHeader> identityHeaders;
+  HeaderRules headers;
+  RealmLimits limits;
+};
+
+struct RouteMatch {
+  std::string sourceRealm;  // empty: any
+  std::string userPrefix;   // Request-URI user starts with this; empty: any
+  std::optional<std::regex> userRegex;  // Request-URI user matches (captures $1..$9)
+  std::string userRegexText;
+  std::string toDomain;    // To URI host equals (case-insensitive); empty: any
+  std::string fromDomain;  // From URI host equals; empty: any
+};
+
+struct Trunk {
+  std::string realm;  // the realm the trunk is in (sends from its listener)
+  std::string host;   // IP literal or hostname
+  uint16_t port = 5060;
+  Transport transport = Transport::kUdp;
+};
+
+// Rewrites applied to the outbound request; each is a template over $1..$9 (captures of
+// userRegex), $user (the inbound Request-URI user) and the literal text around them.
+struct Rewrites {
+  std::optional<std::string> requestUriUser;
+  std::optional<std::string> requestUriHost;  // default: the trunk host
+  std::optional<std::string> fromUser;
+  std::optional<std::string> fromHost;  // default: the outbound realm's advertised address
+  std::optional<std::string> toUser;
+  std::optional<std::string> toHost;  // default: the trunk host
+};
+
+struct Route {
+  std::string name;
+  RouteMatch match;
+  enum class Action : uint8_t { kForward, kReject };
+  Action action = Action::kForward;
+  Trunk trunk;           // kForward
+  Rewrites rewrites;     // kForward
+  int rejectCode = 403;  // kReject
+  std::string rejectReason;
+  enum class Media : uint8_t { kAnchor, kBypass };
+  Media media = Media::kBypass;
+};
+
+struct SipSettings {
+  std::chrono::milliseconds t1{500};
+  std::chrono::milliseconds t2{4000};
+  std::chrono::milliseconds t4{5000};
+  uint32_t maxForwards = 70;  // for requests the SBC originates
+  std::chrono::seconds noAnswerTimeout{180};
+  // Final failure responses from the outbound leg mapped before they are sent inbound
+  // (e.g. 503 -> 480); codes not listed pass unchanged.
+  std::map<int, int> responseMap;
+  std::string userAgent = "sbc";  // our User-Agent/Server when a realm's policy replaces
+};
+
+struct LogSettings {
+  std::string level = "info";  // trace, debug, info, warn, error
+};
+
+struct Config {
+  std::vector<Realm> realms;
+  std::vector<Route> routes;
+  SipSettings sip;
+  LogSettings log;
+
+  const Realm* realm(std::string_view name) const;
+};
+
+struct ConfigError {
+  int line = 0;  // 1-based; 0 when not tied to a line
+  int column = 0;
+  std::string message;
+  std::string toString() const;  // "line 12, column 5: ..."
+};
+
+struct LoadResult {
+  std::optional<Config> config;
+  std::vector<ConfigError> errors;  // every problem found, in file order
+  bool ok() const { return config.has_value() && errors.empty(); }
+};
+
+LoadResult loadConfigFile(const std::string& path);
+LoadResult parseConfig(std::string_view yamlText);
+
+}  // namespace sbc::topology
