@@ -1,7 +1,9 @@
 #pragma once
 
 // The SBC's configuration as plain data: realms (the sides of the SBC), routes, and SIP
-// settings. Loaded from YAML by loadConfig(); docs/CONFIG.md documents every key.
+// settings. Loaded from YAML by parseConfig() / loadConfigFile(); docs/CONFIG.md documents
+// every key. After a successful load every default below has been filled in (advertised
+// address, identity policies, reject reasons), so users read values, never guess them.
 
 #include <chrono>
 #include <cstdint>
@@ -9,11 +11,14 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sbc::topology {
 
 enum class Transport : uint8_t { kUdp, kTcp };
+
+std::string_view transportName(Transport t);  // "udp", "tcp"
 
 struct Listen {
   Transport transport = Transport::kUdp;
@@ -22,29 +27,35 @@ struct Listen {
 };
 
 // What happens to an identifying header (User-Agent, Server, Organization, ...) on a
-// message sent into a realm.
+// message sent into a realm. kReplace rewrites the value only where the header is present.
 enum class HeaderPolicy : uint8_t { kStrip, kReplace, kKeep };
 
 struct IdentityHeader {
   std::string name;
   HeaderPolicy policy = HeaderPolicy::kStrip;
-  std::string value;  // for kReplace
+  std::string value;  // for kReplace (the loader fills in sip.user_agent when omitted)
 };
 
 struct HeaderRule {
   enum class Action : uint8_t { kAdd, kRemove, kReplace };
   Action action = Action::kAdd;
   std::string header;
-  std::string value;  // kAdd / kReplace; may use $var (see docs/CONFIG.md)
+  std::string value;  // kAdd / kReplace: literal text (kReplace edits only a present header)
 };
+
+// The headers that cross into a realm when it says nothing (docs/CONFIG.md lists them).
+std::vector<std::string> defaultHeaderWhitelist();
 
 // Which headers of the other leg's message may cross into this realm, and the edits
 // applied to every message the SBC sends into it.
 struct HeaderRules {
   enum class Mode : uint8_t { kWhitelist, kBlacklist };
   Mode mode = Mode::kWhitelist;
-  std::vector<std::string> names;  // whitelist: only these cross; blacklist: all but these
-  std::vector<HeaderRule> rules;   // in order
+  // whitelist: only these cross; blacklist: all but these. Defaults to the safe whitelist,
+  // so a default HeaderRules is the policy of a realm that says nothing; set names too
+  // when switching to kBlacklist.
+  std::vector<std::string> names = defaultHeaderWhitelist();
+  std::vector<HeaderRule> rules;  // in order
 };
 
 struct MediaRange {
@@ -67,15 +78,20 @@ struct Realm {
   // address (set when the SBC sits behind a static NAT).
   std::string advertisedAddress;
   std::optional<MediaRange> media;  // for the media plane (later)
+  // After loading: User-Agent, Server and Organization plus whatever the realm names. Code
+  // that builds a Realm by hand may leave it empty: those three are stripped unless listed.
   std::vector<IdentityHeader> identityHeaders;
   HeaderRules headers;
   RealmLimits limits;
 };
 
+// Every non-empty criterion must hold (AND); an empty RouteMatch matches every request.
 struct RouteMatch {
-  std::string sourceRealm;  // empty: any
-  std::string userPrefix;   // Request-URI user starts with this; empty: any
-  std::optional<std::regex> userRegex;  // Request-URI user matches (captures $1..$9)
+  std::string sourceRealm;           // empty: any
+  std::vector<std::string> methods;  // request method is one of these (case-sensitive); empty: any
+  // The Request-URI user below is %-decoded before it is compared.
+  std::string userPrefix;               // Request-URI user starts with this; empty: any
+  std::optional<std::regex> userRegex;  // regex_search on the Request-URI user ($1..$9)
   std::string userRegexText;
   std::string toDomain;    // To URI host equals (case-insensitive); empty: any
   std::string fromDomain;  // From URI host equals; empty: any
@@ -89,7 +105,8 @@ struct Trunk {
 };
 
 // Rewrites applied to the outbound request; each is a template over $1..$9 (captures of
-// userRegex), $user (the inbound Request-URI user) and the literal text around them.
+// userRegex), $user (the inbound Request-URI user, %-decoded), $$ (a literal $) and the
+// literal text around them. route_table.h builds the outbound URIs from them.
 struct Rewrites {
   std::optional<std::string> requestUriUser;
   std::optional<std::string> requestUriHost;  // default: the trunk host
@@ -104,10 +121,10 @@ struct Route {
   RouteMatch match;
   enum class Action : uint8_t { kForward, kReject };
   Action action = Action::kForward;
-  Trunk trunk;           // kForward
-  Rewrites rewrites;     // kForward
-  int rejectCode = 403;  // kReject
-  std::string rejectReason;
+  Trunk trunk;               // kForward
+  Rewrites rewrites;         // kForward
+  int rejectCode = 403;      // kReject
+  std::string rejectReason;  // the loader fills in the standard phrase when omitted
   enum class Media : uint8_t { kAnchor, kBypass };
   Media media = Media::kBypass;
 };

@@ -170,6 +170,12 @@ Status parseMessage(std::string_view bytes, Framing framing, const Limits& limit
     p = lf + 1;
   }
 
+  if (framing == Framing::kHeaders) {
+    m.body_ = span(base + p, 0);
+    m.rawEnd_ = static_cast<uint32_t>(p);
+    return Status();
+  }
+
   // Body, framed by Content-Length.
   const size_t available = n - p;
   bool haveLength = contentLengthLines > 0;

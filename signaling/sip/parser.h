@@ -19,6 +19,9 @@ enum class Framing : uint8_t {
   kDatagram,
   // Exactly one message cut from a stream by StreamFramer: Content-Length is required.
   kStream,
+  // The start line and header section only, the body not framed: for answering a message
+  // whose framing failed (bad Content-Length on a stream).
+  kHeaders,
 };
 
 struct Limits {

@@ -30,6 +30,8 @@ class StreamFramer {
   std::string_view message() const { return message_; }
   const Status& error() const { return error_; }
   size_t buffered() const { return buffer_.size() - consumed_; }
+  // The bytes not handed out yet (after an error: what the failed message had sent).
+  std::string_view pending() const { return std::string_view(buffer_).substr(consumed_); }
 
  private:
   Result fail(uint16_t code, std::string reason);

@@ -44,7 +44,8 @@ class TransactionUser {
   virtual ~TransactionUser() = default;
   // A new request in a new server transaction (never a retransmission, never an ACK or a
   // CANCEL). For INVITE, 100 Trying has already been sent. Answer with respond().
-  virtual void onRequest(TransactionId server, const sip::Message& request, const transport::Source& from) = 0;
+  virtual void onRequest(TransactionId server, const sip::Message& request,
+                         const transport::Source& from) = 0;
   // An ACK that matched no server transaction: the ACK for a 2xx, which belongs to the
   // dialog (§17.2.1 / RFC 6026 Accepted state absorbs none of them).
   virtual void onAck(const sip::Message& ack, const transport::Source& from) = 0;
@@ -80,7 +81,9 @@ class TransactionLayer : public transport::MessageHandler {
   // of the request: build it with sip::makeResponse). Responses to an unknown or ended
   // transaction are dropped (returns false).
   bool respond(TransactionId server, sip::Message&& response);
-  // The request that opened a server transaction, or nullptr once it has ended.
+  // The request that opened a server transaction, while the TU may still answer it (kept
+  // in Accepted for further 2xx); nullptr once a final response ends that (a non-2xx for
+  // INVITE, any final otherwise) or the transaction has ended.
   const sip::Message* request(TransactionId server) const;
   // Where the server transaction's responses go (RFC 3261 §18.2.2).
   const transport::Source* source(TransactionId server) const;

@@ -41,8 +41,8 @@ Destination responseDestination(const sip::Message& request, const Source& from)
   }
   sip::Parsed<sip::Via> via = request.topVia();
   if (!via) return d;
-  // maddr (multicast) is not served: responses go back where the request came from.
-  if (via.value.hasRport && via.value.rport == 0) return d;  // rport: source address and port
+  // rport (RFC 3581 §4): the source address and port. maddr (multicast) is not served.
+  if (via.value.hasRport) return d;
   d.remote.port = via.value.hasPort ? via.value.port : 5060;
   return d;
 }

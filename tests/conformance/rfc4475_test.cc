@@ -35,6 +35,11 @@ struct Row {
   std::string description;
 };
 
+// ctest lists parameterized tests with their parameter: print its name, not its bytes.
+void PrintTo(const Row& r, std::ostream* os) {
+  *os << r.name;
+}
+
 std::vector<Row> loadManifest() {
   std::vector<Row> rows;
   std::ifstream in(kCorpus / "MANIFEST.tsv");

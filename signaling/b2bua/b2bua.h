@@ -1,0 +1,84 @@
+#pragma once
+
+// The back-to-back user agent: every call is two dialogs. The inbound leg (A) is a UAS
+// dialog; the outbound leg (B) is a fresh UAC dialog with its own Call-ID, tags, Via and
+// Contact, sent into the realm the route picks. Responses, ACK, CANCEL, BYE and
+// mid-dialog requests (re-INVITE, UPDATE, INFO, PRACK, ...) are bridged leg to leg;
+// OPTIONS to the SBC itself and unknown methods are answered here. Nothing of one leg's
+// topology (addresses, Via, Record-Route, Contact, Call-ID, tags) crosses to the other:
+// only the headers the realm's rules allow are copied, and SDP o= is rewritten per leg.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "signaling/dialog/dialog.h"
+#include "signaling/timer/timer_service.h"
+#include "signaling/transaction/transaction_layer.h"
+#include "topology/config.h"
+#include "topology/header_filter.h"
+#include "topology/route_table.h"
+
+namespace sbc::b2bua {
+
+// A realm as the B2BUA uses it: where it sends from and what it advertises.
+struct RealmContext {
+  const topology::Realm* config = nullptr;
+  std::string name;
+  std::string advertised;  // for Via, Contact, SDP o= (IPv6 in brackets)
+  std::optional<dialog::LocalAddress> udp;
+  std::optional<dialog::LocalAddress> tcp;
+  topology::FilterChain filters;
+  uint32_t activeCalls = 0;
+
+  const dialog::LocalAddress* local(transport::Protocol p) const;
+};
+
+struct CallCounters {
+  uint64_t started = 0;    // INVITEs that were routed out
+  uint64_t answered = 0;   // 2xx relayed to the caller
+  uint64_t busy = 0;       // 486/600 relayed
+  uint64_t cancelled = 0;  // caller CANCEL
+  uint64_t failed = 0;     // other failures (including timeouts)
+  uint64_t rejected = 0;   // refused by the SBC itself (no route, limits, bad SDP, 483)
+};
+
+class B2bua : public transaction::TransactionUser {
+ public:
+  // `listeners` are the transport's bound listeners (their realm names tie them to
+  // config realms). Call attach() before the first message.
+  B2bua(timer::TimerService& timers, const topology::Config& config,
+        const std::vector<transport::ListenerInfo>& listeners);
+  ~B2bua() override;
+  B2bua(const B2bua&) = delete;
+  B2bua& operator=(const B2bua&) = delete;
+
+  void attach(transaction::TransactionLayer& transactions);
+
+  // transaction::TransactionUser
+  void onRequest(transaction::TransactionId server, const sip::Message& request,
+                 const transport::Source& from) override;
+  void onAck(const sip::Message& ack, const transport::Source& from) override;
+  void onCancel(transaction::TransactionId invite, const sip::Message& cancel) override;
+  void onResponse(transaction::TransactionId client, const sip::Message& response) override;
+  void onClientFailure(transaction::TransactionId client, transaction::ClientFailure why) override;
+  void onStrayResponse(const sip::Message& response, const transport::Source& from) override;
+  void onServerFailure(transaction::TransactionId server) override;
+
+  // Sends BYE on both legs of every established call and CANCEL/487 on calls being set
+  // up (graceful shutdown).
+  void terminateAll();
+
+  size_t activeCalls() const;
+  const CallCounters& counters() const;
+  const RealmContext* realm(std::string_view name) const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sbc::b2bua

@@ -1,0 +1,72 @@
+#pragma once
+
+// The side of a server transaction the layer drives: the request, retransmissions of it,
+// the TU's responses, transport errors.
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "signaling/transaction/transaction.h"
+
+namespace sbc::transaction {
+
+class ServerTransaction : public Transaction {
+ public:
+  ServerTransaction(Context& context, TransactionId id, const transport::Source& from,
+                    const transport::Destination& responseTo)
+      : Transaction(context, id, transport::isReliable(from.remote.protocol)),
+        from_(from),
+        responseTo_(responseTo) {}
+
+  // Index keys (the layer's maps hold views of them): the match key (§17.2.3) and, for a
+  // request without To tag, the merge key (§8.2.2.2). RFC 2543 matching also compares the
+  // request's To tag, kept only for such transactions. Set once, before indexing.
+  void setKeys(std::string key, std::string mergeKey, std::string legacyToTag) {
+    key_ = std::move(key);
+    mergeKey_ = std::move(mergeKey);
+    legacyToTag_ = std::move(legacyToTag);
+  }
+  const std::string& key() const { return key_; }
+  const std::string& mergeKey() const { return mergeKey_; }
+  const std::string& legacyToTag() const { return legacyToTag_; }
+
+  const sip::Message* request() const { return request_.get(); }
+  const transport::Source& source() const { return from_; }
+  const transport::Destination& responseDestination() const { return responseTo_; }
+
+  // Takes the request, sends what must go at once and hands it to the TU.
+  virtual void start(std::unique_ptr<sip::Message> request) = 0;
+  // The request arrived again (§17.2.1, §17.2.2).
+  virtual void onRetransmission() = 0;
+  // A response from the TU; false when the state does not take it or it was not sent.
+  virtual bool respond(sip::Message&& response) = 0;
+  // True while a response of ours is on its way and a transport error concerns us.
+  virtual bool delivering() const = 0;
+  // A response could not be sent (§17.2.4): the TU hears onServerFailure.
+  virtual void onTransportError() = 0;
+
+ protected:
+  // Sends `wire` to the response destination; a failure ends the transaction.
+  bool sendResponse(std::string wire) {
+    if (context_.send(responseTo_, std::move(wire))) return true;
+    onTransportError();
+    return false;
+  }
+  // The TU can answer no more: the request may go (a callback may still look at it).
+  void retireRequest() {
+    if (request_) context_.retire(std::move(request_));
+  }
+
+  std::unique_ptr<sip::Message> request_;
+  const transport::Source from_;
+  const transport::Destination responseTo_;
+  std::string lastResponse_;  // what a retransmitted request is answered with
+
+ private:
+  std::string key_;
+  std::string mergeKey_;
+  std::string legacyToTag_;
+};
+
+}  // namespace sbc::transaction

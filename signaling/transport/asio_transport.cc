@@ -1,0 +1,557 @@
+#include "signaling/transport/asio_transport.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+#include <random>
+#include <unordered_map>
+
+#include "signaling/sip/response.h"
+#include "signaling/sip/stream_framer.h"
+
+namespace sbc::transport {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+namespace {
+
+bool onlyLineEnds(std::string_view bytes) {
+  for (char c : bytes) {
+    if (c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
+std::string randomTag() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string tag(10, 'x');
+  for (char& c : tag)
+    c = kChars[rng() % (sizeof(kChars) - 1)];
+  return tag;
+}
+
+std::string describe(const asio::ip::address& a, uint16_t port, std::string_view proto) {
+  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(port) +
+         "/" + std::string(proto);
+}
+
+}  // namespace
+
+class AsioTransport::UdpListener {
+ public:
+  UdpListener(AsioTransport& t, ListenerId id, udp::socket socket)
+      : t_(t),
+        id_(id),
+        socket_(std::move(socket)),
+        buffer_(std::make_unique<std::array<char, 65536>>()) {}
+
+  void start() { receive(); }
+  void close() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+  }
+
+  bool send(const Endpoint& to, const std::string& bytes) {
+    boost::system::error_code ec;
+    socket_.send_to(asio::buffer(bytes), udp::endpoint(to.address, to.port), 0, ec);
+    if (ec) {
+      spdlog::warn("event=send_error transport=udp to={} error=\"{}\"", to.toString(),
+                   ec.message());
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  void receive() {
+    socket_.async_receive_from(
+        asio::buffer(*buffer_), sender_,
+        [this](const boost::system::error_code& ec, size_t n) { onReceive(ec, n); });
+  }
+
+  void onReceive(const boost::system::error_code& ec, size_t n) {
+    if (ec == asio::error::operation_aborted || t_.closed_) return;
+    if (!ec) {
+      Source from{Endpoint{Protocol::kUdp, sender_.address(), sender_.port()}, id_, 0};
+      t_.deliver(std::string_view(buffer_->data(), n), sip::Framing::kDatagram, from);
+    }
+    receive();
+  }
+
+  AsioTransport& t_;
+  ListenerId id_;
+  udp::socket socket_;
+  udp::endpoint sender_;
+  std::unique_ptr<std::array<char, 65536>> buffer_;
+};
+
+class AsioTransport::TcpListener {
+ public:
+  TcpListener(AsioTransport& t, ListenerId id, tcp::acceptor acceptor, TcpLimits limits)
+      : t_(t), id_(id), acceptor_(std::move(acceptor)), limits_(limits) {}
+
+  void start() { accept(); }
+  void close() {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  }
+  const TcpLimits& limits() const { return limits_; }
+  uint32_t active = 0;
+
+ private:
+  void accept() {
+    acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || t_.closed_) return;
+      if (!ec) onAccepted(std::move(socket));
+      accept();
+    });
+  }
+  void onAccepted(tcp::socket socket);
+
+  AsioTransport& t_;
+  ListenerId id_;
+  tcp::acceptor acceptor_;
+  TcpLimits limits_;
+};
+
+// One TCP connection, inbound or outbound. Reads are framed by StreamFramer; writes are
+// queued. Owned by the connection table; asio handlers hold it alive while they run,
+// timers hold only a weak reference.
+class AsioTransport::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(AsioTransport& t, tcp::socket socket, ConnectionId id, ListenerId listener,
+             Endpoint remote, bool inbound, const TcpLimits& limits)
+      : t_(t),
+        socket_(std::move(socket)),
+        id_(id),
+        listener_(listener),
+        remote_(std::move(remote)),
+        inbound_(inbound),
+        limits_(limits),
+        framer_(t.limits_) {}
+
+  ConnectionId id() const { return id_; }
+  const Endpoint& remote() const { return remote_; }
+  bool inbound() const { return inbound_; }
+  ListenerId listenerId() const { return listener_; }
+
+  void startInbound() {
+    connected_ = true;
+    touch();
+    read();
+  }
+
+  void connect() {
+    auto self = shared_from_this();
+    socket_.async_connect(tcp::endpoint(remote_.address, remote_.port),
+                          [self](const boost::system::error_code& ec) {
+                            if (self->closing_) return;
+                            if (ec) {
+                              self->fail("connect failed: " + ec.message());
+                              return;
+                            }
+                            self->connected_ = true;
+                            self->touch();
+                            self->read();
+                            self->flush();
+                          });
+  }
+
+  void write(std::string bytes) {
+    writes_.push_back(std::move(bytes));
+    if (connected_ && !writing_) flush();
+  }
+
+  void close() {
+    if (closing_) return;
+    closing_ = true;
+    t_.timers_.cancel(idleTimer_);
+    t_.timers_.cancel(headerTimer_);
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    t_.forget(*this);
+  }
+
+ private:
+  void read() {
+    auto self = shared_from_this();
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self](const boost::system::error_code& ec, size_t n) {
+                              if (self->closing_) return;
+                              if (ec) {
+                                self->close();
+                                return;
+                              }
+                              self->onData(std::string_view(self->buffer_.data(), n));
+                              if (!self->closing_) self->read();
+                            });
+  }
+
+  void onData(std::string_view bytes) {
+    if (closeAfterWrite_) return;  // failed: incoming bytes are drained and dropped
+    touch();
+    framer_.append(bytes);
+    Source from{remote_, listener_, id_};
+    while (!closing_) {
+      sip::StreamFramer::Result r = framer_.next();
+      if (r == sip::StreamFramer::Result::kMessage) {
+        t_.deliver(framer_.message(), sip::Framing::kStream, from);
+      } else if (r == sip::StreamFramer::Result::kKeepAlive) {
+        ++t_.counters_.keepAlives;
+        write("\r\n");  // RFC 5626 §3.5.1 pong
+      } else if (r == sip::StreamFramer::Result::kError) {
+        onFramingError();
+        return;
+      } else {
+        break;
+      }
+    }
+    // A message has started but not finished: it has until the header timeout.
+    if (framer_.buffered() > 0 && headerTimer_ == 0) {
+      headerTimer_ = t_.timers_.schedule(limits_.headerTimeout, [weak = weak_from_this()] {
+        if (auto c = weak.lock()) c->onTimeout("incomplete message");
+      });
+    } else if (framer_.buffered() == 0 && headerTimer_ != 0) {
+      t_.timers_.cancel(headerTimer_);
+      headerTimer_ = 0;
+    }
+  }
+
+  void onFramingError() {
+    ++t_.counters_.tcpFramingErrors;
+    const sip::Status& err = framer_.error();
+    spdlog::info("event=tcp_framing_error remote={} code={} reason=\"{}\"", remote_.toString(),
+                 err.code(), err.reason());
+    // Answer from the header section if it carries what a response needs, then close:
+    // the stream cannot be framed past this point. When the header section never ended
+    // (too large), answer from the complete lines received.
+    std::string head(framer_.message());
+    if (head.empty()) {
+      std::string_view pending = framer_.pending();
+      size_t lastLine = pending.rfind('\n');
+      if (lastLine != std::string_view::npos)
+        head = std::string(pending.substr(0, lastLine + 1)) + "\r\n";
+    }
+    sip::Limits unbounded;
+    unbounded.maxMessageBytes = head.size() + 1;
+    unbounded.maxHeaders = 60000;
+    sip::Message m;
+    if (!head.empty() && sip::parseMessage(head, sip::Framing::kHeaders, unbounded, m).ok() &&
+        m.isRequest()) {
+      sip::Verdict v;
+      v.action = sip::Verdict::Action::kReject;
+      v.status = err.code();
+      v.reason = err.reason();
+      t_.rejectRequest(m, v, Source{remote_, listener_, id_});
+    }
+    closeAfterWrite_ = true;
+    if (!writing_) finishAfterWrite();
+  }
+
+  // The error response is out: stop sending and read until the peer closes (or for two
+  // seconds), so that its unread bytes do not make the kernel reset the connection and
+  // destroy the response before the peer reads it.
+  void finishAfterWrite() {
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    t_.timers_.cancel(idleTimer_);
+    idleTimer_ = t_.timers_.schedule(timer::Duration(2000), [weak = weak_from_this()] {
+      if (auto c = weak.lock()) c->close();
+    });
+  }
+
+  void onTimeout(const char* why) {
+    ++t_.counters_.tcpTimedOut;
+    spdlog::info("event=tcp_timeout remote={} reason=\"{}\"", remote_.toString(), why);
+    close();
+  }
+
+  void touch() {
+    t_.timers_.cancel(idleTimer_);
+    idleTimer_ = t_.timers_.schedule(limits_.idleTimeout, [weak = weak_from_this()] {
+      if (auto c = weak.lock()) c->onTimeout("idle");
+    });
+  }
+
+  void flush() {
+    if (writes_.empty() || closing_) {
+      writing_ = false;
+      if (closeAfterWrite_ && !closing_) finishAfterWrite();
+      return;
+    }
+    writing_ = true;
+    auto self = shared_from_this();
+    asio::async_write(socket_, asio::buffer(writes_.front()),
+                      [self](const boost::system::error_code& ec, size_t) {
+                        if (self->closing_) return;
+                        if (ec) {
+                          self->fail("write failed: " + ec.message());
+                          return;
+                        }
+                        self->writes_.pop_front();
+                        if (!self->closeAfterWrite_) self->touch();
+                        self->flush();
+                      });
+  }
+
+  void fail(const std::string& why) {
+    ++t_.counters_.sendErrors;
+    spdlog::info("event=tcp_failure remote={} reason=\"{}\"", remote_.toString(), why);
+    bool undelivered = !writes_.empty();
+    Destination d{remote_, listener_, id_};
+    close();
+    if (undelivered && t_.handler_) t_.handler_->onSendFailure(d, why);
+  }
+
+  AsioTransport& t_;
+  tcp::socket socket_;
+  ConnectionId id_;
+  ListenerId listener_;
+  Endpoint remote_;
+  bool inbound_;
+  TcpLimits limits_;
+  sip::StreamFramer framer_;
+  std::array<char, 16384> buffer_;
+  std::deque<std::string> writes_;
+  bool connected_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool closeAfterWrite_ = false;
+  timer::TimerId idleTimer_ = 0;
+  timer::TimerId headerTimer_ = 0;
+};
+
+struct AsioTransport::Connections {
+  std::unordered_map<ConnectionId, std::shared_ptr<Connection>> byId;
+  std::unordered_map<Endpoint, ConnectionId, EndpointHash> byRemote;
+  ConnectionId nextId = 1;
+};
+
+void AsioTransport::TcpListener::onAccepted(tcp::socket socket) {
+  boost::system::error_code ec;
+  tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return;
+  if (active >= limits_.maxConnections) {
+    ++t_.counters_.tcpRefused;
+    spdlog::warn("event=tcp_refused listener={} remote={} reason=\"connection limit {} reached\"",
+                 id_, describe(peer.address(), peer.port(), "tcp"), limits_.maxConnections);
+    socket.close(ec);
+    return;
+  }
+  ++active;
+  ++t_.counters_.tcpAccepted;
+  socket.set_option(tcp::no_delay(true), ec);
+  Endpoint remote{Protocol::kTcp, peer.address(), peer.port()};
+  ConnectionId id = t_.connections_->nextId++;
+  auto c = std::make_shared<Connection>(t_, std::move(socket), id, id_, remote, true, limits_);
+  t_.connections_->byId[id] = c;
+  t_.connections_->byRemote[remote] = id;
+  c->startInbound();
+}
+
+AsioTransport::AsioTransport(asio::io_context& io, timer::TimerService& timers, sip::Limits limits)
+    : io_(io), timers_(timers), limits_(limits), connections_(std::make_unique<Connections>()) {
+  // The transport validates as a UAS that does not forward: Max-Forwards is the B2BUA's
+  // decision (an OPTIONS to the SBC itself is answered even at 0).
+  policy_.forwarding = false;
+}
+
+AsioTransport::~AsioTransport() {
+  close();
+}
+
+std::optional<ListenerId> AsioTransport::listenUdp(const std::string& address, uint16_t port,
+                                                   const std::string& realm, std::string& error) {
+  boost::system::error_code ec;
+  asio::ip::address addr = asio::ip::make_address(address, ec);
+  if (ec) {
+    error = address + ": not an IP address";
+    return std::nullopt;
+  }
+  udp::socket socket(io_);
+  udp::endpoint ep(addr, port);
+  socket.open(ep.protocol(), ec);
+  if (!ec) socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
+  ec.clear();
+  if (!ec) socket.bind(ep, ec);
+  if (ec) {
+    error = describe(addr, port, "udp") + ": " + ec.message();
+    return std::nullopt;
+  }
+  auto id = static_cast<ListenerId>(infos_.size());
+  uint16_t bound = socket.local_endpoint(ec).port();
+  infos_.push_back(ListenerInfo{id, Protocol::kUdp, addr, bound, realm});
+  udp_.push_back(std::make_unique<UdpListener>(*this, id, std::move(socket)));
+  tcp_.push_back(nullptr);
+  udp_.back()->start();
+  return id;
+}
+
+std::optional<ListenerId> AsioTransport::listenTcp(const std::string& address, uint16_t port,
+                                                   const std::string& realm,
+                                                   const TcpLimits& limits, std::string& error) {
+  boost::system::error_code ec;
+  asio::ip::address addr = asio::ip::make_address(address, ec);
+  if (ec) {
+    error = address + ": not an IP address";
+    return std::nullopt;
+  }
+  tcp::acceptor acceptor(io_);
+  tcp::endpoint ep(addr, port);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    error = describe(addr, port, "tcp") + ": " + ec.message();
+    return std::nullopt;
+  }
+  auto id = static_cast<ListenerId>(infos_.size());
+  uint16_t bound = acceptor.local_endpoint(ec).port();
+  infos_.push_back(ListenerInfo{id, Protocol::kTcp, addr, bound, realm});
+  udp_.push_back(nullptr);
+  tcp_.push_back(std::make_unique<TcpListener>(*this, id, std::move(acceptor), limits));
+  tcp_.back()->start();
+  return id;
+}
+
+void AsioTransport::close() {
+  if (closed_) return;
+  closed_ = true;
+  for (auto& l : udp_) {
+    if (l) l->close();
+  }
+  for (auto& l : tcp_) {
+    if (l) l->close();
+  }
+  std::vector<std::shared_ptr<Connection>> all;
+  for (auto& [id, c] : connections_->byId)
+    all.push_back(c);
+  for (auto& c : all)
+    c->close();
+}
+
+const ListenerInfo* AsioTransport::listener(ListenerId id) const {
+  return id < infos_.size() ? &infos_[id] : nullptr;
+}
+
+size_t AsioTransport::connections() const {
+  return connections_->byId.size();
+}
+
+void AsioTransport::forget(Connection& c) {
+  auto it = connections_->byRemote.find(c.remote());
+  if (it != connections_->byRemote.end() && it->second == c.id()) connections_->byRemote.erase(it);
+  if (c.inbound() && c.listenerId() < tcp_.size() && tcp_[c.listenerId()])
+    --tcp_[c.listenerId()]->active;
+  connections_->byId.erase(c.id());  // may destroy `c` once its handlers finish
+}
+
+std::shared_ptr<AsioTransport::Connection> AsioTransport::connectionTo(const Destination& to) {
+  if (to.connection != 0) {
+    auto it = connections_->byId.find(to.connection);
+    if (it != connections_->byId.end()) return it->second;
+  }
+  auto r = connections_->byRemote.find(to.remote);
+  if (r != connections_->byRemote.end()) return connections_->byId[r->second];
+  // A new outbound connection, from the listener's address so that the peer sees the
+  // realm's address and nothing else.
+  const TcpListener* l = to.listener < tcp_.size() ? tcp_[to.listener].get() : nullptr;
+  if (!l) return nullptr;
+  boost::system::error_code ec;
+  tcp::socket socket(io_);
+  socket.open(to.remote.address.is_v6() ? tcp::v6() : tcp::v4(), ec);
+  if (!ec) socket.bind(tcp::endpoint(infos_[to.listener].address, 0), ec);
+  if (!ec) socket.set_option(tcp::no_delay(true), ec);
+  if (ec) {
+    spdlog::warn("event=tcp_connect_error to={} error=\"{}\"", to.remote.toString(), ec.message());
+    return nullptr;
+  }
+  ConnectionId id = connections_->nextId++;
+  auto c = std::make_shared<Connection>(*this, std::move(socket), id, to.listener, to.remote, false,
+                                        l->limits());
+  connections_->byId[id] = c;
+  connections_->byRemote[to.remote] = id;
+  c->connect();
+  return c;
+}
+
+bool AsioTransport::send(const Destination& to, std::string bytes) {
+  if (closed_ || to.listener >= infos_.size()) return false;
+  if (infos_[to.listener].protocol == Protocol::kUdp) {
+    if (!udp_[to.listener]->send(to.remote, bytes)) {
+      ++counters_.sendErrors;
+      return false;
+    }
+    return true;
+  }
+  std::shared_ptr<Connection> c = connectionTo(to);
+  if (!c) {
+    ++counters_.sendErrors;
+    return false;
+  }
+  c->write(std::move(bytes));
+  return true;
+}
+
+void AsioTransport::deliver(std::string_view bytes, sip::Framing framing, const Source& from) {
+  if (onlyLineEnds(bytes)) {
+    ++counters_.keepAlives;  // CRLF keep-alive datagrams
+    return;
+  }
+  sip::Message m;
+  sip::Verdict v = sip::check(bytes, framing, limits_, policy_, m);
+  if (!v.accepted()) {
+    if (v.action == sip::Verdict::Action::kReject && m.isRequest()) {
+      rejectRequest(m, v, from);
+    } else {
+      ++counters_.dropped;
+      spdlog::debug("event=drop remote={} reason=\"{}\"", from.remote.toString(), v.reason);
+    }
+    return;
+  }
+  if (m.isRequest()) stampReceived(m, from);
+  ++counters_.received;
+  if (handler_) handler_->onMessage(std::move(m), from);
+}
+
+void AsioTransport::rejectRequest(const sip::Message& request, const sip::Verdict& verdict,
+                                  const Source& from) {
+  // A response needs the request's Via to be routed; the other identifiers are copied
+  // when present (a request missing Call-ID still learns why it failed). ACK is never
+  // answered (RFC 3261 §17.2.1).
+  bool answerable = request.topVia() && request.methodId() != sip::Method::kAck;
+  if (!answerable) {
+    ++counters_.dropped;
+    spdlog::info("event=drop remote={} reason=\"{}\" note=\"cannot be answered\"",
+                 from.remote.toString(), verdict.reason);
+    return;
+  }
+  ++counters_.rejected;
+  spdlog::info("event=reject remote={} status={} reason=\"{}\"", from.remote.toString(),
+               verdict.status, verdict.reason);
+  sip::Message r = sip::makeResponse(request, verdict.status, verdict.reason, randomTag());
+  if (verdict.status == 420 && !verdict.unsupported.empty()) {
+    std::string tags;
+    for (const std::string& t : verdict.unsupported)
+      tags += (tags.empty() ? "" : ", ") + t;
+    r.addHeader(sip::HeaderId::kUnsupported, tags);
+  }
+  if (verdict.status == 415) {
+    std::string accept;
+    for (const std::string& t : policy_.sessionBodyTypes)
+      accept += (accept.empty() ? "" : ", ") + t;
+    r.addHeader(sip::HeaderId::kAccept, accept);
+  }
+  send(responseDestination(request, from), r.serialize());
+}
+
+}  // namespace sbc::transport

@@ -1,0 +1,568 @@
+// The B2BUA's leg mapping, driven through the real transaction layer with a fake
+// transport (it records what would go on the wire) and a manual clock.
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "signaling/b2bua/b2bua.h"
+#include "signaling/sip/parser.h"
+#include "signaling/timer/timer_wheel.h"
+#include "signaling/transaction/transaction_layer.h"
+#include "topology/config.h"
+
+namespace sbc::b2bua {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+constexpr transport::ListenerId kAccess = 0;
+constexpr transport::ListenerId kCore = 1;
+
+struct Sent {
+  transport::Destination to;
+  std::string raw;
+  sip::Message msg;
+};
+
+class FakeTransport : public transport::Transport {
+ public:
+  FakeTransport() {
+    infos.push_back(
+        {kAccess, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.1"), 5060, "access"});
+    infos.push_back(
+        {kCore, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.2"), 5060, "core"});
+  }
+  bool send(const transport::Destination& to, std::string bytes) override {
+    Sent s{to, bytes, {}};
+    EXPECT_TRUE(sip::parseMessage(bytes, sip::Framing::kDatagram, {}, s.msg).ok()) << bytes;
+    sent.push_back(std::move(s));
+    return true;
+  }
+  const transport::ListenerInfo* listener(transport::ListenerId id) const override {
+    return id < infos.size() ? &infos[id] : nullptr;
+  }
+  std::vector<transport::ListenerInfo> infos;
+  std::vector<Sent> sent;
+};
+
+constexpr const char* kConfig = R"(
+sip:
+  response_map: { 503: 480 }
+realms:
+  - name: access
+    listen: [ { transport: udp, address: 127.0.0.1, port: 5060 } ]
+  - name: core
+    listen: [ { transport: udp, address: 127.0.0.2, port: 5060 } ]
+routes:
+  - name: blocked
+    match: { source_realm: access, user_prefix: "900" }
+    reject: { code: 403, reason: "Premium numbers blocked" }
+  - name: trunk
+    match: { source_realm: access, user_prefix: "+1" }
+    forward: { realm: core, host: 127.0.0.3, port: 5080, transport: udp }
+)";
+
+std::string sdp(std::string_view ip, std::string_view direction = "sendrecv") {
+  return "v=0\r\no=user 111 1 IN IP4 " + std::string(ip) + "\r\ns=-\r\nc=IN IP4 " +
+         std::string(ip) + "\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=" + std::string(direction) +
+         "\r\n";
+}
+
+std::string withBody(std::string head, const std::string& body) {
+  if (body.empty()) return head + "Content-Length: 0\r\n\r\n";
+  return head + "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+class B2buaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    topology::LoadResult loaded = topology::parseConfig(kConfig);
+    ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].toString());
+    config = std::move(*loaded.config);
+    b2bua = std::make_unique<B2bua>(wheel, config, transport.infos);
+    txn = std::make_unique<transaction::TransactionLayer>(transport, wheel,
+                                                          transaction::TimerConfig{}, *b2bua);
+    b2bua->attach(*txn);
+  }
+
+  void deliver(const std::string& text, transport::ListenerId listener, std::string_view ip,
+               uint16_t port) {
+    sip::Message m;
+    ASSERT_TRUE(sip::parseMessage(text, sip::Framing::kDatagram, {}, m).ok()) << text;
+    transport::Source from{
+        transport::Endpoint{transport::Protocol::kUdp, asio::ip::make_address(ip), port}, listener,
+        0};
+    txn->onMessage(std::move(m), from);
+  }
+  void fromA(const std::string& text) { deliver(text, kAccess, "192.0.2.10", 5060); }
+  void fromB(const std::string& text) { deliver(text, kCore, "127.0.0.3", 5080); }
+
+  void advance(std::chrono::milliseconds d) {
+    now += d;
+    wheel.advance(now);
+  }
+
+  // Messages sent on a listener after index `from`.
+  std::vector<const Sent*> sentOn(transport::ListenerId l, size_t from = 0) const {
+    std::vector<const Sent*> out;
+    for (size_t i = from; i < transport.sent.size(); ++i) {
+      if (transport.sent[i].to.listener == l) out.push_back(&transport.sent[i]);
+    }
+    return out;
+  }
+  // The last request with this method, or response with this status, sent on `l`.
+  const Sent* last(transport::ListenerId l, std::string_view methodOrStatus) const {
+    for (size_t i = transport.sent.size(); i-- > 0;) {
+      const Sent& s = transport.sent[i];
+      if (s.to.listener != l) continue;
+      std::string key =
+          s.msg.isRequest() ? std::string(s.msg.method()) : std::to_string(s.msg.statusCode());
+      if (key == methodOrStatus) return &s;
+    }
+    return nullptr;
+  }
+  size_t count(transport::ListenerId l, std::string_view methodOrStatus) const {
+    size_t n = 0;
+    for (const Sent& s : transport.sent) {
+      if (s.to.listener != l) continue;
+      std::string key =
+          s.msg.isRequest() ? std::string(s.msg.method()) : std::to_string(s.msg.statusCode());
+      n += key == methodOrStatus;
+    }
+    return n;
+  }
+
+  // Each test number gets its own INVITE transaction.
+  static std::string branchFor(std::string_view user) {
+    return user == "+15551234" ? "z9hG4bKa1" : "z9hG4bKa" + std::string(user.substr(1));
+  }
+
+  std::string inviteA(std::string_view user = "+15551234",
+                      const std::string& body = sdp("192.0.2.10"), std::string_view extra = "") {
+    return withBody("INVITE sip:" + std::string(user) +
+                        "@127.0.0.1 SIP/2.0\r\n"
+                        "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=" +
+                        branchFor(user) +
+                        ";rport\r\n"
+                        "Max-Forwards: 70\r\n"
+                        "Record-Route: <sip:10.9.9.9;lr>\r\n"
+                        "From: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\n"
+                        "To: <sip:" +
+                        std::string(user) +
+                        "@127.0.0.1>\r\n"
+                        "Call-ID: " +
+                        (user == "+15551234" ? std::string("acall") : "call" + std::string(user)) +
+                        "@192.0.2.10\r\n"
+                        "CSeq: 1 INVITE\r\n"
+                        "Contact: <sip:alice@192.0.2.10:5060>\r\n"
+                        "User-Agent: AlicePhone/1.0\r\n"
+                        "Subject: hello\r\n" +
+                        std::string(extra),
+                    body);
+  }
+
+  // A response from B to the INVITE we sent it, built from that INVITE.
+  std::string responseB(int code, std::string_view reason, std::string_view toTag,
+                        const std::string& body = "", std::string_view extra = "") {
+    const Sent* inv = last(kCore, "INVITE");
+    EXPECT_NE(inv, nullptr);
+    const sip::Message& m = inv->msg;
+    std::string to(m.header(sip::HeaderId::kTo));
+    if (!toTag.empty()) to += ";tag=" + std::string(toTag);
+    return withBody("SIP/2.0 " + std::to_string(code) + " " + std::string(reason) +
+                        "\r\nVia: " + std::string(m.header(sip::HeaderId::kVia)) +
+                        "\r\nFrom: " + std::string(m.header(sip::HeaderId::kFrom)) +
+                        "\r\nTo: " + to + "\r\nCall-ID: " + std::string(m.callId()) +
+                        "\r\nCSeq: " + std::string(m.header(sip::HeaderId::kCSeq)) +
+                        "\r\nContact: <sip:bob@127.0.0.3:5080>\r\nServer: InternalPBX/9\r\n" +
+                        std::string(extra),
+                    body);
+  }
+
+  // Sets up an answered call; returns A's To tag.
+  std::string answeredCall() {
+    fromA(inviteA());
+    fromB(responseB(180, "Ringing", "btag"));
+    fromB(responseB(200, "OK", "btag", sdp("198.51.100.20")));
+    const Sent* ok = last(kAccess, "200");
+    EXPECT_NE(ok, nullptr);
+    std::string tag(ok->msg.to().value.tag());
+    fromA(withBody(
+        "ACK sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKack1\r\n"
+        "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\nTo: "
+        "<sip:+15551234@127.0.0.1>;tag=" +
+            tag + "\r\nCall-ID: acall@192.0.2.10\r\nCSeq: 1 ACK\r\n",
+        ""));
+    return tag;
+  }
+
+  std::string inDialogFromA(std::string_view method, int cseq, const std::string& aTag,
+                            const std::string& body = "", std::string_view extra = "") {
+    return withBody(
+        std::string(method) +
+            " sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKa" +
+            std::string(method) + std::to_string(cseq) +
+            "\r\nMax-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\nTo: "
+            "<sip:+15551234@127.0.0.1>;tag=" +
+            aTag + "\r\nCall-ID: acall@192.0.2.10\r\nCSeq: " + std::to_string(cseq) + " " +
+            std::string(method) + "\r\nContact: <sip:alice@192.0.2.10:5060>\r\n" +
+            std::string(extra),
+        body);
+  }
+
+  // A request from B inside the B leg's dialog.
+  std::string inDialogFromB(std::string_view method, int cseq, const std::string& body = "") {
+    const Sent* inv = last(kCore, "INVITE");
+    std::string ourTag(inv->msg.from().value.tag());
+    return withBody(
+        std::string(method) +
+            " sip:127.0.0.2:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.3:5080;branch=z9hG4bKb" +
+            std::string(method) + std::to_string(cseq) +
+            "\r\nMax-Forwards: 70\r\nFrom: <sip:+15551234@127.0.0.3>;tag=btag\r\nTo: " +
+            std::string(inv->msg.header(sip::HeaderId::kFrom)) +
+            "\r\nCall-ID: " + std::string(inv->msg.callId()) + "\r\nCSeq: " + std::to_string(cseq) +
+            " " + std::string(method) + "\r\nContact: <sip:bob@127.0.0.3:5080>\r\n",
+        body);
+  }
+
+  // Answers the last request with this method sent on `l`, as the peer would.
+  std::string answer(const Sent& req, int code, std::string_view toTagIfNone = "",
+                     const std::string& body = "") {
+    const sip::Message& m = req.msg;
+    std::string to(m.header(sip::HeaderId::kTo));
+    if (!m.to().value.hasTag() && !toTagIfNone.empty()) to += ";tag=" + std::string(toTagIfNone);
+    return withBody("SIP/2.0 " + std::to_string(code) +
+                        " X\r\nVia: " + std::string(m.header(sip::HeaderId::kVia)) +
+                        "\r\nFrom: " + std::string(m.header(sip::HeaderId::kFrom)) +
+                        "\r\nTo: " + to + "\r\nCall-ID: " + std::string(m.callId()) +
+                        "\r\nCSeq: " + std::string(m.header(sip::HeaderId::kCSeq)) +
+                        "\r\nContact: <sip:peer@192.0.2.99>\r\n",
+                    body);
+  }
+
+  static bool hasAddress(std::string_view text, std::string_view ip) {
+    std::regex re("(^|[^0-9.])" + std::regex_replace(std::string(ip), std::regex("\\."), "\\.") +
+                  "($|[^0-9])");
+    return std::regex_search(std::string(text), re);
+  }
+  // Every line but SDP c=/m= (media bypass keeps the far endpoint's media address).
+  static std::string withoutMediaLines(std::string_view raw) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < raw.size()) {
+      size_t nl = raw.find('\n', pos);
+      std::string_view line =
+          raw.substr(pos, nl == std::string_view::npos ? raw.npos : nl + 1 - pos);
+      if (line.substr(0, 2) != "c=" && line.substr(0, 2) != "m=") out.append(line);
+      if (nl == std::string_view::npos) break;
+      pos = nl + 1;
+    }
+    return out;
+  }
+
+  timer::TimePoint now = timer::Clock::now();
+  timer::TimerWheel wheel{[this] { return now; }};
+  FakeTransport transport;
+  topology::Config config;
+  std::unique_ptr<B2bua> b2bua;
+  std::unique_ptr<transaction::TransactionLayer> txn;
+};
+
+TEST_F(B2buaTest, OutboundInviteIsANewDialogThatHidesTheInboundLeg) {
+  fromA(inviteA());
+  ASSERT_NE(last(kAccess, "100"), nullptr);  // Trying, from the transaction layer
+  const Sent* inv = last(kCore, "INVITE");
+  ASSERT_NE(inv, nullptr);
+  const sip::Message& m = inv->msg;
+  EXPECT_EQ(inv->to.remote.address.to_string(), "127.0.0.3");
+  EXPECT_EQ(inv->to.remote.port, 5080);
+  EXPECT_EQ(m.requestUri(), "sip:+15551234@127.0.0.3:5080");
+  EXPECT_NE(m.callId(), "acall@192.0.2.10");
+  EXPECT_NE(m.from().value.tag(), "atag");
+  EXPECT_FALSE(m.from().value.tag().empty());
+  EXPECT_FALSE(m.to().value.hasTag());
+  EXPECT_EQ(m.count(sip::HeaderId::kVia), 1u);
+  EXPECT_EQ(m.topVia().value.host, "127.0.0.2");
+  EXPECT_EQ(m.header(sip::HeaderId::kContact), "<sip:127.0.0.2:5060>");
+  EXPECT_EQ(m.maxForwards().value, 69u);
+  EXPECT_FALSE(m.first(sip::HeaderId::kRecordRoute));
+  EXPECT_FALSE(m.first(sip::HeaderId::kRoute));
+  EXPECT_FALSE(m.first(sip::HeaderId::kUserAgent));  // identity headers stripped by default
+  EXPECT_EQ(m.from().value.displayName, "\"Alice\"");
+  EXPECT_EQ(m.from().value.uri.user, "alice");
+  EXPECT_EQ(m.from().value.uri.host, "127.0.0.2");
+  EXPECT_NE(m.body().find("o=- "), std::string_view::npos);
+  EXPECT_NE(m.body().find("IN IP4 127.0.0.2\r\ns=-"), std::string_view::npos);  // o= rewritten
+  EXPECT_NE(m.body().find("c=IN IP4 192.0.2.10"), std::string_view::npos);      // bypass: c= kept
+  std::string visible = withoutMediaLines(inv->raw);
+  for (std::string_view ip : {"192.0.2.10", "10.9.9.9", "127.0.0.1"}) {
+    EXPECT_FALSE(hasAddress(visible, ip)) << ip << " leaked into:\n" << inv->raw;
+  }
+  EXPECT_EQ(visible.find("atag"), std::string::npos);
+  EXPECT_EQ(visible.find("acall"), std::string::npos);
+  EXPECT_EQ(visible.find("z9hG4bKa1"), std::string::npos);
+  EXPECT_EQ(b2bua->activeCalls(), 1u);
+}
+
+TEST_F(B2buaTest, BasicCallIsBridgedAndTornDown) {
+  fromA(inviteA());
+  fromB(responseB(100, "Trying", ""));
+  fromB(responseB(180, "Ringing", "btag"));
+  const Sent* ringing = last(kAccess, "180");
+  ASSERT_NE(ringing, nullptr);
+  EXPECT_EQ(ringing->msg.callId(), "acall@192.0.2.10");
+  EXPECT_EQ(ringing->msg.topVia().value.branch, "z9hG4bKa1");
+  std::string aTag(ringing->msg.to().value.tag());
+  EXPECT_FALSE(aTag.empty());
+  EXPECT_NE(aTag, "btag");
+  EXPECT_EQ(ringing->msg.header(sip::HeaderId::kContact), "<sip:127.0.0.1:5060>");
+  EXPECT_FALSE(ringing->msg.first(sip::HeaderId::kServer));
+  for (std::string_view ip : {"127.0.0.2", "127.0.0.3"})
+    EXPECT_FALSE(hasAddress(ringing->raw, ip)) << ringing->raw;
+
+  fromB(responseB(200, "OK", "btag", sdp("198.51.100.20")));
+  const Sent* ack = last(kCore, "ACK");
+  ASSERT_NE(ack, nullptr);  // the callee is acknowledged by the SBC itself
+  EXPECT_EQ(ack->msg.to().value.tag(), "btag");
+  EXPECT_EQ(ack->msg.cseq().value.number, 1u);
+  EXPECT_EQ(ack->msg.requestUri(), "sip:bob@127.0.0.3:5080");
+  const Sent* ok = last(kAccess, "200");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->msg.to().value.tag(), aTag);
+  EXPECT_NE(ok->msg.body().find("IN IP4 127.0.0.1\r\ns=-"), std::string_view::npos);
+  EXPECT_NE(ok->msg.body().find("c=IN IP4 198.51.100.20"), std::string_view::npos);
+  EXPECT_FALSE(hasAddress(withoutMediaLines(ok->raw), "127.0.0.3"));
+
+  // Our 2xx is retransmitted until the caller's ACK.
+  advance(510ms);
+  EXPECT_EQ(count(kAccess, "200"), 2u);
+  fromA(
+      withBody("ACK sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP "
+               "192.0.2.10:5060;branch=z9hG4bKack\r\nFrom: "
+               "<sip:alice@192.0.2.10>;tag=atag\r\nTo: <sip:+15551234@127.0.0.1>;tag=" +
+                   aTag + "\r\nCall-ID: acall@192.0.2.10\r\nCSeq: 1 ACK\r\n",
+               ""));
+  advance(5000ms);
+  EXPECT_EQ(count(kAccess, "200"), 2u);
+  EXPECT_EQ(count(kCore, "ACK"), 1u);  // the caller's ACK is not relayed: B has its own
+
+  fromA(inDialogFromA("BYE", 2, aTag));
+  ASSERT_NE(last(kAccess, "200"), nullptr);
+  const Sent* bye = last(kCore, "BYE");
+  ASSERT_NE(bye, nullptr);
+  EXPECT_EQ(bye->msg.callId(), last(kCore, "INVITE")->msg.callId());
+  EXPECT_EQ(bye->msg.cseq().value.number, 2u);
+  EXPECT_EQ(bye->msg.to().value.tag(), "btag");
+  fromB(answer(*bye, 200));
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  EXPECT_EQ(b2bua->counters().answered, 1u);
+}
+
+TEST_F(B2buaTest, CalleeByeIsRelayedToTheCaller) {
+  std::string aTag = answeredCall();
+  fromB(inDialogFromB("BYE", 1));
+  ASSERT_NE(last(kCore, "200"), nullptr);
+  const Sent* bye = last(kAccess, "BYE");
+  ASSERT_NE(bye, nullptr);
+  EXPECT_EQ(bye->msg.callId(), "acall@192.0.2.10");
+  EXPECT_EQ(bye->msg.from().value.tag(), aTag);
+  EXPECT_EQ(bye->msg.to().value.tag(), "atag");
+  EXPECT_EQ(bye->msg.requestUri(), "sip:alice@192.0.2.10:5060");
+  EXPECT_EQ(bye->msg.header(sip::HeaderId::kRoute), "<sip:10.9.9.9;lr>");  // A's own route set
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+}
+
+TEST_F(B2buaTest, CancelWhileRingingEndsBothLegs) {
+  fromA(inviteA());
+  fromB(responseB(180, "Ringing", "btag"));
+  fromA(
+      withBody("CANCEL sip:+15551234@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
+               "192.0.2.10:5060;branch=z9hG4bKa1;rport\r\n"
+               "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\nTo: "
+               "<sip:+15551234@127.0.0.1>\r\n"
+               "Call-ID: acall@192.0.2.10\r\nCSeq: 1 CANCEL\r\n",
+               ""));
+  ASSERT_NE(last(kAccess, "200"), nullptr);  // for the CANCEL
+  const Sent* cancel = last(kCore, "CANCEL");
+  ASSERT_NE(cancel, nullptr);
+  const Sent* inv = last(kCore, "INVITE");
+  EXPECT_EQ(cancel->msg.topVia().value.branch, inv->msg.topVia().value.branch);
+  EXPECT_EQ(cancel->msg.callId(), inv->msg.callId());
+  fromB(answer(*cancel, 200));
+  fromB(responseB(487, "Request Terminated", "btag"));
+  const Sent* terminated = last(kAccess, "487");
+  ASSERT_NE(terminated, nullptr);
+  EXPECT_EQ(terminated->msg.callId(), "acall@192.0.2.10");
+  ASSERT_NE(last(kCore, "ACK"), nullptr);  // hop-by-hop ACK for the 487
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  EXPECT_EQ(b2bua->counters().cancelled, 1u);
+}
+
+TEST_F(B2buaTest, FailuresAreRelayedAndMapped) {
+  fromA(inviteA());
+  fromB(responseB(486, "Busy Here", "btag"));
+  ASSERT_NE(last(kAccess, "486"), nullptr);
+  EXPECT_EQ(last(kAccess, "486")->msg.reasonPhrase(), "Busy Here");
+  EXPECT_EQ(b2bua->counters().busy, 1u);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+
+  fromA(inviteA("+15559999"));
+  fromB(responseB(503, "Internal Node 10.1.1.1 Down", "btag2"));
+  const Sent* mapped = last(kAccess, "480");  // response_map 503 -> 480
+  ASSERT_NE(mapped, nullptr);
+  EXPECT_EQ(mapped->raw.find("10.1.1.1"),
+            std::string::npos);  // the far reason phrase does not cross
+}
+
+TEST_F(B2buaTest, RoutingDecisionsAndLocalAnswers) {
+  fromA(inviteA("9001234"));
+  ASSERT_NE(last(kAccess, "403"), nullptr);
+  EXPECT_EQ(last(kAccess, "403")->msg.reasonPhrase(), "Premium numbers blocked");
+  fromA(inviteA("5551234"));  // matches no route
+  ASSERT_NE(last(kAccess, "404"), nullptr);
+  std::string mf0 = inviteA();
+  mf0.replace(mf0.find("Max-Forwards: 70"), 16, "Max-Forwards: 0");
+  mf0.replace(mf0.find("z9hG4bKa1"), 9, "z9hG4bKmf");
+  fromA(mf0);
+  ASSERT_NE(last(kAccess, "483"), nullptr);
+  EXPECT_EQ(count(kCore, "INVITE"), 0u);
+  EXPECT_EQ(b2bua->counters().rejected, 3u);
+
+  fromA(withBody(
+      "OPTIONS sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKo\r\n"
+      "Max-Forwards: 0\r\nFrom: <sip:ping@192.0.2.10>;tag=o1\r\nTo: <sip:127.0.0.1>\r\n"
+      "Call-ID: opt@192.0.2.10\r\nCSeq: 9 OPTIONS\r\n",
+      ""));
+  const Sent* ok = last(kAccess, "200");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_NE(ok->msg.header(sip::HeaderId::kAllow).find("INVITE"), std::string_view::npos);
+  EXPECT_EQ(sentOn(kCore).size(), 0u);  // nothing went to the other side
+
+  auto simple = [](std::string_view method, std::string_view branch) {
+    return withBody(
+        std::string(method) +
+            " sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=" + std::string(branch) +
+            "\r\nFrom: <sip:a@192.0.2.10>;tag=x\r\nTo: <sip:127.0.0.1>\r\n"
+            "Call-ID: m@192.0.2.10\r\nCSeq: 1 " +
+            std::string(method) + "\r\n",
+        "");
+  };
+  fromA(simple("FROBNICATE", "z9hG4bKf"));
+  ASSERT_NE(last(kAccess, "501"), nullptr);
+  EXPECT_FALSE(last(kAccess, "501")->msg.header(sip::HeaderId::kAllow).empty());
+  fromA(simple("REGISTER", "z9hG4bKr"));
+  ASSERT_NE(last(kAccess, "405"), nullptr);
+  EXPECT_FALSE(last(kAccess, "405")->msg.header(sip::HeaderId::kAllow).empty());
+  fromA(simple("BYE", "z9hG4bKby"));
+  ASSERT_NE(last(kAccess, "481"), nullptr);
+}
+
+TEST_F(B2buaTest, InvalidSdpIsAnswered488) {
+  fromA(inviteA("+15551234", "v=0\r\no=bad\r\n"));
+  const Sent* r = last(kAccess, "488");
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(r->msg.header(sip::HeaderId::kWarning).find("Invalid SDP"), std::string_view::npos);
+  EXPECT_EQ(count(kCore, "INVITE"), 0u);
+}
+
+TEST_F(B2buaTest, ReInviteHoldFromTheCalleeIsMappedAcrossLegs) {
+  std::string aTag = answeredCall();
+  fromB(inDialogFromB("INVITE", 1, sdp("198.51.100.20", "sendonly")));
+  ASSERT_NE(last(kCore, "100"), nullptr);
+  const Sent* reinvite = last(kAccess, "INVITE");
+  ASSERT_NE(reinvite, nullptr);
+  EXPECT_EQ(reinvite->msg.callId(), "acall@192.0.2.10");
+  EXPECT_EQ(reinvite->msg.from().value.tag(), aTag);
+  EXPECT_NE(reinvite->msg.body().find("a=sendonly"), std::string_view::npos);
+  EXPECT_NE(reinvite->msg.body().find("IN IP4 127.0.0.1\r\ns=-"), std::string_view::npos);
+  fromA(answer(*reinvite, 200, "", sdp("192.0.2.10", "recvonly")));
+  ASSERT_NE(last(kAccess, "ACK"), nullptr);  // the SBC acknowledges the caller's 2xx
+  const Sent* ok = last(kCore, "200");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_NE(ok->msg.body().find("a=recvonly"), std::string_view::npos);
+  EXPECT_EQ(ok->msg.cseq().value.method, "INVITE");
+}
+
+TEST_F(B2buaTest, GlareIsAnswered491) {
+  std::string aTag = answeredCall();
+  fromA(inDialogFromA("INVITE", 2, aTag, sdp("192.0.2.10", "sendonly")));
+  ASSERT_NE(last(kCore, "INVITE"), nullptr);  // relayed, still pending on B
+  fromB(inDialogFromB("INVITE", 1, sdp("198.51.100.20", "sendonly")));
+  ASSERT_NE(last(kCore, "491"), nullptr);
+}
+
+TEST_F(B2buaTest, InfoIsRelayedWithItsBody) {
+  std::string aTag = answeredCall();
+  std::string info = inDialogFromA("INFO", 2, aTag);
+  info.replace(
+      info.find("Content-Length: 0\r\n\r\n"), 21,
+      "Content-Type: application/dtmf-relay\r\nContent-Length: 22\r\n\r\nSignal=5\r\nDuration=160");
+  fromA(info);
+  const Sent* relayed = last(kCore, "INFO");
+  ASSERT_NE(relayed, nullptr);
+  EXPECT_EQ(relayed->msg.body(), "Signal=5\r\nDuration=160");
+  EXPECT_EQ(relayed->msg.header(sip::HeaderId::kContentType), "application/dtmf-relay");
+  fromB(answer(*relayed, 200));
+  ASSERT_NE(last(kAccess, "200"), nullptr);
+  EXPECT_EQ(last(kAccess, "200")->msg.cseq().value.method, "INFO");
+}
+
+TEST_F(B2buaTest, ReliableProvisionalsArePrackedPerLeg) {
+  fromA(inviteA("+15551234", sdp("192.0.2.10"), "Supported: 100rel\r\n"));
+  EXPECT_NE(last(kCore, "INVITE")->msg.header(sip::HeaderId::kSupported).find("100rel"),
+            std::string_view::npos);
+  fromB(responseB(183, "Session Progress", "btag", sdp("198.51.100.20"),
+                  "Require: 100rel\r\nRSeq: 7000\r\n"));
+  const Sent* p = last(kAccess, "183");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->msg.header(sip::HeaderId::kRSeq), "1");
+  EXPECT_EQ(p->msg.header(sip::HeaderId::kRequire), "100rel");
+  std::string aTag(p->msg.to().value.tag());
+  advance(510ms);
+  EXPECT_EQ(count(kAccess, "183"), 2u);  // retransmitted until PRACK
+  fromA(inDialogFromA("PRACK", 2, aTag, "", "RAck: 1 1 INVITE\r\n"));
+  const Sent* prack = last(kCore, "PRACK");
+  ASSERT_NE(prack, nullptr);
+  EXPECT_EQ(prack->msg.header(sip::HeaderId::kRAck), "7000 1 INVITE");
+  EXPECT_EQ(prack->msg.to().value.tag(), "btag");
+  advance(2000ms);
+  EXPECT_EQ(count(kAccess, "183"), 2u);
+  fromB(answer(*prack, 200));
+  ASSERT_NE(last(kAccess, "200"), nullptr);
+  EXPECT_EQ(last(kAccess, "200")->msg.cseq().value.method, "PRACK");
+}
+
+TEST_F(B2buaTest, SecondForkAnsweringIsAcknowledgedAndHungUp) {
+  answeredCall();
+  size_t byes = count(kCore, "BYE");
+  fromB(responseB(200, "OK", "fork2", sdp("198.51.100.21")));
+  EXPECT_EQ(count(kCore, "BYE"), byes + 1);
+  EXPECT_EQ(last(kCore, "BYE")->msg.to().value.tag(), "fork2");
+  EXPECT_EQ(b2bua->activeCalls(), 1u);  // the answered fork stays up
+}
+
+TEST_F(B2buaTest, NoAckWithin64T1EndsTheCall) {
+  fromA(inviteA());
+  fromB(responseB(200, "OK", "btag", sdp("198.51.100.20")));
+  for (int i = 0; i < 40; ++i)
+    advance(1000ms);
+  EXPECT_GT(count(kAccess, "200"), 5u);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  EXPECT_NE(last(kCore, "BYE"), nullptr);
+}
+
+TEST_F(B2buaTest, UnansweredTrunkTimesOutWith408) {
+  fromA(inviteA());
+  for (int i = 0; i < 40; ++i)
+    advance(1000ms);
+  ASSERT_NE(last(kAccess, "408"), nullptr);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+}
+
+}  // namespace
+}  // namespace sbc::b2bua

@@ -1,0 +1,1135 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "signaling/sip/parser.h"
+#include "topology/config.h"
+#include "topology/header_filter.h"
+#include "topology/route_table.h"
+
+namespace sbc::topology {
+namespace {
+
+using sip::HeaderId;
+using sip::Message;
+
+std::vector<std::string> errorLines(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const ConfigError& e : r.errors)
+    out.push_back(e.toString());
+  return out;
+}
+
+Config loadOk(std::string_view yaml) {
+  LoadResult r = parseConfig(yaml);
+  EXPECT_TRUE(r.ok()) << ::testing::PrintToString(errorLines(r));
+  return r.config.value_or(Config{});
+}
+
+// Loads `yaml` and expects exactly these errors, in this order.
+void expectErrors(std::string_view yaml, std::vector<std::string> expected) {
+  LoadResult r = parseConfig(yaml);
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(r.config.has_value()) << "a configuration with errors is never returned";
+  EXPECT_EQ(errorLines(r), expected);
+}
+
+Message parse(std::string_view bytes) {
+  Message m;
+  sip::Status st = sip::parseMessage(bytes, sip::Framing::kDatagram, sip::Limits{}, m);
+  EXPECT_TRUE(st.ok()) << st.reason();
+  return m;
+}
+
+Message request(std::string_view method, std::string_view requestUri,
+                std::string_view from = "<sip:alice@atlanta.example.com>;tag=1",
+                std::string_view to = "<sip:bob@example.net>") {
+  std::string text = std::string(method) + " " + std::string(requestUri) + " SIP/2.0\r\n" +
+                     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\n" +
+                     "Max-Forwards: 70\r\n" + "From: " + std::string(from) + "\r\n" +
+                     "To: " + std::string(to) + "\r\n" + "Call-ID: 1@192.0.2.1\r\n" + "CSeq: 1 " +
+                     std::string(method) + "\r\n" + "Content-Length: 0\r\n\r\n";
+  return parse(text);
+}
+
+// The live header lines of a message as "Name: value".
+std::vector<std::string> headerLines(const Message& m) {
+  std::vector<std::string> out;
+  for (const sip::HeaderField& f : m.fields()) {
+    if (!f.removed) out.push_back(std::string(m.name(f)) + ": " + std::string(m.value(f)));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Loader: files and defaults
+
+TEST(ConfigLoad, LoopbackLabConfig) {
+  LoadResult r = loadConfigFile(SBC_SOURCE_DIR "/config/lab/loopback.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(errorLines(r));
+  const Config& c = *r.config;
+  ASSERT_EQ(c.realms.size(), 2u);
+
+  const Realm* access = c.realm("access");
+  ASSERT_NE(access, nullptr);
+  ASSERT_EQ(access->listen.size(), 2u);
+  EXPECT_EQ(access->listen[0].transport, Transport::kUdp);
+  EXPECT_EQ(access->listen[0].address, "127.0.0.1");
+  EXPECT_EQ(access->listen[0].port, 5060);
+  EXPECT_EQ(access->listen[1].transport, Transport::kTcp);
+  EXPECT_EQ(access->listen[1].address, "127.0.0.1");
+  EXPECT_EQ(access->advertisedAddress, "127.0.0.1");
+  ASSERT_TRUE(access->media.has_value());
+  EXPECT_EQ(access->media->address, "127.0.0.1");
+  EXPECT_EQ(access->media->portMin, 30000);
+  EXPECT_EQ(access->media->portMax, 30999);
+
+  const Realm* core = c.realm("core");
+  ASSERT_NE(core, nullptr);
+  EXPECT_EQ(core->listen[0].address, "127.0.0.2");
+  EXPECT_EQ(core->listen[1].transport, Transport::kTcp);
+  EXPECT_EQ(core->advertisedAddress, "127.0.0.2");
+  EXPECT_EQ(core->media->portMin, 31000);
+  EXPECT_EQ(core->media->portMax, 31999);
+  EXPECT_EQ(c.realm("nowhere"), nullptr);
+
+  ASSERT_EQ(c.routes.size(), 1u);
+  const Route& route = c.routes[0];
+  EXPECT_EQ(route.match.sourceRealm, "access");
+  EXPECT_EQ(route.match.methods, std::vector<std::string>{"INVITE"});
+  EXPECT_EQ(route.action, Route::Action::kForward);
+  EXPECT_EQ(route.trunk.realm, "core");
+  EXPECT_EQ(route.trunk.host, "127.0.0.3");
+  EXPECT_EQ(route.trunk.port, 5080);
+  EXPECT_EQ(route.trunk.transport, Transport::kUdp);
+  EXPECT_EQ(route.media, Route::Media::kBypass);
+
+  EXPECT_EQ(c.sip.t1, std::chrono::milliseconds(500));
+  EXPECT_EQ(c.sip.t2, std::chrono::milliseconds(4000));
+  EXPECT_EQ(c.sip.t4, std::chrono::milliseconds(5000));
+  EXPECT_EQ(c.log.level, "info");
+}
+
+TEST(ConfigLoad, EdgeExampleShowsEveryKeyAndLoads) {
+  LoadResult r = loadConfigFile(SBC_SOURCE_DIR "/config/examples/edge.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(errorLines(r));
+  const Realm* access = r.config->realm("access");
+  ASSERT_NE(access, nullptr);
+  EXPECT_EQ(access->advertisedAddress, "203.0.113.10");
+  EXPECT_EQ(access->limits.maxCalls, 500u);
+  EXPECT_EQ(r.config->routes.size(), 5u);
+}
+
+TEST(ConfigLoad, EveryYamlExampleInTheDocsLoads) {
+  std::ifstream in(SBC_SOURCE_DIR "/docs/CONFIG.md");
+  ASSERT_TRUE(in) << "docs/CONFIG.md";
+  std::string line, block;
+  int blocks = 0;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!inside && line == "```yaml") {
+      inside = true;
+      block.clear();
+    } else if (inside && line == "```") {
+      inside = false;
+      ++blocks;
+      LoadResult r = parseConfig(block);
+      EXPECT_TRUE(r.ok()) << "example " << blocks << ": "
+                          << ::testing::PrintToString(errorLines(r));
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  EXPECT_GE(blocks, 2);
+}
+
+TEST(ConfigLoad, DefaultsOfAMinimalConfig) {
+  Config c = loadOk(
+      "realms:\n"
+      "  - name: a\n"
+      "    listen: [ { address: 192.0.2.1 } ]\n");
+  EXPECT_EQ(c.log.level, "info");
+  EXPECT_EQ(c.sip.t1, std::chrono::milliseconds(500));
+  EXPECT_EQ(c.sip.t2, std::chrono::milliseconds(4000));
+  EXPECT_EQ(c.sip.t4, std::chrono::milliseconds(5000));
+  EXPECT_EQ(c.sip.maxForwards, 70u);
+  EXPECT_EQ(c.sip.noAnswerTimeout, std::chrono::seconds(180));
+  EXPECT_TRUE(c.sip.responseMap.empty());
+  EXPECT_EQ(c.sip.userAgent, "sbc");
+  ASSERT_EQ(c.realms.size(), 1u);
+  const Realm& a = c.realms[0];
+  EXPECT_EQ(a.listen[0].transport, Transport::kUdp);
+  EXPECT_EQ(a.listen[0].port, 5060);
+  EXPECT_EQ(a.advertisedAddress, "192.0.2.1");
+  EXPECT_FALSE(a.media.has_value());
+  EXPECT_EQ(a.headers.mode, HeaderRules::Mode::kWhitelist);
+  EXPECT_EQ(a.headers.names, defaultHeaderWhitelist());
+  EXPECT_TRUE(a.headers.rules.empty());
+  ASSERT_EQ(a.identityHeaders.size(), 3u);
+  for (const IdentityHeader& h : a.identityHeaders)
+    EXPECT_EQ(h.policy, HeaderPolicy::kStrip) << h.name;
+  EXPECT_EQ(a.identityHeaders[0].name, "User-Agent");
+  EXPECT_EQ(a.identityHeaders[1].name, "Server");
+  EXPECT_EQ(a.identityHeaders[2].name, "Organization");
+  EXPECT_EQ(a.limits.maxCalls, 0u);
+  EXPECT_EQ(a.limits.tcpMaxConnections, 1024u);
+  EXPECT_EQ(a.limits.tcpIdleTimeout, std::chrono::seconds(300));
+  EXPECT_EQ(a.limits.tcpHeaderTimeout, std::chrono::seconds(10));
+  EXPECT_TRUE(c.routes.empty());
+}
+
+const char* const kFull = R"yaml(log: { level: debug }
+sip:
+  timers: { t1_ms: 250, t2_ms: 2000, t4_ms: 2500 }
+  max_forwards: 20
+  no_answer_timeout_s: 60
+  response_map: { 503: 480, 603: 486 }
+  user_agent: "Edge 1"
+realms:
+  - name: access
+    listen:
+      - { transport: udp, address: 127.0.0.1, port: 5060 }
+      - { transport: tcp, address: "[::1]", port: 5061 }
+    advertised_address: 198.51.100.1
+    media: { address: 127.0.0.1, port_min: 30000, port_max: 30999 }
+    topology_hiding:
+      identity_headers: { User-Agent: keep, Server: { replace: "SBC" }, Organization: replace, X-Box: strip }
+    headers:
+      mode: blacklist
+      names: [X-Secret, Subject]
+      rules:
+        - { remove: X-Internal-Id }
+        - { add: X-Realm, value: access }
+        - { replace: Subject, value: "call" }
+    limits: { max_calls: 10, tcp_max_connections: 20, tcp_idle_timeout_s: 30, tcp_header_timeout_s: 5 }
+  - name: core
+    listen: [ { address: 127.0.0.2 } ]
+routes:
+  - name: to-core
+    match: { source_realm: access, methods: [INVITE, MESSAGE], user_prefix: "+1", user_regex: "^\\+?(1[0-9]+)$", to_domain: biloxi.example.com, from_domain: atlanta.example.com }
+    forward: { realm: core, host: 127.0.0.3, port: 5080, transport: udp }
+    rewrite: { request_uri_user: "$1", request_uri_host: carrier.example, from_user: "x$1", from_host: "f.example", to_user: "$user", to_host: "t.example" }
+    media: anchor
+  - name: deny-rest
+    match: {}
+    reject: { code: 403, reason: "No route" }
+  - name: unreachable-but-allowed-after-a-reject
+    match: { source_realm: core }
+    reject: { code: 404 }
+)yaml";
+
+TEST(ConfigLoad, EveryKeyIsRead) {
+  LoadResult r = parseConfig(kFull);
+  // The catch-all is not last here on purpose: it is the one error in the file.
+  ASSERT_EQ(errorLines(r), std::vector<std::string>{
+                               "line 33, column 5: route 'deny-rest': matches every request, so "
+                               "the 1 route after it can never match: move it last"});
+  std::string fixed(kFull);
+  fixed.resize(fixed.find("  - name: unreachable"));
+  Config c = loadOk(fixed);
+
+  EXPECT_EQ(c.log.level, "debug");
+  EXPECT_EQ(c.sip.t1, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.sip.t2, std::chrono::milliseconds(2000));
+  EXPECT_EQ(c.sip.t4, std::chrono::milliseconds(2500));
+  EXPECT_EQ(c.sip.maxForwards, 20u);
+  EXPECT_EQ(c.sip.noAnswerTimeout, std::chrono::seconds(60));
+  EXPECT_EQ(c.sip.responseMap, (std::map<int, int>{{503, 480}, {603, 486}}));
+  EXPECT_EQ(c.sip.userAgent, "Edge 1");
+
+  const Realm& a = c.realms[0];
+  EXPECT_EQ(a.listen[1].address, "::1") << "brackets are dropped";
+  EXPECT_EQ(a.listen[1].port, 5061);
+  EXPECT_EQ(a.advertisedAddress, "198.51.100.1");
+  ASSERT_EQ(a.identityHeaders.size(), 4u);
+  EXPECT_EQ(a.identityHeaders[0].name, "User-Agent");
+  EXPECT_EQ(a.identityHeaders[0].policy, HeaderPolicy::kKeep);
+  EXPECT_EQ(a.identityHeaders[1].policy, HeaderPolicy::kReplace);
+  EXPECT_EQ(a.identityHeaders[1].value, "SBC");
+  EXPECT_EQ(a.identityHeaders[2].name, "Organization");
+  EXPECT_EQ(a.identityHeaders[2].policy, HeaderPolicy::kReplace);
+  EXPECT_EQ(a.identityHeaders[2].value, "Edge 1") << "replace without a value: sip.user_agent";
+  EXPECT_EQ(a.identityHeaders[3].name, "X-Box");
+  EXPECT_EQ(a.headers.mode, HeaderRules::Mode::kBlacklist);
+  EXPECT_EQ(a.headers.names, (std::vector<std::string>{"X-Secret", "Subject"}));
+  ASSERT_EQ(a.headers.rules.size(), 3u);
+  EXPECT_EQ(a.headers.rules[0].action, HeaderRule::Action::kRemove);
+  EXPECT_EQ(a.headers.rules[0].header, "X-Internal-Id");
+  EXPECT_EQ(a.headers.rules[1].action, HeaderRule::Action::kAdd);
+  EXPECT_EQ(a.headers.rules[1].value, "access");
+  EXPECT_EQ(a.headers.rules[2].action, HeaderRule::Action::kReplace);
+  EXPECT_EQ(a.headers.rules[2].header, "Subject");
+  EXPECT_EQ(a.limits.maxCalls, 10u);
+  EXPECT_EQ(a.limits.tcpMaxConnections, 20u);
+  EXPECT_EQ(a.limits.tcpIdleTimeout, std::chrono::seconds(30));
+  EXPECT_EQ(a.limits.tcpHeaderTimeout, std::chrono::seconds(5));
+
+  ASSERT_EQ(c.routes.size(), 2u);
+  const Route& fwd = c.routes[0];
+  EXPECT_EQ(fwd.name, "to-core");
+  EXPECT_EQ(fwd.match.methods, (std::vector<std::string>{"INVITE", "MESSAGE"}));
+  EXPECT_EQ(fwd.match.userPrefix, "+1");
+  EXPECT_EQ(fwd.match.userRegexText, "^\\+?(1[0-9]+)$");
+  ASSERT_TRUE(fwd.match.userRegex.has_value());
+  EXPECT_EQ(fwd.match.toDomain, "biloxi.example.com");
+  EXPECT_EQ(fwd.match.fromDomain, "atlanta.example.com");
+  EXPECT_EQ(fwd.rewrites.requestUriUser, "$1");
+  EXPECT_EQ(fwd.rewrites.requestUriHost, "carrier.example");
+  EXPECT_EQ(fwd.rewrites.fromUser, "x$1");
+  EXPECT_EQ(fwd.rewrites.fromHost, "f.example");
+  EXPECT_EQ(fwd.rewrites.toUser, "$user");
+  EXPECT_EQ(fwd.rewrites.toHost, "t.example");
+  EXPECT_EQ(fwd.media, Route::Media::kAnchor);
+  const Route& deny = c.routes[1];
+  EXPECT_EQ(deny.action, Route::Action::kReject);
+  EXPECT_EQ(deny.rejectCode, 403);
+  EXPECT_EQ(deny.rejectReason, "No route");
+}
+
+TEST(ConfigLoad, RejectReasonDefaultsToTheStandardPhrase) {
+  Config c = loadOk(
+      "realms: [ { name: a, listen: [ { address: 127.0.0.1 } ] } ]\n"
+      "routes: [ { name: r, reject: { code: 486 } } ]\n");
+  EXPECT_EQ(c.routes[0].rejectReason, "Busy Here");
+}
+
+TEST(ConfigLoad, HeaderNamesDefaults) {
+  Config c = loadOk(
+      "realms:\n"
+      "  - { name: a, listen: [ { address: 127.0.0.1 } ], headers: { mode: blacklist } }\n"
+      "  - { name: b, listen: [ { address: 127.0.0.2 } ], headers: { names: [] } }\n");
+  EXPECT_TRUE(c.realms[0].headers.names.empty()) << "a blacklist that names nothing";
+  EXPECT_TRUE(c.realms[1].headers.names.empty()) << "an explicitly empty whitelist";
+}
+
+TEST(ConfigLoad, MissingFile) {
+  LoadResult r = loadConfigFile("/nonexistent/sbc.yaml");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(errorLines(r), std::vector<std::string>{
+                               "cannot read /nonexistent/sbc.yaml: No such file or directory"});
+}
+
+TEST(ConfigLoad, ErrorToString) {
+  EXPECT_EQ((ConfigError{12, 5, "x"}).toString(), "line 12, column 5: x");
+  EXPECT_EQ((ConfigError{0, 0, "x"}).toString(), "x");
+}
+
+// ---------------------------------------------------------------------------------------
+// Loader: every error, with its message and position
+
+TEST(ConfigErrors, YamlSyntax) {
+  expectErrors("realms: [ { name: a }\n",
+               {"line 2, column 1: YAML syntax error: end of sequence flow not found"});
+  expectErrors("log: a: b\n", {"line 1, column 7: YAML syntax error: illegal map value"});
+}
+
+TEST(ConfigErrors, DocumentShape) {
+  expectErrors("", {"the configuration is empty: it needs at least 'realms'"});
+  expectErrors("- a\n",
+               {"line 1, column 1: the configuration must be a map of 'key: value' entries"});
+  expectErrors("log: {}\n", {"line 1, column 1: missing required key 'realms'"});
+  expectErrors("realms: []\n---\nrealms: []\n",
+               {"line 2, column 1: a second YAML document starts here: the configuration is one "
+                "document"});
+  // yaml-cpp would read this as endless empty documents: it is an error, found at once.
+  expectErrors(", realms: []\n",
+               {"line 1, column 1: YAML syntax error: cannot read past this point (a ',' outside "
+                "[...] or {...}?)"});
+}
+
+const char* const kRealmHead =
+    "realms:\n"
+    "  - name: a\n"
+    "    listen: [ { address: 127.0.0.1 } ]\n";
+
+TEST(ConfigErrors, UnknownKeysWithHints) {
+  expectErrors("realm:\n  - name: a\n",
+               {"line 1, column 1: unknown key 'realm' at the top level (did you mean 'realms'?)"});
+  expectErrors(
+      "realms:\n"
+      "  - name: access\n"
+      "    listen:\n"
+      "      - { transport: udp, adress: 127.0.0.1 }\n",
+      {"line 4, column 27: unknown key 'adress' in realm 'access' listen (did you mean "
+       "'address'?)"});
+  expectErrors(std::string(kRealmHead) + "    colour: blue\n",
+               {"line 4, column 5: unknown key 'colour' in realm 'a'"});
+  expectErrors(std::string(kRealmHead) + "sip: { timers: { t3_ms: 1 } }\n",
+               {"line 4, column 18: unknown key 't3_ms' in sip timers (did you mean 't1_ms'?)"});
+}
+
+TEST(ConfigErrors, DuplicateKey) {
+  expectErrors(std::string(kRealmHead) + "log: { level: info }\nlog: { level: warn }\n",
+               {"line 5, column 1: duplicate key 'log' at the top level (first on line 4)"});
+}
+
+TEST(ConfigErrors, WrongTypes) {
+  expectErrors("realms: { name: a }\n",
+               {"line 1, column 9: realms must be a list (entries starting with '- ')"});
+  expectErrors("realms:\n  - name: [a]\n    listen: [ { address: 127.0.0.1 } ]\n",
+               {"line 2, column 11: realm #1: name must be text, not a list"});
+  expectErrors("realms:\n  - name: a\n    listen: [ { address: 127.0.0.1, port: abc } ]\n",
+               {"line 3, column 43: realm 'a': listen port must be a whole number, got 'abc'"});
+  expectErrors(
+      "realms:\n  - name: a\n    listen: { address: 127.0.0.1 }\n",
+      {"line 3, column 13: realm 'a': listen must be a list (entries starting with '- ')"});
+  expectErrors(std::string(kRealmHead) + "    media: 5\n",
+               {"line 4, column 12: realm 'a': media must be a map of 'key: value' entries"});
+  expectErrors(std::string(kRealmHead) + "sip: { max_forwards: 7.5 }\n",
+               {"line 4, column 22: sip: max_forwards must be a whole number, got '7.5'"});
+}
+
+TEST(ConfigErrors, MissingRequiredKeys) {
+  expectErrors("realms:\n  - name: a\n",
+               {"line 2, column 5: realm 'a': missing required key 'listen'"});
+  expectErrors("realms:\n  - listen: [ { address: 127.0.0.1 } ]\n",
+               {"line 2, column 5: realm #1: missing required key 'name'"});
+  expectErrors("realms:\n  - name: a\n    listen: [ { port: 5060 } ]\n",
+               {"line 3, column 15: realm 'a': missing required key 'address' in listen"});
+  expectErrors("realms:\n  - name: a\n    listen:\n",
+               {"line 3, column 5: realm 'a': listen needs a value"});
+  expectErrors(std::string(kRealmHead) + "routes:\n  - name: r\n    forward: { realm: a }\n",
+               {"line 6, column 14: route 'r': missing required key 'host' in forward"});
+  expectErrors(std::string(kRealmHead) + "routes:\n  - name: r\n    reject: { reason: x }\n",
+               {"line 6, column 13: route 'r': missing required key 'code' in reject"});
+}
+
+TEST(ConfigErrors, RealmNames) {
+  expectErrors(
+      "realms:\n"
+      "  - { name: a, listen: [ { address: 127.0.0.1 } ] }\n"
+      "  - { name: a, listen: [ { address: 127.0.0.2 } ] }\n",
+      {"line 3, column 13: realm 'a': defined twice (first on line 2)"});
+  expectErrors("realms:\n  - { name: 'a b', listen: [ { address: 127.0.0.1 } ] }\n",
+               {"line 2, column 13: realm #1: name 'a b' may use only letters, digits, '.', '_' "
+                "and '-'"});
+  expectErrors("realms: []\n", {"line 1, column 9: realms is empty: define at least one realm"});
+}
+
+TEST(ConfigErrors, ListenPortRange) {
+  expectErrors(
+      "realms:\n"
+      "  - name: core\n"
+      "    listen:\n"
+      "      - { address: 127.0.0.1, port: 70000 }\n"
+      "      - { address: 127.0.0.2, port: 0 }\n"
+      "      - { address: 127.0.0.3, port: -1 }\n",
+      {"line 4, column 37: realm 'core': listen port 70000 is out of range 1-65535",
+       "line 5, column 37: realm 'core': listen port 0 is out of range 1-65535",
+       "line 6, column 37: realm 'core': listen port -1 is out of range 1-65535"});
+}
+
+TEST(ConfigErrors, DuplicateListenAcrossRealms) {
+  expectErrors(
+      "realms:\n"
+      "  - name: access\n"
+      "    listen:\n"
+      "      - { transport: udp, address: 127.0.0.1 }\n"
+      "      - { transport: tcp, address: 127.0.0.1 }\n"  // another transport: fine
+      "  - name: core\n"
+      "    listen:\n"
+      "      - { transport: udp, address: 127.0.0.1, port: 5060 }\n"
+      "      - { transport: udp, address: 127.0.0.1, port: 5062 }\n",  // another port: fine
+      {"line 8, column 9: realm 'core': listen udp 127.0.0.1:5060 is already used by realm "
+       "'access' (line 4)"});
+  // The same IPv6 address spelled two ways, and a wildcard over a specific address.
+  expectErrors(
+      "realms:\n"
+      "  - name: a\n"
+      "    listen: [ { address: '::1' }, { transport: tcp, address: '0.0.0.0' } ]\n"
+      "    advertised_address: 127.0.0.1\n"
+      "  - name: b\n"
+      "    listen: [ { address: '0:0::1' }, { transport: tcp, address: 127.0.0.5 } ]\n",
+      {"line 6, column 15: realm 'b': listen udp [0:0::1]:5060 is already used by realm 'a' "
+       "(line 3)",
+       "line 6, column 38: realm 'b': listen tcp 127.0.0.5:5060 overlaps tcp 0.0.0.0:5060 of "
+       "realm 'a' (line 3)"});
+}
+
+TEST(ConfigErrors, IpLiterals) {
+  expectErrors(
+      "realms:\n"
+      "  - name: a\n"
+      "    listen: [ { address: 127.0.0.256 }, { address: example.com, port: 5070 } ]\n"
+      "    advertised_address: 1.2.3\n"
+      "    media: { address: 'fe80::1::2', port_min: 30000, port_max: 30001 }\n",
+      {"line 3, column 26: realm 'a': listen address '127.0.0.256' is not an IPv4 or IPv6 "
+       "address",
+       "line 3, column 52: realm 'a': listen address 'example.com' is not an IPv4 or IPv6 "
+       "address",
+       "line 4, column 25: realm 'a': advertised_address '1.2.3' is not an IPv4 or IPv6 address",
+       "line 5, column 23: realm 'a': media address 'fe80::1::2' is not an IPv4 or IPv6 "
+       "address"});
+}
+
+TEST(ConfigErrors, WildcardAddresses) {
+  expectErrors("realms:\n  - name: a\n    listen: [ { address: 0.0.0.0 } ]\n",
+               {"line 2, column 5: realm 'a': advertised_address is required when the first "
+                "listen address (0.0.0.0) is a wildcard"});
+  expectErrors(std::string(kRealmHead) + "    advertised_address: '::'\n",
+               {"line 4, column 25: realm 'a': advertised_address '::' is a wildcard: give the "
+                "address peers reach this realm at"});
+}
+
+TEST(ConfigErrors, MediaRange) {
+  expectErrors(
+      "realms:\n"
+      "  - name: a\n"
+      "    listen: [ { address: 127.0.0.1 } ]\n"
+      "    media: { address: 127.0.0.1, port_min: 30001, port_max: 30998 }\n",
+      {"line 4, column 44: realm 'a': media port_min 30001 must be even (RTP takes the even "
+       "port, RTCP the odd one above it)",
+       "line 4, column 61: realm 'a': media port_max 30998 must be odd, so that the range ends "
+       "with a whole RTP/RTCP pair"});
+  expectErrors(std::string(kRealmHead) +
+                   "    media: { address: 127.0.0.1, port_min: 31000, port_max: 30999 }\n",
+               {"line 4, column 44: realm 'a': media port_min 31000 must be below port_max "
+                "30999"});
+  expectErrors(std::string(kRealmHead) + "    media: { address: 127.0.0.1, port_min: 30000 }\n",
+               {"line 4, column 12: realm 'a': missing required key 'port_max' in media"});
+  expectErrors(
+      "realms:\n"
+      "  - name: a\n"
+      "    listen: [ { address: 127.0.0.1 } ]\n"
+      "    media: { address: 127.0.0.1, port_min: 30000, port_max: 30999 }\n"
+      "  - name: b\n"
+      "    listen: [ { address: 127.0.0.2 } ]\n"
+      "    media: { address: 127.0.0.1, port_min: 30998, port_max: 31999 }\n",
+      {"line 7, column 12: realm 'b': media ports 30998-31999 on 127.0.0.1 overlap realm 'a' "
+       "(30000-30999)"});
+}
+
+TEST(ConfigErrors, Limits) {
+  expectErrors(
+      std::string(kRealmHead) + "    limits: { tcp_max_connections: 0, tcp_idle_timeout_s: 0 }\n",
+      {"line 4, column 36: realm 'a': limits tcp_max_connections 0 is out of range "
+       "1-1000000",
+       "line 4, column 59: realm 'a': limits tcp_idle_timeout_s 0 is out of range "
+       "1-86400"});
+}
+
+TEST(ConfigErrors, SipSettings) {
+  expectErrors(std::string(kRealmHead) + "sip: { timers: { t1_ms: 0 } }\n",
+               {"line 4, column 25: sip: timers t1_ms 0 is out of range 1-60000"});
+  expectErrors(std::string(kRealmHead) + "sip: { timers: { t1_ms: 500, t2_ms: 400 } }\n",
+               {"line 4, column 37: sip: timers t2_ms 400 must not be below t1_ms 500"});
+  expectErrors(std::string(kRealmHead) + "sip: { max_forwards: 256 }\n",
+               {"line 4, column 22: sip: max_forwards 256 is out of range 1-255"});
+  expectErrors(std::string(kRealmHead) + "sip: { response_map: { 200: 480, 503: 700 } }\n",
+               {"line 4, column 24: sip: response_map code 200 is out of range 300-699",
+                "line 4, column 39: sip: response_map 503: 700 is out of range 300-699"});
+  expectErrors(std::string(kRealmHead) + "sip: { user_agent: \"\" }\n",
+               {"line 4, column 20: sip: user_agent must be one line of printable text"});
+}
+
+TEST(ConfigErrors, LogLevel) {
+  expectErrors(std::string(kRealmHead) + "log: { level: warning }\n",
+               {"line 4, column 15: log: level 'warning' is not one of trace, debug, info, "
+                "warn, error"});
+  expectErrors(std::string(kRealmHead) + "log: { level: debg }\n",
+               {"line 4, column 15: log: level 'debg' is not one of trace, debug, info, warn, "
+                "error (did you mean 'debug'?)"});
+}
+
+TEST(ConfigErrors, TopologyHiding) {
+  expectErrors(
+      std::string(kRealmHead) +
+          "    topology_hiding:\n"
+          "      identity_headers: { Via: keep, Server: hide, User-Agent: { replace: \"\" } }\n",
+      {"line 5, column 27: realm 'a': identity_headers 'Via' never crosses between realms (the "
+       "SBC builds it for each leg): remove it",
+       "line 5, column 46: realm 'a': identity_headers Server 'hide' is not one of strip, "
+       "replace, keep",
+       "line 5, column 75: realm 'a': identity_headers User-Agent replace must be one line of "
+       "printable text"});
+}
+
+TEST(ConfigErrors, HeaderNamesAndRules) {
+  expectErrors(std::string(kRealmHead) +
+                   "    headers:\n"
+                   "      mode: graylist\n"
+                   "      names: [Allow, Via, Server, 'Bad Name']\n",
+               {"line 5, column 13: realm 'a': headers mode 'graylist' is not one of whitelist, "
+                "blacklist",
+                "line 6, column 22: realm 'a': headers names 'Via' never crosses between realms "
+                "(the SBC builds it for each leg): remove it from the whitelist",
+                "line 6, column 27: realm 'a': headers names 'Server' is an identity header: set "
+                "its policy under topology_hiding.identity_headers instead",
+                "line 6, column 35: realm 'a': headers names 'Bad Name' is not a header name"});
+  // Blacklisting a header that never crosses anyway is harmless.
+  loadOk(std::string(kRealmHead) + "    headers: { mode: blacklist, names: [Via, X-A] }\n");
+  expectErrors(std::string(kRealmHead) +
+                   "    headers:\n"
+                   "      rules:\n"
+                   "        - { add: X-A }\n"
+                   "        - { remove: X-B, value: 1 }\n"
+                   "        - { add: X-C, remove: X-D }\n"
+                   "        - { replace: Contact, value: x }\n"
+                   "        - { add: X-E, value: \"a\\r\\nVia: evil\" }\n"
+                   "        - { value: 1 }\n",
+               {"line 6, column 11: realm 'a': header rule 1 (add X-A) needs a value",
+                "line 7, column 33: realm 'a': header rule 2 (remove X-B) takes no value",
+                "line 8, column 11: realm 'a': header rule 3 needs exactly one of add, remove, "
+                "replace",
+                "line 9, column 22: realm 'a': header rule 4 may not edit 'Contact': the SBC "
+                "builds it for each leg",
+                "line 10, column 30: realm 'a': header rule 5 value must be one line of "
+                "printable text",
+                "line 11, column 11: realm 'a': header rule 6 needs exactly one of add, remove, "
+                "replace"});
+}
+
+const char* const kTwoRealms =
+    "realms:\n"
+    "  - { name: access, listen: [ { address: 127.0.0.1 } ] }\n"
+    "  - { name: core, listen: [ { address: 127.0.0.2 } ] }\n"
+    "routes:\n";
+
+TEST(ConfigErrors, RouteRealmsMustExist) {
+  expectErrors(std::string(kTwoRealms) +
+                   "  - name: r\n"
+                   "    match: { source_realm: acces }\n"
+                   "    forward: { realm: edge, host: 127.0.0.3 }\n",
+               {"line 6, column 28: route 'r': match source_realm 'acces' is not a defined realm "
+                "(did you mean 'access'?)",
+                "line 7, column 23: route 'r': forward realm 'edge' is not a defined realm"});
+}
+
+TEST(ConfigErrors, TrunkTransportNeedsAListener) {
+  expectErrors(std::string(kTwoRealms) +
+                   "  - { name: r, forward: { realm: core, host: 127.0.0.3, transport: tcp } }\n",
+               {"line 5, column 68: route 'r': forward transport tcp needs a tcp listener in "
+                "realm 'core'"});
+}
+
+TEST(ConfigErrors, InvalidRegex) {
+  expectErrors(std::string(kTwoRealms) +
+                   "  - name: r\n"
+                   "    match: { user_regex: \"^(1[0-9]+$\" }\n"
+                   "    reject: { code: 404 }\n",
+               {"line 6, column 26: route 'r': match user_regex '^(1[0-9]+$' is invalid: "
+                "Mismatched '(' and ')' in regular expression"});
+}
+
+TEST(ConfigErrors, RouteMatchValues) {
+  expectErrors(std::string(kTwoRealms) +
+                   "  - name: r\n"
+                   "    match: { methods: [INVTE, invite], to_domain: 'a b', from_domain: 'x:y' }\n"
+                   "    reject: { code: 404 }\n",
+               {"line 6, column 24: route 'r': match methods 'INVTE' is not a SIP method the SBC "
+                "handles (did you mean 'INVITE'?)",
+                "line 6, column 31: route 'r': match methods 'invite' is not a SIP method the SBC "
+                "handles (did you mean 'INVITE'?)",
+                "line 6, column 51: route 'r': match to_domain 'a b' is not a host name or IP "
+                "address",
+                "line 6, column 71: route 'r': match from_domain 'x:y' is not a host name or IP "
+                "address"});
+}
+
+TEST(ConfigErrors, RejectCodeRange) {
+  expectErrors(std::string(kTwoRealms) +
+                   "  - { name: a, match: { source_realm: core }, reject: { code: 299 } }\n"
+                   "  - { name: b, match: { source_realm: core }, reject: { code: 700 } }\n"
+                   "  - { name: c, match: { source_realm: core }, reject: { code: 300 } }\n"
+                   "  - { name: d, match: { source_realm: core }, reject: { code: 699 } }\n",
+               {"line 5, column 63: route 'a': reject code 299 is out of range 300-699",
+                "line 6, column 63: route 'b': reject code 700 is out of range 300-699"});
+}
+
+TEST(ConfigErrors, RouteShape) {
+  expectErrors(std::string(kTwoRealms) +
+                   "  - name: both\n"
+                   "    match: { source_realm: core }\n"
+                   "    forward: { realm: core, host: 127.0.0.3 }\n"
+                   "    reject: { code: 403 }\n"
+                   "  - name: neither\n"
+                   "    match: { source_realm: core }\n"
+                   "  - name: both\n"
+                   "    match: { source_realm: access }\n"
+                   "    reject: { code: 403 }\n"
+                   "    rewrite: { to_user: x }\n"
+                   "    media: anchor\n",
+               {"line 8, column 13: route 'both': has both forward and reject: a route does one or "
+                "the other",
+                "line 9, column 5: route 'neither': needs either forward or reject",
+                "line 11, column 11: route 'both': defined twice (first on line 5)",
+                "line 14, column 14: route 'both': rewrite applies only to forward routes",
+                "line 15, column 12: route 'both': media applies only to forward routes"});
+}
+
+TEST(ConfigErrors, CatchAllHidesLaterRoutes) {
+  expectErrors(std::string(kTwoRealms) +
+                   "  - { name: all, reject: { code: 404 } }\n"
+                   "  - { name: x, match: { source_realm: core }, reject: { code: 403 } }\n"
+                   "  - { name: y, match: { source_realm: core }, reject: { code: 403 } }\n",
+               {"line 5, column 5: route 'all': matches every request, so the 2 routes after it "
+                "can never match: move it last"});
+}
+
+TEST(ConfigErrors, RewriteTemplates) {
+  expectErrors(std::string(kTwoRealms) +
+                   "  - name: r\n"
+                   "    match: { user_regex: '^(1)([0-9]+)$' }\n"
+                   "    forward: { realm: core, host: 127.0.0.3 }\n"
+                   "    rewrite: { request_uri_user: '$3', to_user: '$x', from_user: 'a$', "
+                   "to_host: 'a b' }\n"
+                   "  - name: s\n"
+                   "    forward: { realm: core, host: 127.0.0.3 }\n"
+                   "    rewrite: { request_uri_user: '$1$$' }\n",
+               {"line 8, column 34: route 'r': rewrite request_uri_user '$3': '$3' refers to "
+                "group 3 but user_regex has 2 groups",
+                "line 8, column 49: route 'r': rewrite to_user '$x': '$' must be followed by 1-9, "
+                "'user' or '$' (write '$$' for a literal '$')",
+                "line 8, column 66: route 'r': rewrite from_user 'a$': '$' must be followed by "
+                "1-9, 'user' or '$' (write '$$' for a literal '$')",
+                "line 8, column 81: route 'r': rewrite to_host 'a b' is not a host name or IP "
+                "address",
+                "line 11, column 34: route 's': rewrite request_uri_user '$1$$': '$1' needs a "
+                "user_regex with a capture group"});
+}
+
+TEST(ConfigErrors, EveryErrorInFileOrder) {
+  // routes come first in the file but are read after realms: errors are still in file order.
+  expectErrors(
+      "routes:\n"
+      "  - { name: r, forward: { realm: nowhere, host: 127.0.0.3 } }\n"
+      "realms:\n"
+      "  - name: a\n"
+      "    listen: [ { address: 127.0.0.1, port: 99999 } ]\n"
+      "log: { level: loud }\n",
+      {"line 2, column 34: route 'r': forward realm 'nowhere' is not a defined realm",
+       "line 5, column 43: realm 'a': listen port 99999 is out of range 1-65535",
+       "line 6, column 15: log: level 'loud' is not one of trace, debug, info, warn, error"});
+}
+
+// ---------------------------------------------------------------------------------------
+// Route table
+
+const char* const kRouting = R"yaml(realms:
+  - { name: access, listen: [ { address: 127.0.0.1 } ] }
+  - { name: core, listen: [ { address: 127.0.0.2 }, { transport: tcp, address: 127.0.0.2 } ], advertised_address: "2001:db8::2" }
+routes:
+  - name: by-method
+    match: { source_realm: core, methods: [OPTIONS] }
+    reject: { code: 405 }
+  - name: blocked
+    match: { source_realm: access, user_prefix: "+1900" }
+    reject: { code: 403, reason: "Premium" }
+  - name: national
+    match: { source_realm: access, user_regex: "^\\+?1([2-9][0-9]{2})([0-9]{7})$" }
+    forward: { realm: core, host: 127.0.0.3, port: 5080 }
+  - name: to-domain
+    match: { source_realm: access, to_domain: Biloxi.Example.COM }
+    forward: { realm: core, host: "2001:db8::3", transport: tcp }
+  - name: from-domain
+    match: { source_realm: access, from_domain: "[2001:db8::9]" }
+    forward: { realm: core, host: 127.0.0.4 }
+  - name: unanchored
+    match: { source_realm: access, user_regex: "7(7+)"
+}
+    forward: { realm: core, host: 127.0.0.5 }
+  - name: core-to-access
+    match: { source_realm: core }
+    forward: { realm: access, host: 127.0.0.6 }
+)yaml";
+
+class RouteTableTest : public ::testing::Test {
+ protected:
+  RouteTableTest() : config_(loadOk(kRouting)), table_(config_) {}
+
+  std::string routeFor(const Message& m, std::string_view realm) {
+    auto d = table_.match(m, realm);
+    return d ? d->route->name : "(none)";
+  }
+
+  Config config_;
+  RouteTable table_;
+};
+
+TEST_F(RouteTableTest, SourceRealmAndMethod) {
+  EXPECT_EQ(routeFor(request("OPTIONS", "sip:x@127.0.0.2"), "core"), "by-method");
+  EXPECT_EQ(routeFor(request("INVITE", "sip:x@127.0.0.2"), "core"), "core-to-access");
+  EXPECT_EQ(routeFor(request("OPTIONS", "sip:x@127.0.0.1"), "access"), "(none)");
+  EXPECT_EQ(routeFor(request("INVITE", "sip:x@127.0.0.1"), "elsewhere"), "(none)");
+}
+
+TEST_F(RouteTableTest, UserPrefixOnTheDecodedUser) {
+  EXPECT_EQ(routeFor(request("INVITE", "sip:+19005551234@h"), "access"), "blocked");
+  EXPECT_EQ(routeFor(request("INVITE", "sip:%2B19005551234@h"), "access"), "blocked");
+  EXPECT_EQ(routeFor(request("INVITE", "tel:+19005551234"), "access"), "blocked");
+}
+
+TEST_F(RouteTableTest, RegexCapturesAndPrecedence) {
+  auto d = table_.match(request("INVITE", "sip:+12125551234@h"), "access");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->route->name, "national");
+  EXPECT_EQ(d->captures[0], "+12125551234");
+  EXPECT_EQ(d->captures[1], "212");
+  EXPECT_EQ(d->captures[2], "5551234");
+  EXPECT_EQ(d->captures[3], "");
+  // +1900... also matches 'national', but 'blocked' comes first.
+  EXPECT_EQ(routeFor(request("INVITE", "sip:+19005551234@h"), "access"), "blocked");
+}
+
+TEST_F(RouteTableTest, RegexSearchIsUnanchoredUnlessWritten) {
+  auto d = table_.match(request("INVITE", "sip:abc777x@h"), "access");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->route->name, "unanchored");
+  EXPECT_EQ(d->captures[0], "777");
+  EXPECT_EQ(d->captures[1], "77");
+}
+
+TEST_F(RouteTableTest, OverlongUsersNeverMatchARegex) {
+  std::string user = "1" + std::string(300, '7');
+  EXPECT_EQ(routeFor(request("INVITE", "sip:" + user + "@h"), "access"), "(none)");
+  // ...but a prefix still applies to them.
+  EXPECT_EQ(routeFor(request("INVITE", "sip:+1900" + std::string(300, '1') + "@h"), "access"),
+            "blocked");
+}
+
+TEST_F(RouteTableTest, ToAndFromDomains) {
+  EXPECT_EQ(
+      routeFor(request("INVITE", "sip:bob@h", "<sip:a@x>;tag=1", "<sip:bob@biloxi.example.com>"),
+               "access"),
+      "to-domain")
+      << "case-insensitive";
+  EXPECT_EQ(routeFor(request("INVITE", "sip:bob@h", "<sip:a@[2001:DB8::9]>;tag=1", "<sip:b@y>"),
+                     "access"),
+            "from-domain")
+      << "IPv6 brackets and case ignored";
+  EXPECT_EQ(routeFor(request("INVITE", "sip:bob@h", "<sip:a@x>;tag=1", "<sip:b@y>"), "access"),
+            "(none)");
+}
+
+TEST_F(RouteTableTest, RejectRouteIsADecision) {
+  auto d = table_.match(request("OPTIONS", "sip:x@h"), "core");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->route->action, Route::Action::kReject);
+  EXPECT_EQ(d->route->rejectCode, 405);
+  EXPECT_EQ(d->route->rejectReason, "Method Not Allowed");
+}
+
+TEST_F(RouteTableTest, EmptyTableMatchesNothing) {
+  RouteTable empty;
+  EXPECT_FALSE(empty.match(request("INVITE", "sip:x@h"), "access"));
+}
+
+TEST_F(RouteTableTest, AnEmptyMatchMatchesEverything) {
+  Config c = loadOk(std::string(kTwoRealms) + "  - { name: all, reject: { code: 404 } }\n");
+  RouteTable t(c);
+  EXPECT_TRUE(t.match(request("BYE", "sip:h"), "anything"));
+}
+
+TEST_F(RouteTableTest, Expand) {
+  Message m = request("INVITE", "sip:+12125551234@h");
+  auto d = table_.match(m, "access");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(table_.expand("$1-$2", *d, m), "212-5551234");
+  EXPECT_EQ(table_.expand("00$user", *d, m), "00+12125551234");
+  EXPECT_EQ(table_.expand("$$1 costs $$$1", *d, m), "$1 costs $212");
+  EXPECT_EQ(table_.expand("$10", *d, m), "2120") << "$1 then a literal 0";
+  EXPECT_EQ(table_.expand("$9", *d, m), "") << "a group the regex does not have";
+  EXPECT_EQ(table_.expand("plain", *d, m), "plain");
+  EXPECT_EQ(table_.expand("a$", *d, m), "a$") << "left literal at run time";
+  EXPECT_EQ(table_.expand("$x", *d, m), "$x");
+  EXPECT_EQ(table_.expand("", *d, m), "");
+}
+
+TEST_F(RouteTableTest, OutboundUris) {
+  Message m = request("INVITE", "sip:+12125551234@127.0.0.1", "\"A\" <sip:alice@a.example>;tag=1",
+                      "<sip:%2B12125551234@b.example>");
+  auto d = table_.match(m, "access");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(table_.requestUri(*d, m), "sip:+12125551234@127.0.0.3:5080");
+  EXPECT_EQ(table_.fromUri(*d, m), "sip:alice@[2001:db8::2]") << "the trunk realm's advertised";
+  EXPECT_EQ(table_.toUri(*d, m), "sip:+12125551234@127.0.0.3");
+
+  Message toDomain =
+      request("INVITE", "sip:bob@h", "<sip:a@x>;tag=1", "<sip:b@biloxi.example.com>");
+  auto t = table_.match(toDomain, "access");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(table_.requestUri(*t, toDomain), "sip:bob@[2001:db8::3]:5060;transport=tcp");
+}
+
+TEST(RouteTable, RewritesAndEscaping) {
+  Config c = loadOk(std::string(kTwoRealms) +
+                    "  - name: r\n"
+                    "    match: { user_regex: '^\\*(7[0-9])#?$' }\n"
+                    "    forward: { realm: core, host: 127.0.0.3, port: 5080 }\n"
+                    "    rewrite: { request_uri_user: 'fc$1#', request_uri_host: carrier.example, "
+                    "from_user: '', from_host: 'f.example', to_user: '$user', to_host: "
+                    "'t.example' }\n");
+  RouteTable table(c);
+  Message m = request("INVITE", "sip:*72%23@127.0.0.1");
+  auto d = table.match(m, "access");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->captures[1], "72");
+  // The rewritten host is the logical target: no trunk port, no transport parameter.
+  EXPECT_EQ(table.requestUri(*d, m), "sip:fc72%23@carrier.example");
+  EXPECT_EQ(table.fromUri(*d, m), "sip:f.example") << "an empty user leaves out 'user@'";
+  EXPECT_EQ(table.toUri(*d, m), "sip:*72%23@t.example");
+}
+
+TEST(RouteTable, TemplateErrorsAndHelpers) {
+  EXPECT_EQ(templateError("$1-$2$$ $user", 2), "");
+  EXPECT_EQ(templateError("$2", 1), "'$2' refers to group 2 but user_regex has 1 group");
+  EXPECT_EQ(templateError("$1", 0), "'$1' needs a user_regex with a capture group");
+  EXPECT_EQ(templateError("$", 0),
+            "'$' must be followed by 1-9, 'user' or '$' (write '$$' for a literal '$')");
+  EXPECT_EQ(templateError("$0", 3),
+            "'$' must be followed by 1-9, 'user' or '$' (write '$$' for a literal '$')");
+  EXPECT_EQ(escapeUser("+1-555 #9;x=y"), "+1-555%20%239;x=y");
+  EXPECT_EQ(requestUser(request("INVITE", "sip:%41lice@h")), "Alice");
+  EXPECT_EQ(requestUser(request("INVITE", "sip:h")), "");
+}
+
+// ---------------------------------------------------------------------------------------
+// Header filters
+
+const char* const kInbound =
+    "INVITE sip:bob@198.51.100.2 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.1.1.1:5060;branch=z9hG4bK1\r\n"
+    "Via: SIP/2.0/UDP 10.1.1.2:5060;branch=z9hG4bK2\r\n"
+    "Record-Route: <sip:10.1.1.2;lr>\r\n"
+    "Route: <sip:198.51.100.2;lr>\r\n"
+    "Max-Forwards: 69\r\n"
+    "From: \"Alice\" <sip:alice@10.1.1.1>;tag=a\r\n"
+    "To: <sip:bob@198.51.100.2>\r\n"
+    "i: c1@10.1.1.1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:alice@10.1.1.1:5060>\r\n"
+    "Allow: INVITE, ACK, BYE\r\n"
+    "Allow: CANCEL\r\n"
+    "s: hello\r\n"
+    "User-Agent: PBX 9.1 (10.1.1.1)\r\n"
+    "Organization: Internal Corp\r\n"
+    "P-Asserted-Identity: <sip:+15550100@10.1.1.1>\r\n"
+    "Warning: 399 10.1.1.1 \"internal\"\r\n"
+    "x-internal-id: 42\r\n"
+    "X-Tenant: blue\r\n"
+    "Supported: timer\r\n"
+    "Require: 100rel\r\n"
+    "Proxy-Authorization: Digest username=\"a\"\r\n"
+    "Content-Type: application/sdp\r\n"
+    "Content-Length: 0\r\n"
+    "\r\n";
+
+Message outbound() {
+  return Message::request("INVITE", "sip:bob@127.0.0.3:5080");
+}
+
+HeaderRules whitelist(std::vector<std::string> names) {
+  HeaderRules r;
+  r.mode = HeaderRules::Mode::kWhitelist;
+  r.names = std::move(names);
+  return r;
+}
+
+HeaderRules blacklist(std::vector<std::string> names) {
+  HeaderRules r;
+  r.mode = HeaderRules::Mode::kBlacklist;
+  r.names = std::move(names);
+  return r;
+}
+
+TEST(CopyAllowedHeaders, WhitelistCopiesOnlyNamedInOrder) {
+  Message in = parse(kInbound);
+  Message out = outbound();
+  copyAllowedHeaders(in, out, whitelist({"subject", "Allow", "X-TENANT"}));
+  EXPECT_EQ(headerLines(out), (std::vector<std::string>{"Allow: INVITE, ACK, BYE", "Allow: CANCEL",
+                                                        "Subject: hello", "X-Tenant: blue"}))
+      << "order of the inbound message, every line, compact names expanded";
+}
+
+TEST(CopyAllowedHeaders, BlacklistCopiesAllButNamedAndNeverSensitive) {
+  Message in = parse(kInbound);
+  Message out = outbound();
+  copyAllowedHeaders(in, out, blacklist({"X-Internal-Id"}));
+  EXPECT_EQ(headerLines(out),
+            (std::vector<std::string>{"Allow: INVITE, ACK, BYE", "Allow: CANCEL", "Subject: hello",
+                                      "X-Tenant: blue", "Supported: timer"}));
+}
+
+TEST(CopyAllowedHeaders, NeverCopiedEvenWhenListed) {
+  Message in = parse(kInbound);
+  Message out = outbound();
+  std::vector<std::string> everything;
+  for (std::string_view name : neverCopiedHeaders())
+    everything.emplace_back(name);
+  everything.push_back("i");  // the compact form of Call-ID
+  copyAllowedHeaders(in, out, whitelist(everything));
+  EXPECT_TRUE(headerLines(out).empty()) << ::testing::PrintToString(headerLines(out));
+}
+
+TEST(CopyAllowedHeaders, SensitiveOnlyWhenWhitelisted) {
+  Message in = parse(kInbound);
+  Message out = outbound();
+  copyAllowedHeaders(in, out, whitelist({"P-Asserted-Identity", "Warning"}));
+  EXPECT_EQ(headerLines(out),
+            (std::vector<std::string>{"P-Asserted-Identity: <sip:+15550100@10.1.1.1>",
+                                      "Warning: 399 10.1.1.1 \"internal\""}));
+  Message none = outbound();
+  copyAllowedHeaders(in, none, whitelist({}));
+  EXPECT_TRUE(headerLines(none).empty());
+}
+
+TEST(CopyAllowedHeaders, IdentityPolicy) {
+  Message in = parse(kInbound);
+  // By default (no policy given) identity headers are stripped, even from a blacklist.
+  Message out = outbound();
+  copyAllowedHeaders(in, out, whitelist({"Subject"}));
+  EXPECT_EQ(headerLines(out), std::vector<std::string>{"Subject: hello"});
+
+  std::vector<IdentityHeader> policy = {
+      {"User-Agent", HeaderPolicy::kReplace, "SBC"},
+      {"Organization", HeaderPolicy::kKeep, ""},
+      {"X-Tenant", HeaderPolicy::kStrip, ""},  // a realm's own identity header beats the list
+  };
+  Message kept = outbound();
+  copyAllowedHeaders(in, kept, blacklist({}), policy);
+  EXPECT_EQ(headerLines(kept),
+            (std::vector<std::string>{"Allow: INVITE, ACK, BYE", "Allow: CANCEL", "Subject: hello",
+                                      "User-Agent: SBC", "Organization: Internal Corp",
+                                      "x-internal-id: 42", "Supported: timer"}));
+}
+
+TEST(CopyAllowedHeaders, ReplacedIdentityGetsOneLine) {
+  Message in = parse(
+      "OPTIONS sip:h SIP/2.0\r\nServer: a\r\nSubject: x\r\nServer: b\r\nContent-Length: "
+      "0\r\n\r\n");
+  Message out = outbound();
+  Realm realm;
+  realm.identityHeaders = {{"Server", HeaderPolicy::kReplace, "SBC"}};
+  realm.headers = whitelist({"Subject"});
+  copyAllowedHeaders(in, out, realm);
+  EXPECT_EQ(headerLines(out), (std::vector<std::string>{"Server: SBC", "Subject: x"}));
+}
+
+TEST(CopyAllowedHeaders, DefaultRulesAreTheSafeWhitelist) {
+  Message in = parse(kInbound);
+  Message out = outbound();
+  copyAllowedHeaders(in, out, Realm{});
+  EXPECT_EQ(headerLines(out), (std::vector<std::string>{"Allow: INVITE, ACK, BYE", "Allow: CANCEL",
+                                                        "Subject: hello", "Supported: timer"}));
+}
+
+TEST(HeaderClasses, Classify) {
+  EXPECT_EQ(classifyHeader("via"), HeaderClass::kNeverCopied);
+  EXPECT_EQ(classifyHeader("v"), HeaderClass::kNeverCopied);
+  EXPECT_EQ(classifyHeader("Security-Client"), HeaderClass::kNeverCopied);
+  EXPECT_EQ(classifyHeader("p-asserted-identity"), HeaderClass::kSensitive);
+  EXPECT_EQ(classifyHeader("History-Info"), HeaderClass::kSensitive);
+  EXPECT_EQ(classifyHeader("SERVER"), HeaderClass::kIdentity);
+  EXPECT_EQ(classifyHeader("Subject"), HeaderClass::kOrdinary);
+  EXPECT_EQ(classifyHeader("X-Anything"), HeaderClass::kOrdinary);
+  for (std::string_view n : neverCopiedHeaders())
+    EXPECT_EQ(classifyHeader(n), HeaderClass::kNeverCopied) << n;
+  for (std::string_view n : sensitiveHeaders())
+    EXPECT_EQ(classifyHeader(n), HeaderClass::kSensitive) << n;
+  for (std::string_view n : builtinIdentityHeaders())
+    EXPECT_EQ(classifyHeader(n), HeaderClass::kIdentity) << n;
+  for (const std::string& n : defaultHeaderWhitelist())
+    EXPECT_EQ(classifyHeader(n), HeaderClass::kOrdinary) << n;
+  EXPECT_TRUE(isHeaderName("X-A.b!"));
+  EXPECT_FALSE(isHeaderName("X A"));
+  EXPECT_FALSE(isHeaderName(""));
+  EXPECT_TRUE(isHeaderValue("a\tb \xc3\xa9"));
+  EXPECT_FALSE(isHeaderValue("a\r\nVia: x"));
+}
+
+const char* const kFilterInput =
+    "OPTIONS sip:h SIP/2.0\r\n"
+    "User-Agent: a\r\n"
+    "Server: s1\r\n"
+    "Server: s2\r\n"
+    "s: topic\r\n"
+    "X-A: 1\r\n"
+    "Content-Length: 0\r\n"
+    "\r\n";
+
+TEST(HeaderFilters, Identity) {
+  Message m = parse(kFilterInput);
+  IdentityHeaderFilter({"Server", HeaderPolicy::kStrip, ""}).apply(m);
+  EXPECT_EQ(m.count(HeaderId::kServer), 0u);
+
+  m = parse(kFilterInput);
+  IdentityHeaderFilter({"Server", HeaderPolicy::kReplace, "SBC"}).apply(m);
+  EXPECT_EQ(headerLines(m), (std::vector<std::string>{"User-Agent: a", "Server: SBC", "s: topic",
+                                                      "X-A: 1", "Content-Length: 0"}));
+
+  m = parse(kFilterInput);
+  IdentityHeaderFilter({"Organization", HeaderPolicy::kReplace, "SBC"}).apply(m);
+  EXPECT_EQ(m.count(HeaderId::kOrganization), 0u) << "replace never adds";
+
+  m = parse(kFilterInput);
+  IdentityHeaderFilter({"User-Agent", HeaderPolicy::kKeep, ""}).apply(m);
+  EXPECT_EQ(m.header(HeaderId::kUserAgent), "a");
+}
+
+TEST(HeaderFilters, RemoveAddReplace) {
+  Message m = parse(kFilterInput);
+  RemoveHeaderFilter("Subject").apply(m);  // removes the compact "s:" line too
+  RemoveHeaderFilter("x-a").apply(m);
+  EXPECT_EQ(headerLines(m), (std::vector<std::string>{"User-Agent: a", "Server: s1", "Server: s2",
+                                                      "Content-Length: 0"}));
+
+  m = parse(kFilterInput);
+  AddHeaderFilter("X-A", "2").apply(m);
+  EXPECT_EQ(headerLines(m).back(), "X-A: 2") << "added at the bottom, the old line stays";
+  EXPECT_EQ(headerLines(m)[4], "X-A: 1");
+
+  m = parse(kFilterInput);
+  ReplaceHeaderFilter("Server", "new").apply(m);
+  ReplaceHeaderFilter("X-Absent", "v").apply(m);
+  EXPECT_EQ(headerLines(m), (std::vector<std::string>{"User-Agent: a", "Server: new", "s: topic",
+                                                      "X-A: 1", "Content-Length: 0"}));
+}
+
+TEST(HeaderFilters, ChainAppliesInOrder) {
+  Message m = parse(kFilterInput);
+  FilterChain addThenReplace;
+  addThenReplace.add(std::make_unique<AddHeaderFilter>("X-B", "1"))
+      .add(std::make_unique<ReplaceHeaderFilter>("X-B", "2"));
+  addThenReplace.apply(m);
+  EXPECT_EQ(m.header("X-B"), "2");
+
+  m = parse(kFilterInput);
+  FilterChain replaceThenAdd;
+  replaceThenAdd.add(std::make_unique<ReplaceHeaderFilter>("X-B", "2"))
+      .add(std::make_unique<AddHeaderFilter>("X-B", "1"));
+  replaceThenAdd.apply(m);
+  EXPECT_EQ(m.header("X-B"), "1");
+}
+
+TEST(HeaderFilters, ForRealmIdentityFirstThenRules) {
+  Config c = loadOk(
+      "realms:\n"
+      "  - name: a\n"
+      "    listen: [ { address: 127.0.0.1 } ]\n"
+      "    topology_hiding: { identity_headers: { Server: { replace: SBC } } }\n"
+      "    headers:\n"
+      "      rules:\n"
+      "        - { add: User-Agent, value: mine }\n"
+      "        - { remove: X-A }\n"
+      "        - { replace: Subject, value: call }\n");
+  FilterChain chain = FilterChain::forRealm(c.realms[0]);
+  EXPECT_EQ(chain.size(), 6u) << "3 identity filters, 3 rules";
+  Message m = parse(kFilterInput);
+  chain.apply(m);
+  // The inbound User-Agent is stripped by the identity policy, then the rule adds ours.
+  EXPECT_EQ(headerLines(m), (std::vector<std::string>{"Server: SBC", "Subject: call",
+                                                      "Content-Length: 0", "User-Agent: mine"}));
+}
+
+TEST(HeaderFilters, HandBuiltRealmStripsBuiltinIdentities) {
+  Message m = parse(
+      "OPTIONS sip:h SIP/2.0\r\nUser-Agent: a\r\nServer: b\r\nOrganization: c\r\n"
+      "Content-Length: 0\r\n\r\n");
+  FilterChain::forRealm(Realm{}).apply(m);
+  EXPECT_EQ(headerLines(m), std::vector<std::string>{"Content-Length: 0"});
+}
+
+}  // namespace
+}  // namespace sbc::topology

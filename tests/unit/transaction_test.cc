@@ -1,0 +1,1470 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <new>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "signaling/sip/parser.h"
+#include "signaling/sip/response.h"
+#include "signaling/timer/timer_wheel.h"
+#include "signaling/transaction/client_invite.h"
+#include "signaling/transaction/client_non_invite.h"
+#include "signaling/transaction/server_invite.h"
+#include "signaling/transaction/server_non_invite.h"
+#include "signaling/transaction/transaction_layer.h"
+
+// Counts live heap bytes, for the memory footprint test at the end. Every plain form of
+// new and delete is replaced so that they always pair (the aligned forms keep theirs).
+namespace {
+long long gLiveBytes = 0;
+constexpr size_t kHeader = alignof(std::max_align_t);
+
+void* countedAlloc(size_t n) noexcept {
+  void* p = std::malloc(n + kHeader);
+  if (!p) return nullptr;
+  *static_cast<size_t*>(p) = n;
+  gLiveBytes += static_cast<long long>(n);
+  return static_cast<char*>(p) + kHeader;
+}
+void countedFree(void* p) noexcept {
+  if (!p) return;
+  char* block = static_cast<char*>(p) - kHeader;
+  gLiveBytes -= static_cast<long long>(*reinterpret_cast<size_t*>(block));
+  std::free(block);
+}
+}  // namespace
+
+void* operator new(size_t n) {
+  if (void* p = countedAlloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n) {
+  if (void* p = countedAlloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  return countedAlloc(n);
+}
+void* operator new[](size_t n, const std::nothrow_t&) noexcept {
+  return countedAlloc(n);
+}
+void operator delete(void* p) noexcept {
+  countedFree(p);
+}
+void operator delete[](void* p) noexcept {
+  countedFree(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  countedFree(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  countedFree(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  countedFree(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  countedFree(p);
+}
+
+namespace sbc::transaction {
+namespace {
+
+using std::chrono::milliseconds;
+using timer::TimePoint;
+using transport::Destination;
+using transport::Endpoint;
+using transport::Protocol;
+using transport::Source;
+
+// ---- fixtures: clock, transport, transaction user ----------------------------------------
+
+struct ManualClock {
+  TimePoint start = TimePoint() + std::chrono::hours(1);
+  TimePoint now = start;
+  int ms() const {
+    return static_cast<int>(std::chrono::duration_cast<milliseconds>(now - start).count());
+  }
+};
+
+sip::Message parse(std::string_view text) {
+  sip::Message m;
+  sip::Status st = sip::parseMessage(text, sip::Framing::kDatagram, sip::Limits{}, m);
+  EXPECT_TRUE(st.ok()) << st.reason() << "\n" << text;
+  return m;
+}
+
+// Through the wire and back, as the transport would deliver it.
+sip::Message wire(const sip::Message& m) {
+  return parse(m.serialize());
+}
+
+struct Sent {
+  Destination to;
+  std::string bytes;
+  int at = 0;
+  sip::Message message() const { return parse(bytes); }
+  bool isRequest(std::string_view method) const {
+    return bytes.compare(0, method.size() + 1, std::string(method) + " ") == 0;
+  }
+  bool isStatus(int status) const {
+    std::string prefix = "SIP/2.0 " + std::to_string(status) + " ";
+    return bytes.compare(0, prefix.size(), prefix) == 0;
+  }
+};
+
+class FakeTransport : public transport::Transport {
+ public:
+  explicit FakeTransport(const ManualClock& clock) : clock_(clock) {}
+  bool send(const Destination& to, std::string bytes) override {
+    ++attempts;
+    if (fail) return false;
+    if (keep) sent.push_back({to, std::move(bytes), clock_.ms()});
+    return true;
+  }
+  const transport::ListenerInfo* listener(transport::ListenerId) const override { return nullptr; }
+
+  std::vector<int> times(const std::function<bool(const Sent&)>& pick) const {
+    std::vector<int> out;
+    for (const Sent& s : sent) {
+      if (pick(s)) out.push_back(s.at);
+    }
+    return out;
+  }
+  std::vector<int> requestTimes(std::string_view method) const {
+    return times([&](const Sent& s) { return s.isRequest(method); });
+  }
+  std::vector<int> statusTimes(int status) const {
+    return times([&](const Sent& s) { return s.isStatus(status); });
+  }
+  size_t count(int status) const { return statusTimes(status).size(); }
+  size_t count(std::string_view method) const { return requestTimes(method).size(); }
+
+  std::vector<Sent> sent;
+  bool fail = false;
+  bool keep = true;  // false: sent bytes are not recorded (memory measurements)
+  int attempts = 0;
+
+ private:
+  const ManualClock& clock_;
+};
+
+struct Event {
+  std::string kind;  // request, ack, cancel, response, clientFailure, stray, serverFailure
+  TransactionId id = 0;
+  int status = 0;
+  int at = 0;
+  ClientFailure failure = ClientFailure::kTimeout;
+  std::string method;
+};
+
+class RecordingUser : public TransactionUser {
+ public:
+  explicit RecordingUser(const ManualClock& clock) : clock_(clock) {}
+
+  void onRequest(TransactionId server, const sip::Message& request, const Source& from) override {
+    add({"request", server, 0, 0, {}, std::string(request.method())});
+    if (requestHook) requestHook(server, request, from);
+  }
+  void onAck(const sip::Message& ack, const Source&) override {
+    add({"ack", 0, 0, 0, {}, std::string(ack.method())});
+    lastAck = wire(ack);
+  }
+  void onCancel(TransactionId invite, const sip::Message& cancel) override {
+    add({"cancel", invite, 0, 0, {}, std::string(cancel.method())});
+    if (cancelHook) cancelHook(invite);
+  }
+  void onResponse(TransactionId client, const sip::Message& response) override {
+    add({"response", client, response.statusCode(), 0, {}, {}});
+    lastResponse = wire(response);
+    if (responseHook) responseHook(client, response);
+  }
+  void onClientFailure(TransactionId client, ClientFailure why) override {
+    add({"clientFailure", client, 0, 0, why, {}});
+    if (clientFailureHook) clientFailureHook(client);
+  }
+  void onStrayResponse(const sip::Message& response, const Source&) override {
+    add({"stray", 0, response.statusCode(), 0, {}, {}});
+  }
+  void onServerFailure(TransactionId server) override {
+    add({"serverFailure", server, 0, 0, {}, {}});
+    if (serverFailureHook) serverFailureHook(server);
+  }
+
+  std::vector<std::string> kinds() const {
+    std::vector<std::string> out;
+    for (const Event& e : events)
+      out.push_back(e.kind);
+    return out;
+  }
+  size_t count(std::string_view kind) const {
+    size_t n = 0;
+    for (const Event& e : events)
+      n += e.kind == kind;
+    return n;
+  }
+  const Event* last(std::string_view kind) const {
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+      if (it->kind == kind) return &*it;
+    }
+    return nullptr;
+  }
+
+  std::vector<Event> events;
+  TransactionId lastId = 0;
+  bool quiet = false;  // true: events are not recorded (memory measurements)
+  std::optional<sip::Message> lastResponse;
+  std::optional<sip::Message> lastAck;
+  std::function<void(TransactionId, const sip::Message&, const Source&)> requestHook;
+  std::function<void(TransactionId, const sip::Message&)> responseHook;
+  std::function<void(TransactionId)> cancelHook;
+  std::function<void(TransactionId)> clientFailureHook;
+  std::function<void(TransactionId)> serverFailureHook;
+
+ private:
+  void add(Event e) {
+    e.at = clock_.ms();
+    lastId = e.id;
+    if (!quiet) events.push_back(std::move(e));
+  }
+  const ManualClock& clock_;
+};
+
+// A request as a peer (or the TU) writes it.
+struct Req {
+  std::string method = "INVITE";
+  std::string uri = "sip:bob@example.com";
+  std::string transport = "UDP";
+  std::string sentBy = "192.0.2.10:5060";
+  std::string branch = "z9hG4bKpeer1";
+  std::string viaExtra;  // more Via parameters, e.g. ";rport"
+  std::string toTag;
+  std::string fromTag = "a1";
+  std::string callId = "call-1@192.0.2.10";
+  uint32_t cseq = 1;
+  std::string cseqMethod;  // empty: the method
+  std::string extra;       // more header lines, each ending in CRLF
+  std::string body;
+
+  std::string text() const {
+    std::string t = method + " " + uri + " SIP/2.0\r\n";
+    t += "Via: SIP/2.0/" + transport + " " + sentBy;
+    if (!branch.empty()) t += ";branch=" + branch;
+    t += viaExtra + "\r\n";
+    t += "Via: SIP/2.0/UDP 192.0.2.99;branch=z9hG4bKdeeper\r\n";
+    t += "Max-Forwards: 70\r\n";
+    t += "From: Alice <sip:alice@example.org>;tag=" + fromTag + "\r\n";
+    t += "To: Bob <sip:bob@example.com>" + (toTag.empty() ? "" : ";tag=" + toTag) + "\r\n";
+    t += "Call-ID: " + callId + "\r\n";
+    t +=
+        "CSeq: " + std::to_string(cseq) + " " + (cseqMethod.empty() ? method : cseqMethod) + "\r\n";
+    t += "Contact: <sip:alice@192.0.2.10>\r\n";
+    t += extra;
+    t += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return t;
+  }
+  sip::Message message() const { return parse(text()); }
+};
+
+const Source kUdpPeer{Endpoint{Protocol::kUdp, boost::asio::ip::make_address("192.0.2.10"), 5060},
+                      0, 0};
+const Source kTcpPeer{Endpoint{Protocol::kTcp, boost::asio::ip::make_address("192.0.2.20"), 40000},
+                      1, 7};
+const Destination kUdpNext{
+    Endpoint{Protocol::kUdp, boost::asio::ip::make_address("198.51.100.7"), 5060}, 0, 0};
+const Destination kTcpNext{
+    Endpoint{Protocol::kTcp, boost::asio::ip::make_address("198.51.100.8"), 5060}, 1, 0};
+
+class TransactionTest : public ::testing::Test {
+ protected:
+  TransactionTest() { makeLayer(); }
+
+  void makeLayer(TimerConfig config = {}) {
+    layer_.reset();
+    layer_ = std::make_unique<TransactionLayer>(transport_, wheel_, config, user_);
+  }
+  TransactionLayer& layer() { return *layer_; }
+
+  // Moves time to `ms` after the start the way AsioTimerDriver does: to each deadline
+  // in turn, so that timers scheduled from callbacks are scheduled from the right time.
+  void runTo(int ms) {
+    TimePoint target = clock_.start + milliseconds(ms);
+    while (std::optional<TimePoint> next = wheel_.nextDeadline()) {
+      if (*next > target) break;
+      clock_.now = std::max(clock_.now, *next);
+      wheel_.advance(clock_.now);
+    }
+    clock_.now = std::max(clock_.now, target);
+    wheel_.advance(clock_.now);
+  }
+  void runFor(int ms) { runTo(clock_.ms() + ms); }
+  // Fires what is due now (0 ms timers) without moving the clock.
+  void flush() { wheel_.advance(clock_.now); }
+
+  // ---- the server side: requests arriving ----
+  void receive(const Req& req, const Source& from = kUdpPeer) {
+    layer().onMessage(req.message(), from);
+  }
+  TransactionId receiveNew(const Req& req, const Source& from = kUdpPeer) {
+    size_t before = user_.count("request");
+    receive(req, from);
+    EXPECT_EQ(user_.count("request"), before + 1);
+    const Event* e = user_.last("request");
+    return e ? e->id : 0;
+  }
+  // A response built from the transaction's request (from a stand-in once it is gone).
+  sip::Message responseTo(TransactionId server, int status, std::string_view toTag = "b1") {
+    const sip::Message* request = layer().request(server);
+    sip::Message standIn = Req().message();
+    return sip::makeResponse(request ? *request : standIn, status, {}, status > 100 ? toTag : "");
+  }
+  bool respond(TransactionId server, int status, std::string_view toTag = "b1") {
+    return layer().respond(server, responseTo(server, status, toTag));
+  }
+  // An ACK for a non-2xx as the peer sends it: same branch as the INVITE.
+  Req ackFor(Req invite, std::string toTag = "b1") {
+    invite.method = "ACK";
+    invite.toTag = std::move(toTag);
+    invite.cseqMethod = "";
+    invite.body = "";
+    return invite;
+  }
+
+  // ---- the client side: our requests ----
+  Req ourRequest(std::string method = "INVITE", std::string transport = "UDP") {
+    Req r;
+    r.method = std::move(method);
+    r.transport = std::move(transport);
+    r.sentBy = "203.0.113.1:5060";
+    r.branch = layer().newBranch();
+    r.fromTag = "ours1";
+    r.callId = "leg-b@203.0.113.1";
+    return r;
+  }
+  TransactionId send(const Req& req, const Destination& to = kUdpNext) {
+    return layer().sendRequest(req.message(), to);
+  }
+  // A response from the peer to the request we sent as transport_.sent[index].
+  void answer(size_t index, int status, std::string_view toTag = "peer9",
+              std::string_view extra = {}) {
+    sip::Message request = transport_.sent.at(index).message();
+    sip::Message response = sip::makeResponse(request, status, {}, toTag);
+    if (!extra.empty()) response.addHeader("X-Extra", extra);
+    layer().onMessage(wire(response), kUdpPeer);
+  }
+
+  ManualClock clock_;
+  timer::TimerWheel wheel_{[this] { return clock_.now; }};
+  FakeTransport transport_{clock_};
+  RecordingUser user_{clock_};
+  std::unique_ptr<TransactionLayer> layer_;
+};
+
+std::vector<int> v(std::initializer_list<int> l) {
+  return l;
+}
+
+// ==== INVITE client transaction =============================================================
+
+TEST_F(TransactionTest, ClientInviteUdpTimerAScheduleAndTimerB) {
+  TransactionId id = send(ourRequest());
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(layer().clientTransactions(), 1u);
+  runTo(40000);
+  // Timer A doubles without the T2 cap; Timer B (64*T1) ends it before the 7th resend.
+  EXPECT_EQ(transport_.requestTimes("INVITE"), v({0, 500, 1500, 3500, 7500, 15500, 31500}));
+  ASSERT_EQ(user_.kinds(), std::vector<std::string>{"clientFailure"});
+  EXPECT_EQ(user_.events[0].id, id);
+  EXPECT_EQ(user_.events[0].failure, ClientFailure::kTimeout);
+  EXPECT_EQ(user_.events[0].at, 32000);
+  EXPECT_EQ(layer().clientTransactions(), 0u);
+  EXPECT_EQ(layer().counters().retransmissionsSent, 6u);
+  EXPECT_EQ(transport_.sent[0].to.remote, kUdpNext.remote);
+}
+
+TEST_F(TransactionTest, ClientInviteTimersFollowTheConfiguredT1) {
+  makeLayer(TimerConfig{milliseconds(100), milliseconds(400), milliseconds(1000)});
+  send(ourRequest());
+  runTo(10000);
+  EXPECT_EQ(transport_.requestTimes("INVITE"), v({0, 100, 300, 700, 1500, 3100, 6300}));
+  EXPECT_EQ(user_.last("clientFailure")->at, 6400);
+}
+
+TEST_F(TransactionTest, ClientInviteTcpHasNoTimerAButTimerB) {
+  send(ourRequest("INVITE", "TCP"), kTcpNext);
+  runTo(40000);
+  EXPECT_EQ(transport_.requestTimes("INVITE"), v({0}));
+  EXPECT_EQ(user_.last("clientFailure")->at, 32000);
+  EXPECT_EQ(layer().counters().retransmissionsSent, 0u);
+}
+
+TEST_F(TransactionTest, ClientInviteProvisionalStopsTimersAAndB) {
+  TransactionId id = send(ourRequest());
+  runTo(600);
+  answer(0, 180);
+  ASSERT_EQ(user_.kinds(), std::vector<std::string>{"response"});
+  EXPECT_EQ(user_.events[0].id, id);
+  EXPECT_EQ(user_.events[0].status, 180);
+  runTo(100000);
+  EXPECT_EQ(transport_.requestTimes("INVITE"), v({0, 500}));
+  EXPECT_EQ(user_.count("clientFailure"), 0u);  // no Timer B in Proceeding: the TU decides
+  EXPECT_EQ(layer().clientTransactions(), 1u);
+  answer(0, 183);
+  answer(0, 200);
+  EXPECT_EQ(user_.count("response"), 3u);
+}
+
+TEST_F(TransactionTest, ClientInviteNon2xxIsAcknowledgedByTheLayer) {
+  Req invite = ourRequest();
+  invite.uri = "sip:bob@198.51.100.7;transport=udp";
+  invite.extra =
+      "Route: <sip:p1.example.net;lr>\r\n"
+      "Route: <sip:p2.example.net;lr>, <sip:p3.example.net;lr>\r\n"
+      "Subject: lunch\r\n";
+  invite.cseq = 42;
+  invite.body = "v=0\r\n";
+  TransactionId id = send(invite);
+  answer(0, 486, "busy7");
+  ASSERT_EQ(user_.kinds(), std::vector<std::string>{"response"});
+  EXPECT_EQ(user_.events[0].id, id);
+  EXPECT_EQ(user_.events[0].status, 486);
+
+  ASSERT_EQ(transport_.count("ACK"), 1u);
+  const Sent& sent = transport_.sent.back();
+  EXPECT_EQ(sent.to.remote, kUdpNext.remote);
+  sip::Message ack = sent.message();
+  sip::Message original = transport_.sent[0].message();
+  EXPECT_EQ(ack.requestUri(), "sip:bob@198.51.100.7;transport=udp");
+  ASSERT_EQ(ack.count(sip::HeaderId::kVia), 1u);
+  EXPECT_EQ(ack.topVia().value.text, original.topVia().value.text);
+  EXPECT_EQ(ack.callId(), original.callId());
+  EXPECT_EQ(ack.header(sip::HeaderId::kFrom), original.header(sip::HeaderId::kFrom));
+  EXPECT_EQ(ack.to().value.tag(), "busy7");
+  EXPECT_EQ(ack.cseq().value.number, 42u);
+  EXPECT_EQ(ack.cseq().value.method, "ACK");
+  std::vector<std::string> routes;
+  ack.forEachValue(sip::HeaderId::kRoute, [&](std::string_view r) -> const char* {
+    routes.emplace_back(r);
+    return nullptr;
+  });
+  EXPECT_EQ(routes, (std::vector<std::string>{"<sip:p1.example.net;lr>", "<sip:p2.example.net;lr>",
+                                              "<sip:p3.example.net;lr>"}));
+  EXPECT_EQ(ack.maxForwards().value, 70u);
+  EXPECT_EQ(ack.body(), "");
+  EXPECT_EQ(ack.header("Subject"), "");
+  EXPECT_EQ(ack.header(sip::HeaderId::kContentType), "");
+}
+
+TEST_F(TransactionTest, ClientInviteCompletedAbsorbsFinalRetransmissionsUntilTimerD) {
+  send(ourRequest());
+  runTo(100);
+  answer(0, 503);
+  EXPECT_EQ(transport_.requestTimes("ACK"), v({100}));
+  runTo(700);
+  answer(0, 503);
+  runTo(2000);
+  answer(0, 503);
+  EXPECT_EQ(transport_.requestTimes("ACK"), v({100, 700, 2000}));
+  EXPECT_EQ(user_.count("response"), 1u);  // the TU heard it once
+  EXPECT_EQ(layer().counters().retransmissionsAbsorbed, 2u);
+  EXPECT_EQ(transport_.requestTimes("INVITE"), v({0}));  // Timer A stopped
+  runTo(32099);
+  EXPECT_EQ(layer().clientTransactions(), 1u);
+  runTo(32100);  // Timer D: 32 s after the final response
+  EXPECT_EQ(layer().clientTransactions(), 0u);
+  answer(0, 503);
+  EXPECT_EQ(user_.count("stray"), 1u);
+  EXPECT_EQ(user_.count("clientFailure"), 0u);
+}
+
+TEST_F(TransactionTest, ClientInviteOverTcpEndsRightAfterTheAck) {
+  send(ourRequest("INVITE", "TCP"), kTcpNext);
+  answer(0, 404);
+  EXPECT_EQ(transport_.count("ACK"), 1u);
+  EXPECT_EQ(transport_.sent.back().to.remote, kTcpNext.remote);
+  EXPECT_EQ(layer().clientTransactions(), 0u);  // Timer D = 0
+  EXPECT_EQ(user_.count("response"), 1u);
+}
+
+TEST_F(TransactionTest, ClientInviteAcceptedPassesEvery2xxUntilTimerM) {
+  TransactionId id = send(ourRequest());
+  runTo(100);
+  answer(0, 180);
+  runTo(1000);
+  answer(0, 200, "fork1");
+  runTo(1500);
+  answer(0, 200, "fork1");  // retransmission
+  answer(0, 200, "fork2");  // another fork
+  answer(0, 486, "fork3");  // late non-2xx: nothing to do with it now
+  answer(0, 183, "fork4");
+  ASSERT_EQ(user_.count("response"), 4u);
+  EXPECT_EQ(user_.events[3].id, id);
+  EXPECT_EQ(user_.lastResponse->to().value.tag(), "fork2");
+  EXPECT_EQ(transport_.count("ACK"), 0u);  // the ACK for a 2xx belongs to the TU
+  EXPECT_EQ(transport_.requestTimes("INVITE"), v({0}));
+  runTo(32999);
+  EXPECT_EQ(layer().clientTransactions(), 1u);
+  runTo(33000);  // Timer M = 64*T1 after the first 2xx
+  EXPECT_EQ(layer().clientTransactions(), 0u);
+  answer(0, 200, "fork1");
+  EXPECT_EQ(user_.count("stray"), 1u);
+  EXPECT_EQ(layer().counters().strayResponses, 1u);
+}
+
+TEST_F(TransactionTest, ClientInvite2xxInCallingGoesStraightToAccepted) {
+  send(ourRequest());
+  runTo(700);
+  answer(0, 200);
+  runTo(20000);
+  EXPECT_EQ(transport_.requestTimes("INVITE"), v({0, 500}));
+  EXPECT_EQ(user_.count("clientFailure"), 0u);  // Timer B stopped
+}
+
+TEST_F(TransactionTest, ClientInviteOverTcpStillWaitsTimerMForForks) {
+  send(ourRequest("INVITE", "TCP"), kTcpNext);
+  answer(0, 200, "x");
+  runTo(31999);
+  answer(0, 200, "y");
+  EXPECT_EQ(user_.count("response"), 2u);
+  runTo(32000);
+  EXPECT_EQ(layer().clientTransactions(), 0u);
+}
+
+// ==== non-INVITE client transaction =========================================================
+
+TEST_F(TransactionTest, ClientNonInviteUdpTimerEScheduleAndTimerF) {
+  TransactionId id = send(ourRequest("OPTIONS"));
+  runTo(40000);
+  // E: T1 doubling, capped at T2 = 4 s; F = 64*T1 ends it.
+  EXPECT_EQ(transport_.requestTimes("OPTIONS"),
+            v({0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500}));
+  ASSERT_EQ(user_.kinds(), std::vector<std::string>{"clientFailure"});
+  EXPECT_EQ(user_.events[0].id, id);
+  EXPECT_EQ(user_.events[0].failure, ClientFailure::kTimeout);
+  EXPECT_EQ(user_.events[0].at, 32000);
+  EXPECT_EQ(layer().counters().retransmissionsSent, 10u);
+}
+
+TEST_F(TransactionTest, ClientNonInviteProceedingRetransmitsEveryT2) {
+  send(ourRequest("BYE"));
+  runTo(600);
+  answer(0, 100);
+  EXPECT_EQ(user_.count("response"), 1u);
+  runTo(40000);
+  // The E pending at 1500 still fires; from then on every T2.
+  EXPECT_EQ(transport_.requestTimes("BYE"),
+            v({0, 500, 1500, 5500, 9500, 13500, 17500, 21500, 25500, 29500}));
+  EXPECT_EQ(user_.last("clientFailure")->at, 32000);  // F runs in Proceeding too
+}
+
+TEST_F(TransactionTest, ClientNonInviteCompletedAbsorbsUntilTimerK) {
+  TransactionId id = send(ourRequest("OPTIONS"));
+  runTo(800);
+  answer(0, 200);
+  ASSERT_EQ(user_.count("response"), 1u);
+  EXPECT_EQ(user_.events[0].id, id);
+  runTo(1000);
+  answer(0, 200);
+  answer(0, 200);
+  EXPECT_EQ(user_.count("response"), 1u);
+  EXPECT_EQ(layer().counters().retransmissionsAbsorbed, 2u);
+  runTo(5799);
+  EXPECT_EQ(layer().clientTransactions(), 1u);
+  runTo(5800);  // Timer K = T4 after the final
+  EXPECT_EQ(layer().clientTransactions(), 0u);
+  EXPECT_EQ(transport_.requestTimes("OPTIONS"), v({0, 500}));
+  answer(0, 200);
+  EXPECT_EQ(user_.count("stray"), 1u);
+}
+
+TEST_F(TransactionTest, ClientNonInviteOverTcp) {
+  send(ourRequest("OPTIONS", "TCP"), kTcpNext);
+  runTo(20000);
+  EXPECT_EQ(transport_.requestTimes("OPTIONS"), v({0}));
+  answer(0, 180);
+  answer(0, 404);
+  EXPECT_EQ(user_.count("response"), 2u);
+  EXPECT_EQ(layer().clientTransactions(), 0u);  // Timer K = 0
+}
+
+TEST_F(TransactionTest, ClientNonInviteOverTcpTimesOutOnTimerF) {
+  send(ourRequest("REGISTER", "TCP"), kTcpNext);
+  runTo(40000);
+  EXPECT_EQ(transport_.requestTimes("REGISTER"), v({0}));
+  EXPECT_EQ(user_.last("clientFailure")->at, 32000);
+}
+
+TEST_F(TransactionTest, CancelIsAClientTransactionOfItsOwnWithTheInvitesBranch) {
+  Req invite = ourRequest();
+  TransactionId inviteId = send(invite);
+  answer(0, 180);
+  Req cancel = invite;
+  cancel.method = "CANCEL";
+  TransactionId cancelId = send(cancel);
+  EXPECT_NE(inviteId, cancelId);
+  EXPECT_EQ(layer().clientTransactions(), 2u);
+  answer(1, 200);  // to the CANCEL
+  answer(0, 487);  // to the INVITE
+  ASSERT_EQ(user_.count("response"), 3u);
+  EXPECT_EQ(user_.events[1].id, cancelId);
+  EXPECT_EQ(user_.events[1].status, 200);
+  EXPECT_EQ(user_.events[2].id, inviteId);
+  EXPECT_EQ(user_.events[2].status, 487);
+  EXPECT_EQ(transport_.count("ACK"), 1u);
+}
+
+TEST_F(TransactionTest, ResponsesMatchOnBranchAndCSeqMethod) {
+  Req invite = ourRequest();
+  send(invite);
+  sip::Message request = transport_.sent[0].message();
+  sip::Message wrongMethod = sip::makeResponse(request, 200, {}, "t");
+  wrongMethod.setHeader(sip::HeaderId::kCSeq, "1 BYE");
+  layer().onMessage(wire(wrongMethod), kUdpPeer);
+  sip::Message otherBranch = sip::makeResponse(request, 200, {}, "t");
+  otherBranch.setHeader(sip::HeaderId::kVia, "SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKnope");
+  layer().onMessage(wire(otherBranch), kUdpPeer);
+  EXPECT_EQ(user_.kinds(), (std::vector<std::string>{"stray", "stray"}));
+  EXPECT_EQ(layer().counters().strayResponses, 2u);
+  // Branch comparison ignores case (a token, RFC 3261 §7.3.1).
+  sip::Message upper = sip::makeResponse(request, 180, {}, "t");
+  std::string via = "SIP/2.0/UDP 203.0.113.1:5060;branch=" + invite.branch;
+  for (size_t i = 7; i < via.size(); ++i)
+    via[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(via[i])));
+  upper.setHeader(sip::HeaderId::kVia, via);
+  layer().onMessage(wire(upper), kUdpPeer);
+  EXPECT_EQ(user_.count("response"), 1u);
+}
+
+// ==== INVITE server transaction ==============================================================
+
+TEST_F(TransactionTest, ServerInviteSends100TryingBeforeTheTuSeesIt) {
+  Req invite;
+  invite.extra = "Timestamp: 54.3\r\n";
+  size_t sentWhenTuRan = 0;
+  user_.requestHook = [&](TransactionId, const sip::Message& request, const Source& from) {
+    sentWhenTuRan = transport_.sent.size();
+    EXPECT_EQ(request.method(), "INVITE");
+    EXPECT_EQ(from.remote, kUdpPeer.remote);
+  };
+  TransactionId id = receiveNew(invite);
+  EXPECT_EQ(sentWhenTuRan, 1u);
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  sip::Message trying = transport_.sent[0].message();
+  EXPECT_EQ(trying.statusCode(), 100);
+  EXPECT_FALSE(trying.to().value.hasTag());
+  EXPECT_EQ(trying.count(sip::HeaderId::kVia), 2u);
+  EXPECT_EQ(trying.topVia().value.branch, "z9hG4bKpeer1");
+  EXPECT_EQ(trying.cseq().value.method, "INVITE");
+  EXPECT_EQ(trying.callId(), invite.callId);
+  EXPECT_EQ(trying.header(sip::HeaderId::kTimestamp), "54.3");
+  EXPECT_EQ(transport_.sent[0].to.remote, kUdpPeer.remote);
+  EXPECT_EQ(layer().serverTransactions(), 1u);
+  ASSERT_NE(layer().request(id), nullptr);
+  EXPECT_EQ(layer().request(id)->callId(), invite.callId);
+  ASSERT_NE(layer().source(id), nullptr);
+  EXPECT_EQ(layer().source(id)->remote, kUdpPeer.remote);
+}
+
+TEST_F(TransactionTest, ServerInviteResponsesGoWhereTheViaSays) {
+  Req invite;
+  invite.sentBy = "192.0.2.10:5070";  // no rport: the sent-by port, the source address
+  receiveNew(invite);
+  EXPECT_EQ(transport_.sent[0].to.remote.port, 5070);
+  EXPECT_EQ(transport_.sent[0].to.remote.address, kUdpPeer.remote.address);
+  Req withRport;
+  withRport.branch = "z9hG4bKrport";
+  withRport.callId = "other";
+  withRport.sentBy = "10.0.0.1:5070";
+  withRport.viaExtra = ";rport";
+  receiveNew(withRport);
+  EXPECT_EQ(transport_.sent[1].to.remote, kUdpPeer.remote);
+}
+
+TEST_F(TransactionTest, ServerInviteProceedingAnswersRetransmissionsWithTheLastResponse) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  receive(invite);
+  EXPECT_EQ(transport_.count(100), 2u);
+  EXPECT_TRUE(respond(id, 180));
+  receive(invite);
+  EXPECT_EQ(transport_.count(180), 2u);
+  EXPECT_EQ(transport_.count(100), 2u);
+  EXPECT_EQ(user_.count("request"), 1u);
+  EXPECT_EQ(layer().counters().retransmissionsAbsorbed, 2u);
+  runTo(60000);  // no timer runs in Proceeding: the TU owns the answer
+  EXPECT_EQ(layer().serverTransactions(), 1u);
+  EXPECT_EQ(transport_.sent.size(), 4u);
+}
+
+TEST_F(TransactionTest, ServerInviteNon2xxTimerGScheduleAndTimerH) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  runTo(1000);
+  EXPECT_TRUE(respond(id, 486));
+  EXPECT_EQ(layer().request(id), nullptr);  // no further response: the request went
+  runTo(40000);
+  // G: T1 doubling, capped at T2; H = 64*T1 ends it without an ACK.
+  EXPECT_EQ(transport_.statusTimes(486),
+            v({1000, 1500, 2500, 4500, 8500, 12500, 16500, 20500, 24500, 28500, 32500}));
+  ASSERT_NE(user_.last("serverFailure"), nullptr);
+  EXPECT_EQ(user_.last("serverFailure")->id, id);
+  EXPECT_EQ(user_.last("serverFailure")->at, 33000);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  EXPECT_EQ(layer().counters().retransmissionsSent, 10u);
+}
+
+TEST_F(TransactionTest, ServerInviteCompletedAnswersRetransmissionsWithTheFinal) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  respond(id, 404);
+  runTo(100);
+  receive(invite);
+  EXPECT_EQ(transport_.statusTimes(404), v({0, 100}));
+  EXPECT_EQ(user_.count("request"), 1u);
+  EXPECT_FALSE(respond(id, 500));  // one final only
+  EXPECT_FALSE(layer().respond(id, sip::makeResponse(invite.message(), 180)));
+}
+
+TEST_F(TransactionTest, ServerInviteAckConfirmsAndTimerIEndsIt) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  respond(id, 480);
+  runTo(700);  // one G retransmission at 500
+  receive(ackFor(invite));
+  EXPECT_EQ(user_.count("ack"), 0u);  // the ACK for a non-2xx stays here
+  runTo(3000);
+  EXPECT_EQ(transport_.statusTimes(480), v({0, 500}));  // G stopped
+  receive(ackFor(invite));                              // ACK retransmission
+  receive(invite);                                      // late INVITE retransmission
+  EXPECT_EQ(transport_.sent.size(), 3u);
+  EXPECT_EQ(user_.count("ack"), 0u);
+  EXPECT_EQ(user_.count("request"), 1u);
+  runTo(5699);
+  EXPECT_EQ(layer().serverTransactions(), 1u);
+  runTo(5700);  // Timer I = T4 after the ACK
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  EXPECT_EQ(user_.count("serverFailure"), 0u);
+  EXPECT_EQ(layer().request(id), nullptr);
+  EXPECT_FALSE(respond(id, 200));
+}
+
+TEST_F(TransactionTest, ServerInviteOverTcp) {
+  Req invite;
+  invite.transport = "TCP";
+  invite.sentBy = "192.0.2.20:40000";
+  TransactionId id = receiveNew(invite, kTcpPeer);
+  EXPECT_EQ(transport_.sent[0].to.connection, 7u);  // the connection it came on
+  respond(id, 603);
+  runTo(20000);
+  EXPECT_EQ(transport_.statusTimes(603), v({0}));  // no Timer G
+  receive(ackFor(invite), kTcpPeer);
+  EXPECT_EQ(layer().serverTransactions(), 0u);  // Timer I = 0
+}
+
+TEST_F(TransactionTest, ServerInviteOverTcpStillRunsTimerH) {
+  Req invite;
+  invite.transport = "TCP";
+  TransactionId id = receiveNew(invite, kTcpPeer);
+  respond(id, 603);
+  runTo(40000);
+  EXPECT_EQ(user_.last("serverFailure")->at, 32000);
+}
+
+TEST_F(TransactionTest, ServerInvite2xxMovesToAccepted) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  respond(id, 180);
+  runTo(2000);
+  EXPECT_TRUE(respond(id, 200));
+  ASSERT_NE(layer().request(id), nullptr);  // the TU may still send 2xx
+  receive(invite);                          // absorbed, nothing re-sent
+  EXPECT_EQ(transport_.count(200), 1u);
+  EXPECT_EQ(user_.count("request"), 1u);
+  EXPECT_EQ(layer().counters().retransmissionsAbsorbed, 1u);
+  // 2xx retransmission is the TU's: it may pass them through respond() (RFC 6026).
+  runTo(2500);
+  EXPECT_TRUE(respond(id, 200));
+  EXPECT_EQ(transport_.statusTimes(200), v({2000, 2500}));
+  EXPECT_FALSE(respond(id, 180));
+  EXPECT_FALSE(respond(id, 486));
+  runTo(40000);
+  EXPECT_EQ(transport_.count(200), 2u);  // the layer never retransmits a 2xx
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  EXPECT_EQ(user_.count("serverFailure"), 0u);
+}
+
+TEST_F(TransactionTest, ServerInviteTimerLIsSixtyFourT1) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  runTo(100);
+  respond(id, 200);
+  runTo(32099);
+  EXPECT_EQ(layer().serverTransactions(), 1u);
+  runTo(32100);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+}
+
+TEST_F(TransactionTest, AckFor2xxGoesToTheTu) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  respond(id, 200);
+  Req ack = ackFor(invite);
+  ack.branch = "z9hG4bKnewAckBranch";  // an ACK for a 2xx is a transaction of its own
+  receive(ack);
+  ASSERT_EQ(user_.count("ack"), 1u);
+  EXPECT_EQ(user_.lastAck->topVia().value.branch, "z9hG4bKnewAckBranch");
+  // Same branch as the INVITE (older peers): in Accepted it still goes up.
+  receive(ackFor(invite));
+  EXPECT_EQ(user_.count("ack"), 2u);
+  runTo(40000);
+  receive(ack);  // after the transaction: the dialog's business
+  EXPECT_EQ(user_.count("ack"), 3u);
+}
+
+TEST_F(TransactionTest, AckBeforeAnyFinalIsDropped) {
+  Req invite;
+  receiveNew(invite);
+  receive(ackFor(invite));
+  EXPECT_EQ(user_.count("ack"), 0u);
+  EXPECT_EQ(transport_.sent.size(), 1u);  // just the 100 Trying
+  EXPECT_EQ(layer().serverTransactions(), 1u);
+}
+
+TEST_F(TransactionTest, EachStateRunsOnlyItsOwnTimers) {
+  // Timers live in the one wheel: A+B, then none in Proceeding, M in Accepted.
+  send(ourRequest());
+  EXPECT_EQ(wheel_.size(), 2u);
+  answer(0, 180);
+  EXPECT_EQ(wheel_.size(), 0u);
+  answer(0, 200);
+  EXPECT_EQ(wheel_.size(), 1u);
+  // G+H in Completed, I in Confirmed, nothing once ended.
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  EXPECT_EQ(wheel_.size(), 1u);
+  respond(id, 486);
+  EXPECT_EQ(wheel_.size(), 3u);
+  receive(ackFor(invite));
+  EXPECT_EQ(wheel_.size(), 2u);
+  runTo(40000);
+  EXPECT_EQ(wheel_.size(), 0u);
+  EXPECT_EQ(layer().serverTransactions() + layer().clientTransactions(), 0u);
+}
+
+TEST_F(TransactionTest, RespondToUnknownTransactionFails) {
+  EXPECT_FALSE(layer().respond(12345, sip::makeResponse(Req().message(), 200)));
+  EXPECT_EQ(layer().request(12345), nullptr);
+  EXPECT_EQ(layer().source(12345), nullptr);
+  EXPECT_TRUE(transport_.sent.empty());
+}
+
+// ==== non-INVITE server transaction ==========================================================
+
+TEST_F(TransactionTest, ServerNonInviteTryingDiscardsRetransmissions) {
+  Req options;
+  options.method = "OPTIONS";
+  receiveNew(options);
+  EXPECT_TRUE(transport_.sent.empty());  // no 100 Trying for non-INVITE
+  receive(options);
+  receive(options);
+  EXPECT_TRUE(transport_.sent.empty());
+  EXPECT_EQ(user_.count("request"), 1u);
+  EXPECT_EQ(layer().counters().retransmissionsAbsorbed, 2u);
+}
+
+TEST_F(TransactionTest, ServerNonInviteProceedingResendsTheProvisional) {
+  Req bye;
+  bye.method = "BYE";
+  bye.toTag = "b1";
+  TransactionId id = receiveNew(bye);
+  EXPECT_TRUE(respond(id, 100));
+  receive(bye);
+  EXPECT_EQ(transport_.count(100), 2u);
+  EXPECT_TRUE(respond(id, 200));
+  receive(bye);
+  EXPECT_EQ(transport_.count(200), 2u);
+  EXPECT_EQ(user_.count("request"), 1u);
+}
+
+TEST_F(TransactionTest, ServerNonInviteCompletedUntilTimerJ) {
+  Req options;
+  options.method = "OPTIONS";
+  TransactionId id = receiveNew(options);
+  runTo(100);
+  EXPECT_TRUE(respond(id, 200));
+  EXPECT_EQ(layer().request(id), nullptr);
+  EXPECT_FALSE(respond(id, 200));
+  runTo(20000);
+  receive(options);
+  EXPECT_EQ(transport_.statusTimes(200), v({100, 20000}));  // no timer retransmits it
+  runTo(32099);
+  EXPECT_EQ(layer().serverTransactions(), 1u);
+  runTo(32100);  // Timer J = 64*T1
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  receive(options);  // now a new transaction
+  EXPECT_EQ(user_.count("request"), 2u);
+}
+
+TEST_F(TransactionTest, ServerNonInviteOverTcpEndsWithTheFinal) {
+  Req options;
+  options.method = "OPTIONS";
+  options.transport = "TCP";
+  TransactionId id = receiveNew(options, kTcpPeer);
+  respond(id, 200);
+  EXPECT_EQ(layer().serverTransactions(), 0u);  // Timer J = 0
+  EXPECT_EQ(transport_.sent[0].to.connection, 7u);
+}
+
+// ==== CANCEL (§9.2) ==========================================================================
+
+TEST_F(TransactionTest, CancelMatchingAnInviteInProceeding) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  respond(id, 180, "uas7");
+  user_.cancelHook = [&](TransactionId invite) { EXPECT_TRUE(respond(invite, 487, "uas7")); };
+  Req cancel = invite;
+  cancel.method = "CANCEL";
+  receive(cancel);
+  ASSERT_EQ(user_.count("cancel"), 1u);
+  EXPECT_EQ(user_.last("cancel")->id, id);
+  // 200 for the CANCEL, sent before the TU answered the INVITE with 487.
+  ASSERT_EQ(transport_.sent.size(), 4u);
+  sip::Message ok = transport_.sent[2].message();
+  EXPECT_EQ(ok.statusCode(), 200);
+  EXPECT_EQ(ok.cseq().value.method, "CANCEL");
+  EXPECT_EQ(ok.to().value.tag(), "uas7");
+  EXPECT_EQ(transport_.sent[3].message().statusCode(), 487);
+  EXPECT_EQ(layer().serverTransactions(), 1u);  // a CANCEL has no server transaction here
+  receive(ackFor(invite, "uas7"));
+  runTo(10000);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+}
+
+TEST_F(TransactionTest, CancelMatchingNothingIs481) {
+  Req invite;
+  receiveNew(invite);
+  Req cancel = invite;
+  cancel.method = "CANCEL";
+  cancel.branch = "z9hG4bKother";
+  receive(cancel);
+  Req otherSentBy = invite;
+  otherSentBy.method = "CANCEL";
+  otherSentBy.sentBy = "192.0.2.11:5060";
+  receive(otherSentBy);
+  EXPECT_EQ(transport_.count(481), 2u);
+  EXPECT_EQ(transport_.sent.back().message().cseq().value.method, "CANCEL");
+  EXPECT_EQ(user_.count("cancel"), 0u);
+}
+
+TEST_F(TransactionTest, CancelAfterTheFinalIsAnswered200WithoutTheTu) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  respond(id, 486);
+  Req cancel = invite;
+  cancel.method = "CANCEL";
+  receive(cancel);
+  EXPECT_EQ(transport_.count(200), 1u);
+  EXPECT_EQ(user_.count("cancel"), 0u);
+  Req invite2;
+  invite2.branch = "z9hG4bKsecond";
+  invite2.callId = "second";
+  TransactionId id2 = receiveNew(invite2);
+  respond(id2, 200);
+  Req cancel2 = invite2;
+  cancel2.method = "CANCEL";
+  receive(cancel2);
+  EXPECT_EQ(transport_.count(200), 3u);
+  EXPECT_EQ(user_.count("cancel"), 0u);
+}
+
+TEST_F(TransactionTest, RetransmittedCancelIsAnsweredAgainButReportedOnce) {
+  Req invite;
+  receiveNew(invite);
+  Req cancel = invite;
+  cancel.method = "CANCEL";
+  receive(cancel);
+  receive(cancel);
+  EXPECT_EQ(transport_.count(200), 2u);
+  EXPECT_EQ(user_.count("cancel"), 1u);
+}
+
+// ==== merged requests (§8.2.2.2) =============================================================
+
+TEST_F(TransactionTest, MergedRequestIsAnswered482) {
+  Req invite;
+  receiveNew(invite);
+  Req forked = invite;
+  forked.branch = "z9hG4bKviaOtherProxy";
+  forked.sentBy = "192.0.2.30:5060";
+  receive(forked, kUdpPeer);
+  EXPECT_EQ(transport_.count(482), 1u);
+  EXPECT_EQ(transport_.sent.back().message().topVia().value.branch, "z9hG4bKviaOtherProxy");
+  EXPECT_EQ(user_.count("request"), 1u);
+  EXPECT_EQ(layer().counters().merged, 1u);
+  EXPECT_EQ(layer().serverTransactions(), 1u);
+}
+
+TEST_F(TransactionTest, SameIdentifiersWithAToTagAreNotMerged) {
+  Req invite;
+  invite.toTag = "dialog1";  // in a dialog: the dialog layer judges CSeq, not us
+  receiveNew(invite);
+  Req other = invite;
+  other.branch = "z9hG4bKdifferent";
+  receiveNew(other);
+  EXPECT_EQ(layer().counters().merged, 0u);
+}
+
+TEST_F(TransactionTest, MergeDetectionEndsWithTheTransaction) {
+  Req options;
+  options.method = "OPTIONS";
+  TransactionId id = receiveNew(options);
+  respond(id, 200);
+  runTo(40000);
+  Req again = options;
+  again.branch = "z9hG4bKlater";
+  receiveNew(again);
+  EXPECT_EQ(layer().counters().merged, 0u);
+}
+
+// ==== RFC 2543 matching (no magic cookie) ====================================================
+
+TEST_F(TransactionTest, Rfc2543InviteRetransmissionAckAndCancelMatch) {
+  Req invite;
+  invite.branch = "";  // RFC 2543: no branch at all
+  TransactionId id = receiveNew(invite);
+  receive(invite);
+  EXPECT_EQ(transport_.count(100), 2u);
+  EXPECT_EQ(user_.count("request"), 1u);
+
+  Req cancel = invite;
+  cancel.method = "CANCEL";
+  receive(cancel);
+  EXPECT_EQ(user_.count("cancel"), 1u);
+  respond(id, 487, "uas2543");
+  runTo(1000);
+  // An ACK with the tag of our response matches; one with another tag does not.
+  receive(ackFor(invite, "someoneElse"));
+  EXPECT_EQ(user_.count("ack"), 1u);
+  receive(ackFor(invite, "uas2543"));
+  EXPECT_EQ(user_.count("ack"), 1u);
+  runTo(10000);
+  EXPECT_EQ(transport_.statusTimes(487), v({0, 500}));  // G stopped by the ACK
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+}
+
+TEST_F(TransactionTest, Rfc2543MatchingComparesEveryField) {
+  Req invite;
+  invite.branch = "1234old";  // a branch without the cookie is RFC 2543 too
+  receiveNew(invite);
+  auto differs = [&](const std::function<void(Req&)>& change) {
+    Req r = invite;
+    change(r);
+    receive(r);
+  };
+  differs([](Req& r) { r.uri = "sip:carol@example.com"; });
+  differs([](Req& r) { r.fromTag = "zz"; });
+  differs([](Req& r) { r.callId = "another"; });
+  differs([](Req& r) { r.cseq = 2; });
+  differs([](Req& r) { r.sentBy = "192.0.2.10:5062"; });
+  differs([](Req& r) {
+    r.toTag = "t9";
+    r.cseq = 3;
+  });
+  // A new Request-URI or sent-by with the same From tag, Call-ID and CSeq does not
+  // match: it is a merged request (482); the others are new transactions.
+  EXPECT_EQ(layer().counters().merged, 2u);
+  EXPECT_EQ(transport_.count(482), 2u);
+  EXPECT_EQ(user_.count("request"), 5u);
+  EXPECT_EQ(layer().serverTransactions(), 5u);
+  EXPECT_EQ(layer().counters().retransmissionsAbsorbed, 0u);
+  receive(invite);
+  EXPECT_EQ(user_.count("request"), 5u);
+  EXPECT_EQ(layer().counters().retransmissionsAbsorbed, 1u);
+}
+
+// ==== stray responses and statelessly sent messages ==========================================
+
+TEST_F(TransactionTest, StrayResponsesGoToTheTuAndAreCounted) {
+  Req r = ourRequest();
+  sip::Message response = sip::makeResponse(r.message(), 200, {}, "x");
+  layer().onMessage(wire(response), kUdpPeer);
+  ASSERT_EQ(user_.kinds(), std::vector<std::string>{"stray"});
+  EXPECT_EQ(user_.events[0].status, 200);
+  EXPECT_EQ(layer().counters().strayResponses, 1u);
+}
+
+TEST_F(TransactionTest, SendStatelessSendsWithoutATransaction) {
+  Req ack = ourRequest("ACK");
+  EXPECT_TRUE(layer().sendStateless(ack.message(), kUdpNext));
+  EXPECT_EQ(transport_.count("ACK"), 1u);
+  EXPECT_EQ(layer().clientTransactions(), 0u);
+  runTo(40000);
+  EXPECT_EQ(transport_.sent.size(), 1u);
+  transport_.fail = true;
+  EXPECT_FALSE(layer().sendStateless(ack.message(), kUdpNext));
+}
+
+// ==== transport failures =====================================================================
+
+TEST_F(TransactionTest, SynchronousSendFailureIsReportedFromATimer) {
+  transport_.fail = true;
+  TransactionId id = send(ourRequest());
+  EXPECT_NE(id, 0u);
+  EXPECT_TRUE(user_.events.empty());  // never from inside sendRequest
+  EXPECT_EQ(layer().clientTransactions(), 0u);
+  flush();  // the 0 ms timer, without the clock moving
+  ASSERT_EQ(user_.kinds(), std::vector<std::string>{"clientFailure"});
+  EXPECT_EQ(user_.events[0].id, id);
+  EXPECT_EQ(user_.events[0].failure, ClientFailure::kTransportError);
+  EXPECT_EQ(user_.events[0].at, 0);
+  runTo(40000);
+  EXPECT_EQ(user_.count("clientFailure"), 1u);  // no Timer B afterwards
+  EXPECT_EQ(transport_.attempts, 1);
+}
+
+TEST_F(TransactionTest, NonInviteSendFailure) {
+  transport_.fail = true;
+  TransactionId id = send(ourRequest("OPTIONS", "TCP"), kTcpNext);
+  EXPECT_TRUE(user_.events.empty());
+  flush();
+  ASSERT_EQ(user_.count("clientFailure"), 1u);
+  EXPECT_EQ(user_.events[0].id, id);
+  EXPECT_EQ(user_.events[0].failure, ClientFailure::kTransportError);
+}
+
+TEST_F(TransactionTest, RetransmissionSendFailureFailsTheTransaction) {
+  send(ourRequest("OPTIONS"));
+  runTo(400);
+  transport_.fail = true;
+  runTo(600);
+  ASSERT_EQ(user_.count("clientFailure"), 1u);
+  EXPECT_EQ(user_.events[0].failure, ClientFailure::kTransportError);
+  // Timer E failed at 500; a 0 ms timer started from inside the wheel's advance() fires
+  // on the next tick.
+  EXPECT_EQ(user_.events[0].at, 510);
+}
+
+TEST_F(TransactionTest, AsynchronousSendFailureFailsTransactionsWithoutAResponse) {
+  TransactionId waiting = send(ourRequest("INVITE", "TCP"), kTcpNext);
+  TransactionId answered = send(ourRequest("INVITE", "TCP"), kTcpNext);
+  TransactionId elsewhere = send(ourRequest("OPTIONS"), kUdpNext);
+  answer(1, 180);
+  Destination failed = kTcpNext;
+  failed.connection = 99;  // the connection the transport had opened for it
+  layer().onSendFailure(failed, "connection refused");
+  EXPECT_EQ(user_.count("clientFailure"), 0u);  // not re-entrantly
+  flush();
+  ASSERT_EQ(user_.count("clientFailure"), 1u);
+  EXPECT_EQ(user_.last("clientFailure")->id, waiting);
+  EXPECT_EQ(user_.last("clientFailure")->failure, ClientFailure::kTransportError);
+  EXPECT_EQ(layer().clientTransactions(), 2u);
+  (void)answered;
+  (void)elsewhere;
+}
+
+TEST_F(TransactionTest, ServerResponseSendFailure) {
+  Req options;
+  options.method = "OPTIONS";
+  TransactionId id = receiveNew(options);
+  transport_.fail = true;
+  EXPECT_FALSE(respond(id, 200));
+  EXPECT_EQ(user_.count("serverFailure"), 0u);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  flush();
+  ASSERT_EQ(user_.count("serverFailure"), 1u);
+  EXPECT_EQ(user_.last("serverFailure")->id, id);
+}
+
+TEST_F(TransactionTest, TimerGSendFailureReportsServerFailure) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  respond(id, 486);
+  transport_.fail = true;
+  runTo(600);
+  ASSERT_EQ(user_.count("serverFailure"), 1u);
+  EXPECT_EQ(user_.last("serverFailure")->at, 510);  // G failed at 500, reported a tick later
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+}
+
+TEST_F(TransactionTest, AsynchronousFailureOfAServerTransactionsDestination) {
+  Req invite;
+  invite.transport = "TCP";
+  TransactionId id = receiveNew(invite, kTcpPeer);
+  respond(id, 486);
+  Destination lost{kTcpPeer.remote, kTcpPeer.listener, kTcpPeer.connection};
+  layer().onSendFailure(lost, "reset");
+  flush();
+  ASSERT_EQ(user_.count("serverFailure"), 1u);
+  EXPECT_EQ(user_.last("serverFailure")->id, id);
+}
+
+TEST_F(TransactionTest, TryingCannotBeSentMeansNoTransaction) {
+  transport_.fail = true;
+  receive(Req());
+  flush();
+  EXPECT_TRUE(user_.events.empty());  // the TU never saw it, so it hears nothing
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  transport_.fail = false;
+  receive(Req());  // the peer's retransmission starts over
+  EXPECT_EQ(user_.count("request"), 1u);
+}
+
+TEST_F(TransactionTest, UnmatchableRequestsFailAsynchronously) {
+  Req noBranch = ourRequest("OPTIONS");
+  noBranch.branch = "";
+  TransactionId a = send(noBranch);
+  Req ack = ourRequest("ACK");
+  TransactionId b = send(ack);
+  Req first = ourRequest("OPTIONS");
+  send(first);
+  TransactionId c = send(first);  // branch already in use
+  EXPECT_TRUE(user_.events.empty());
+  flush();
+  ASSERT_EQ(user_.count("clientFailure"), 3u);
+  EXPECT_EQ(user_.events[0].id, a);
+  EXPECT_EQ(user_.events[1].id, b);
+  EXPECT_EQ(user_.events[2].id, c);
+  EXPECT_EQ(transport_.sent.size(), 1u);
+}
+
+// ==== re-entrancy ============================================================================
+
+TEST_F(TransactionTest, TuFinishesATransactionInsideItsOwnCallback) {
+  // Over TCP the final response ends a non-INVITE server transaction at once: the
+  // object (and the request the TU holds) must outlive the callback.
+  user_.requestHook = [&](TransactionId id, const sip::Message& request, const Source&) {
+    EXPECT_TRUE(layer().respond(id, sip::makeResponse(request, 200)));
+    EXPECT_EQ(layer().serverTransactions(), 0u);
+    EXPECT_EQ(request.method(), "OPTIONS");  // still readable
+    EXPECT_EQ(request.callId(), "call-1@192.0.2.10");
+  };
+  Req options;
+  options.method = "OPTIONS";
+  options.transport = "TCP";
+  receive(options, kTcpPeer);
+  EXPECT_EQ(transport_.count(200), 1u);
+}
+
+TEST_F(TransactionTest, TuAnswersAnInviteInsideOnRequestOverUdp) {
+  user_.requestHook = [&](TransactionId id, const sip::Message& request, const Source&) {
+    EXPECT_TRUE(layer().respond(id, sip::makeResponse(request, 486, {}, "t")));
+    EXPECT_EQ(request.cseq().value.method, "INVITE");
+  };
+  receive(Req());
+  EXPECT_EQ(transport_.count(486), 1u);
+}
+
+TEST_F(TransactionTest, B2buaPatternBridgesResponsesInsideCallbacks) {
+  // A-leg INVITE in → B-leg INVITE out from onRequest; B-leg responses relayed to the
+  // A-leg from onResponse; the final ends both.
+  TransactionId server = 0;
+  TransactionId client = 0;
+  user_.requestHook = [&](TransactionId id, const sip::Message&, const Source&) {
+    server = id;
+    client = send(ourRequest("INVITE", "TCP"), kTcpNext);
+  };
+  user_.responseHook = [&](TransactionId id, const sip::Message& response) {
+    EXPECT_EQ(id, client);
+    EXPECT_TRUE(respond(server, response.statusCode(), "a-leg"));
+  };
+  receive(Req());
+  ASSERT_NE(client, 0u);
+  size_t invite = transport_.sent.size() - 1;
+  answer(invite, 180);
+  answer(invite, 486);
+  EXPECT_EQ(transport_.count(180), 1u);
+  EXPECT_EQ(transport_.count(486), 1u);
+  EXPECT_EQ(layer().clientTransactions(), 0u);
+  EXPECT_EQ(layer().serverTransactions(), 1u);  // Completed, waiting for the ACK
+}
+
+TEST_F(TransactionTest, TuSendsCancelInsideOnResponse) {
+  Req invite = ourRequest();
+  user_.responseHook = [&](TransactionId, const sip::Message& response) {
+    if (response.statusCode() != 180) return;
+    Req cancel = invite;
+    cancel.method = "CANCEL";
+    send(cancel);
+  };
+  send(invite);
+  answer(0, 180);
+  EXPECT_EQ(transport_.count("CANCEL"), 1u);
+  EXPECT_EQ(layer().clientTransactions(), 2u);
+}
+
+TEST_F(TransactionTest, TuRetriesInsideOnClientFailure) {
+  int retries = 0;
+  user_.clientFailureHook = [&](TransactionId) {
+    if (retries++ == 0) {
+      transport_.fail = false;
+      send(ourRequest("OPTIONS", "TCP"), kTcpNext);
+    }
+  };
+  transport_.fail = true;
+  send(ourRequest("OPTIONS", "TCP"), kTcpNext);
+  flush();
+  EXPECT_EQ(retries, 1);
+  EXPECT_EQ(layer().clientTransactions(), 1u);
+  answer(0, 200);
+  EXPECT_EQ(layer().clientTransactions(), 0u);
+}
+
+TEST_F(TransactionTest, TuRespondsOnTimeoutAndAfterServerFailure) {
+  Req invite;
+  TransactionId server = receiveNew(invite);
+  respond(server, 500);
+  bool respondedLate = true;
+  user_.serverFailureHook = [&](TransactionId id) { respondedLate = respond(id, 200); };
+  runTo(40000);
+  EXPECT_EQ(user_.count("serverFailure"), 1u);
+  EXPECT_FALSE(respondedLate);
+}
+
+TEST_F(TransactionTest, TuStartsAndEndsTransactionsInsideTimerCallbacks) {
+  // Timer B fires for one transaction, the TU answers a server transaction and starts
+  // another client transaction from inside it.
+  Req options;
+  options.method = "OPTIONS";
+  options.transport = "TCP";
+  TransactionId server = receiveNew(options, kTcpPeer);
+  user_.clientFailureHook = [&](TransactionId) {
+    EXPECT_TRUE(respond(server, 408));
+    send(ourRequest("OPTIONS"));
+  };
+  send(ourRequest("INVITE", "TCP"), kTcpNext);
+  runTo(32000);
+  EXPECT_EQ(transport_.count(408), 1u);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  EXPECT_EQ(layer().clientTransactions(), 1u);
+}
+
+TEST_F(TransactionTest, DestroyingTheLayerCancelsItsTimers) {
+  send(ourRequest());
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  respond(id, 486);
+  transport_.fail = true;
+  send(ourRequest());  // a failure notice pending too
+  layer_.reset();
+  EXPECT_EQ(wheel_.size(), 0u);
+  runTo(60000);
+  EXPECT_EQ(user_.count("clientFailure"), 0u);
+}
+
+// ==== branches, counters, configuration ======================================================
+
+TEST_F(TransactionTest, NewBranchesCarryTheCookieAndAreUnique) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 20000; ++i) {
+    std::string b = layer().newBranch();
+    ASSERT_EQ(b.substr(0, 7), "z9hG4bK");
+    ASSERT_EQ(b.size(), 7u + 16u);
+    seen.insert(b);
+  }
+  EXPECT_EQ(seen.size(), 20000u);
+  // Another layer (another process start) draws from another random start.
+  TransactionLayer other(transport_, wheel_, TimerConfig{}, user_);
+  EXPECT_EQ(seen.count(other.newBranch()), 0u);
+}
+
+TEST_F(TransactionTest, TimersReturnsTheConfiguration) {
+  makeLayer(TimerConfig{milliseconds(250), milliseconds(2000), milliseconds(3000)});
+  EXPECT_EQ(layer().timers().t1, milliseconds(250));
+  EXPECT_EQ(layer().timers().t2, milliseconds(2000));
+  EXPECT_EQ(layer().timers().t4, milliseconds(3000));
+}
+
+TEST_F(TransactionTest, TransactionCounts) {
+  Req a;
+  receiveNew(a);
+  Req b;
+  b.method = "OPTIONS";
+  b.branch = "z9hG4bKb";
+  receiveNew(b);
+  send(ourRequest());
+  EXPECT_EQ(layer().serverTransactions(), 2u);
+  EXPECT_EQ(layer().clientTransactions(), 1u);
+}
+
+// ==== memory footprint =======================================================================
+
+// A realistic INVITE from a carrier: ~1 KB of headers and SDP.
+Req bigInvite(int i) {
+  Req r;
+  r.branch = "z9hG4bK-" + std::to_string(i) + "-a8f3c2d1e0b9";
+  r.callId = "3c2d1e0b9a8f7e6d5c4b3a2f1e0d9c8b-" + std::to_string(i) + "@192.0.2.10";
+  r.fromTag = "as1f2e3d4c-" + std::to_string(i);
+  r.extra =
+      "Record-Route: <sip:192.0.2.1;lr;ftag=as1f2e3d4c>\r\n"
+      "User-Agent: Carrier SBC 4.2\r\n"
+      "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, REFER, NOTIFY\r\n"
+      "Supported: replaces, timer, 100rel\r\n"
+      "Session-Expires: 1800;refresher=uac\r\n"
+      "P-Asserted-Identity: <sip:+15551234567@example.org;user=phone>\r\n"
+      "Content-Type: application/sdp\r\n";
+  r.body =
+      "v=0\r\no=- 3456789 3456789 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\n"
+      "t=0 0\r\nm=audio 40000 RTP/AVP 0 8 18 101\r\na=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:8 PCMA/8000\r\na=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\n"
+      "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n";
+  return r;
+}
+
+TEST_F(TransactionTest, MemoryFootprintPerTransaction) {
+  constexpr int kN = 2000;
+  std::printf(
+      "sizeof: ClientInvite %zu, ClientNonInvite %zu, ServerInvite %zu, ServerNonInvite %zu, "
+      "sip::Message %zu; test INVITE %zu bytes on the wire\n",
+      sizeof(ClientInvite), sizeof(ClientNonInvite), sizeof(ServerInvite), sizeof(ServerNonInvite),
+      sizeof(sip::Message), bigInvite(0).text().size());
+  transport_.keep = false;
+  user_.quiet = true;
+  std::vector<std::string> incoming;
+  std::vector<std::string> outgoing;
+  std::vector<TransactionId> servers(kN);
+  for (int i = 0; i < kN; ++i) {
+    incoming.push_back(bigInvite(i).text());
+    Req r = bigInvite(i);
+    r.branch = layer().newBranch();
+    r.sentBy = "203.0.113.1:5060";
+    outgoing.push_back(r.text());
+  }
+  // Everything a step allocates and does not free is what the transactions keep: the
+  // objects, their messages, their index entries and their timer nodes.
+  auto measure = [&](const char* what, const std::function<void(size_t)>& step) {
+    long long before = gLiveBytes;
+    for (size_t i = 0; i < kN; ++i)
+      step(i);
+    long long per = (gLiveBytes - before) / kN;
+    std::printf("  %-50s %6lld bytes/transaction\n", what, per);
+    return per;
+  };
+  long long proceeding = measure("server INVITE, Proceeding (request, 100 Trying)", [&](size_t i) {
+    layer().onMessage(parse(incoming[i]), kUdpPeer);
+    servers[i] = user_.lastId;
+  });
+  long long ringing = measure("  + 180 Ringing sent (kept as last response)", [&](size_t i) {
+    layer().respond(servers[i], sip::makeResponse(*layer().request(servers[i]), 180, {}, "t"));
+  });
+  long long accepted = measure("  + 200 OK sent (Accepted: last response freed)", [&](size_t i) {
+    layer().respond(servers[i], sip::makeResponse(*layer().request(servers[i]), 200, {}, "t"));
+  });
+  long long calling = measure("client INVITE, Calling (wire form, Timers A and B)",
+                              [&](size_t i) { layer().sendRequest(parse(outgoing[i]), kUdpNext); });
+  EXPECT_EQ(layer().serverTransactions(), static_cast<size_t>(kN));
+  EXPECT_EQ(layer().clientTransactions(), static_cast<size_t>(kN));
+  // A call holds at most one server and one client INVITE transaction at once.
+  long long perCall = proceeding + ringing + calling;
+  std::printf("  peak per bridged call (server + client INVITE)     %6lld bytes\n", perCall);
+  EXPECT_LT(perCall, 6000);
+  EXPECT_LT(accepted, 0);
+}
+
+}  // namespace
+}  // namespace sbc::transaction

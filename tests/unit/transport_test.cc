@@ -1,0 +1,315 @@
+// The transport on real loopback sockets (ports chosen by the kernel): UDP and TCP
+// receive, validation answers, received/rport, TCP framing, keep-alives, limits and
+// timeouts, outbound connections and their failures.
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "signaling/sip/parser.h"
+#include "signaling/timer/asio_timer_driver.h"
+#include "signaling/timer/timer_wheel.h"
+#include "signaling/transport/asio_transport.h"
+
+namespace sbc::transport {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+using namespace std::chrono_literals;
+
+struct Recorder : MessageHandler {
+  std::vector<sip::Message> messages;
+  std::vector<Source> sources;
+  std::vector<std::string> failures;
+  void onMessage(sip::Message&& m, const Source& from) override {
+    messages.push_back(std::move(m));
+    sources.push_back(from);
+  }
+  void onSendFailure(const Destination& to, std::string_view reason) override {
+    failures.push_back(to.remote.toString() + " " + std::string(reason));
+  }
+};
+
+std::string options(std::string_view via, std::string_view extra = "") {
+  return "OPTIONS sip:sbc@127.0.0.1 SIP/2.0\r\nVia: " + std::string(via) +
+         "\r\nMax-Forwards: 70\r\nTo: <sip:sbc@127.0.0.1>\r\nFrom: <sip:a@192.0.2.1>;tag=1\r\n"
+         "Call-ID: t1@192.0.2.1\r\nCSeq: 1 OPTIONS\r\n" +
+         std::string(extra) + "Content-Length: 0\r\n\r\n";
+}
+
+class TransportTest : public ::testing::Test {
+ protected:
+  TransportTest() : driver(io, wheel), transport(io, wheel, sip::Limits{}) {
+    transport.setHandler(&recorder);
+    driver.start();
+  }
+  ~TransportTest() override {
+    transport.close();
+    driver.stop();
+  }
+
+  // Runs the loop until `done` holds or `limit` passes.
+  template <class F>
+  bool runUntil(F done, std::chrono::milliseconds limit = 2000ms) {
+    // `done` may consume what it checks (a read), so it is called once per round.
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (done()) return true;
+      io.restart();
+      io.run_for(10ms);
+    }
+    return false;
+  }
+
+  ListenerId udpListener() {
+    std::string error;
+    auto id = transport.listenUdp("127.0.0.1", 0, "access", error);
+    EXPECT_TRUE(id) << error;
+    return *id;
+  }
+  ListenerId tcpListener(TcpLimits limits = {}) {
+    std::string error;
+    auto id = transport.listenTcp("127.0.0.1", 0, "access", limits, error);
+    EXPECT_TRUE(id) << error;
+    return *id;
+  }
+
+  asio::io_context io;
+  timer::TimerWheel wheel;
+  timer::AsioTimerDriver driver;
+  AsioTransport transport;
+  Recorder recorder;
+};
+
+TEST_F(TransportTest, UdpRequestIsStampedWithReceivedAndRport) {
+  ListenerId id = udpListener();
+  udp::socket peer(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  uint16_t peerPort = peer.local_endpoint().port();
+  std::string msg = options("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport");
+  peer.send_to(asio::buffer(msg),
+               udp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port));
+  ASSERT_TRUE(runUntil([&] { return recorder.messages.size() == 1; }));
+  const sip::Message& m = recorder.messages[0];
+  sip::Via via = m.topVia().value;
+  EXPECT_EQ(via.received, "127.0.0.1");
+  EXPECT_EQ(via.rport, peerPort);
+  EXPECT_EQ(recorder.sources[0].remote.port, peerPort);
+  EXPECT_EQ(recorder.sources[0].listener, id);
+  // Responses go to the source address and port (rport), not to the sent-by.
+  Destination d = responseDestination(m, recorder.sources[0]);
+  EXPECT_EQ(d.remote.port, peerPort);
+  EXPECT_EQ(d.remote.address.to_string(), "127.0.0.1");
+}
+
+TEST_F(TransportTest, UdpWithoutRportAnswersToTheSentByPort) {
+  ListenerId id = udpListener();
+  udp::socket peer(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::string msg = options("SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bKb");
+  peer.send_to(asio::buffer(msg),
+               udp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port));
+  ASSERT_TRUE(runUntil([&] { return recorder.messages.size() == 1; }));
+  EXPECT_TRUE(recorder.messages[0].topVia().value.received.empty());  // sent-by matches the source
+  EXPECT_EQ(responseDestination(recorder.messages[0], recorder.sources[0]).remote.port, 5099);
+}
+
+TEST_F(TransportTest, UdpInvalidRequestIsAnsweredHere) {
+  ListenerId id = udpListener();
+  udp::socket peer(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::string msg =
+      options("SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKc;rport", "Require: frobnicate\r\n");
+  peer.send_to(asio::buffer(msg),
+               udp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port));
+  std::array<char, 4096> buf;
+  udp::endpoint from;
+  peer.non_blocking(true);
+  size_t n = 0;
+  ASSERT_TRUE(runUntil([&] {
+    boost::system::error_code ec;
+    n = peer.receive_from(asio::buffer(buf), from, 0, ec);
+    return !ec && n > 0;
+  }));
+  sip::Message r;
+  ASSERT_TRUE(
+      sip::parseMessage(std::string_view(buf.data(), n), sip::Framing::kDatagram, {}, r).ok());
+  EXPECT_EQ(r.statusCode(), 420);
+  EXPECT_EQ(r.header(sip::HeaderId::kUnsupported), "frobnicate");
+  EXPECT_TRUE(r.to().value.hasTag());
+  EXPECT_EQ(recorder.messages.size(), 0u);
+  EXPECT_EQ(transport.counters().rejected, 1u);
+}
+
+TEST_F(TransportTest, UdpGarbageAndKeepAlivesAreCountedNotAnswered) {
+  ListenerId id = udpListener();
+  udp::socket peer(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  udp::endpoint to(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port);
+  peer.send_to(asio::buffer(std::string("\x01\x02garbage\xff")), to);
+  peer.send_to(asio::buffer(std::string("\r\n\r\n")), to);
+  peer.send_to(asio::buffer(std::string("SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n")),
+               to);  // bad response
+  ASSERT_TRUE(runUntil(
+      [&] { return transport.counters().dropped + transport.counters().keepAlives == 3; }));
+  EXPECT_EQ(transport.counters().keepAlives, 1u);
+  EXPECT_EQ(transport.counters().dropped, 2u);
+  EXPECT_EQ(recorder.messages.size(), 0u);
+}
+
+TEST_F(TransportTest, TcpFramesSeveralMessagesAndAnswersPings) {
+  ListenerId id = tcpListener();
+  tcp::socket client(io);
+  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port));
+  std::string two = options("SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK1") +
+                    options("SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK2");
+  asio::write(client, asio::buffer(two + "\r\n\r\n"));
+  ASSERT_TRUE(runUntil([&] { return recorder.messages.size() == 2; }));
+  EXPECT_EQ(recorder.messages[1].topVia().value.branch, "z9hG4bK2");
+  EXPECT_NE(recorder.sources[0].connection, 0u);
+  EXPECT_EQ(recorder.sources[0].connection, recorder.sources[1].connection);
+  // The pong.
+  std::array<char, 2> pong{};
+  client.non_blocking(true);
+  ASSERT_TRUE(runUntil([&] {
+    boost::system::error_code ec;
+    return asio::read(client, asio::buffer(pong), ec) == 2;
+  }));
+  EXPECT_EQ(std::string(pong.data(), 2), "\r\n");
+  // A response sent to the connection id goes back on the same connection.
+  ASSERT_TRUE(transport.send(
+      Destination{recorder.sources[0].remote, id, recorder.sources[0].connection}, "PING"));
+  std::array<char, 4> got{};
+  ASSERT_TRUE(runUntil([&] {
+    boost::system::error_code ec;
+    return asio::read(client, asio::buffer(got), ec) == 4;
+  }));
+  EXPECT_EQ(std::string(got.data(), 4), "PING");
+}
+
+TEST_F(TransportTest, TcpMissingContentLengthGets400AndClose) {
+  ListenerId id = tcpListener();
+  tcp::socket client(io);
+  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port));
+  std::string msg = options("SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK3");
+  msg.replace(msg.find("Content-Length: 0\r\n"), 19, "");
+  asio::write(client, asio::buffer(msg));
+  std::string received;
+  client.non_blocking(true);
+  bool closed = runUntil([&] {
+    std::array<char, 2048> buf;
+    boost::system::error_code ec;
+    size_t n = client.read_some(asio::buffer(buf), ec);
+    if (n) received.append(buf.data(), n);
+    return ec == asio::error::eof;
+  });
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(received.substr(0, 12), "SIP/2.0 400 ");
+  EXPECT_NE(received.find("missing Content-Length"), std::string::npos);
+  EXPECT_EQ(transport.counters().tcpFramingErrors, 1u);
+}
+
+TEST_F(TransportTest, TcpSlowPeerIsCutOffAfterTheHeaderTimeout) {
+  TcpLimits limits;
+  limits.headerTimeout = 300ms;
+  ListenerId id = tcpListener(limits);
+  tcp::socket client(io);
+  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port));
+  asio::write(client,
+              asio::buffer(std::string("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n")));
+  client.non_blocking(true);
+  auto start = std::chrono::steady_clock::now();
+  bool closed = runUntil(
+      [&] {
+        std::array<char, 64> buf;
+        boost::system::error_code ec;
+        client.read_some(asio::buffer(buf), ec);
+        return ec == asio::error::eof || ec == asio::error::connection_reset;
+      },
+      3000ms);
+  EXPECT_TRUE(closed);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
+  EXPECT_EQ(transport.counters().tcpTimedOut, 1u);
+  EXPECT_EQ(transport.connections(), 0u);
+}
+
+TEST_F(TransportTest, TcpConnectionLimitRefusesTheExtraConnection) {
+  TcpLimits limits;
+  limits.maxConnections = 1;
+  ListenerId id = tcpListener(limits);
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port);
+  tcp::socket first(io);
+  first.connect(ep);
+  ASSERT_TRUE(runUntil([&] { return transport.counters().tcpAccepted == 1; }));
+  tcp::socket second(io);
+  second.connect(ep);
+  ASSERT_TRUE(runUntil([&] { return transport.counters().tcpRefused == 1; }));
+  EXPECT_EQ(transport.connections(), 1u);
+}
+
+TEST_F(TransportTest, OutboundTcpConnectsFromTheListenerAddressAndIsReused) {
+  ListenerId id = tcpListener();
+  tcp::acceptor server(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  Endpoint to{Protocol::kTcp, asio::ip::make_address("127.0.0.1"), server.local_endpoint().port()};
+  ASSERT_TRUE(transport.send(Destination{to, id, 0}, "ONE"));
+  ASSERT_TRUE(transport.send(Destination{to, id, 0}, "TWO"));
+  tcp::socket peer(io);
+  bool accepted = false;
+  server.async_accept(peer, [&](const boost::system::error_code& ec) { accepted = !ec; });
+  ASSERT_TRUE(runUntil([&] { return accepted; }));
+  std::array<char, 6> buf{};
+  peer.non_blocking(true);
+  ASSERT_TRUE(runUntil([&] {
+    boost::system::error_code ec;
+    return asio::read(peer, asio::buffer(buf), ec) == 6;
+  }));
+  EXPECT_EQ(std::string(buf.data(), 6), "ONETWO");
+  EXPECT_EQ(transport.connections(), 1u);
+}
+
+TEST_F(TransportTest, OutboundTcpFailureIsReported) {
+  ListenerId id = tcpListener();
+  // A port nobody listens on: bind one, then close it.
+  uint16_t port;
+  {
+    tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = a.local_endpoint().port();
+  }
+  Endpoint to{Protocol::kTcp, asio::ip::make_address("127.0.0.1"), port};
+  ASSERT_TRUE(transport.send(Destination{to, id, 0}, "HELLO"));
+  ASSERT_TRUE(runUntil([&] { return !recorder.failures.empty(); }));
+  EXPECT_NE(recorder.failures[0].find("connect failed"), std::string::npos);
+}
+
+TEST_F(TransportTest, BindErrorsAreExplained) {
+  std::string error;
+  EXPECT_FALSE(transport.listenUdp("not-an-ip", 5060, "x", error));
+  EXPECT_EQ(error, "not-an-ip: not an IP address");
+  ListenerId id = udpListener();
+  EXPECT_FALSE(transport.listenUdp("127.0.0.1", transport.listener(id)->port, "x", error));
+  EXPECT_NE(error.find("Address already in use"), std::string::npos);
+}
+
+TEST(StampReceived, RportAndReceived) {
+  sip::Message m;
+  ASSERT_TRUE(sip::parseMessage(
+                  options("SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bKx, SIP/2.0/UDP 10.0.0.2"),
+                  sip::Framing::kDatagram, {}, m)
+                  .ok());
+  Source from{Endpoint{Protocol::kUdp, asio::ip::make_address("203.0.113.7"), 40000}, 0, 0};
+  ASSERT_TRUE(stampReceived(m, from));
+  EXPECT_EQ(m.header(sip::HeaderId::kVia),
+            "SIP/2.0/UDP 10.0.0.1:5060;rport=40000;branch=z9hG4bKx;received=203.0.113.7, "
+            "SIP/2.0/UDP 10.0.0.2");
+  Destination d = responseDestination(m, from);
+  EXPECT_EQ(d.remote.port, 40000);
+  EXPECT_EQ(d.remote.address.to_string(), "203.0.113.7");
+}
+
+}  // namespace
+}  // namespace sbc::transport

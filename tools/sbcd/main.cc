@@ -1,0 +1,174 @@
+// sbcd: the SBC daemon. Loads the configuration, binds every realm's listeners and runs
+// the signaling stack (transport -> transactions -> B2BUA) on one thread until SIGTERM or
+// SIGINT, then ends the calls it holds and exits 0.
+//
+//   sbcd --config FILE [--log-level LEVEL]
+//   sbcd --check-config FILE
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "signaling/b2bua/b2bua.h"
+#include "signaling/timer/asio_timer_driver.h"
+#include "signaling/timer/timer_wheel.h"
+#include "signaling/transaction/transaction_layer.h"
+#include "signaling/transport/asio_transport.h"
+#include "topology/config.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sbcd --config FILE [--log-level trace|debug|info|warn|error]\n"
+    "       sbcd --check-config FILE\n"
+    "Runs the SBC in the foreground, logging to stderr; SIGTERM or SIGINT stops it.\n";
+
+constexpr std::string_view kVersion = "0.2.0";
+
+// Every error of the configuration, each on its own line, for the operator.
+bool loadOrExplain(const std::string& path, sbc::topology::Config& out) {
+  sbc::topology::LoadResult r = sbc::topology::loadConfigFile(path);
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(), r.errors.size());
+    for (const auto& e : r.errors)
+      std::fprintf(stderr, "%s: %s\n", path.c_str(), e.toString().c_str());
+    return false;
+  }
+  out = std::move(*r.config);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string configPath;
+  std::string checkPath;
+  std::string level;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    if (a == "--config" || a == "-c") {
+      const char* v = value();
+      if (!v) return std::fprintf(stderr, "sbcd: --config needs a file\n%s", kUsage), 2;
+      configPath = v;
+    } else if (a == "--check-config") {
+      const char* v = value();
+      if (!v) return std::fprintf(stderr, "sbcd: --check-config needs a file\n%s", kUsage), 2;
+      checkPath = v;
+    } else if (a == "--log-level") {
+      const char* v = value();
+      if (!v) return std::fprintf(stderr, "sbcd: --log-level needs a level\n%s", kUsage), 2;
+      level = v;
+    } else if (a == "--version") {
+      std::printf("sbcd %s\n", kVersion.data());
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "sbcd: unknown argument '%s'\n%s", argv[i], kUsage);
+      return 2;
+    }
+  }
+
+  sbc::topology::Config config;
+  if (!checkPath.empty()) {
+    if (!loadOrExplain(checkPath, config)) return 1;
+    std::printf("%s: ok (%zu realms, %zu routes)\n", checkPath.c_str(), config.realms.size(),
+                config.routes.size());
+    return 0;
+  }
+  if (configPath.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  if (!loadOrExplain(configPath, config)) return 1;
+
+  auto logger = spdlog::stderr_logger_st("sbcd");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  spdlog::set_default_logger(logger);
+  std::string levelName = level.empty() ? config.log.level : level;
+  spdlog::level::level_enum lvl = spdlog::level::from_str(levelName);
+  if (lvl == spdlog::level::off && levelName != "off") {
+    std::fprintf(stderr, "sbcd: unknown log level '%s'\n", levelName.c_str());
+    return 2;
+  }
+  spdlog::set_level(lvl);
+
+  boost::asio::io_context io;
+  sbc::timer::TimerWheel wheel;
+  sbc::timer::AsioTimerDriver driver(io, wheel);
+
+  sbc::sip::Limits limits;
+  sbc::transport::AsioTransport transport(io, wheel, limits);
+  for (const sbc::topology::Realm& realm : config.realms) {
+    for (const sbc::topology::Listen& l : realm.listen) {
+      std::string error;
+      std::optional<sbc::transport::ListenerId> id;
+      if (l.transport == sbc::topology::Transport::kTcp) {
+        sbc::transport::TcpLimits tcp;
+        tcp.maxConnections = realm.limits.tcpMaxConnections;
+        tcp.idleTimeout =
+            std::chrono::duration_cast<sbc::timer::Duration>(realm.limits.tcpIdleTimeout);
+        tcp.headerTimeout =
+            std::chrono::duration_cast<sbc::timer::Duration>(realm.limits.tcpHeaderTimeout);
+        id = transport.listenTcp(l.address, l.port, realm.name, tcp, error);
+      } else {
+        id = transport.listenUdp(l.address, l.port, realm.name, error);
+      }
+      if (!id) {
+        spdlog::error("event=listen_failed realm={} error=\"{}\"", realm.name, error);
+        return 1;
+      }
+      const auto* info = transport.listener(*id);
+      spdlog::info("event=listening realm={} transport={} address={} port={}", realm.name,
+                   sbc::transport::protocolName(info->protocol), info->address.to_string(),
+                   info->port);
+    }
+  }
+
+  sbc::b2bua::B2bua b2bua(wheel, config, transport.listeners());
+  sbc::transaction::TimerConfig timers;
+  timers.t1 = config.sip.t1;
+  timers.t2 = config.sip.t2;
+  timers.t4 = config.sip.t4;
+  sbc::transaction::TransactionLayer transactions(transport, wheel, timers, b2bua);
+  b2bua.attach(transactions);
+  transport.setHandler(&transactions);
+  driver.start();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("event=shutdown signal={} active_calls={}", signal, b2bua.activeCalls());
+    b2bua.terminateAll();
+    transport.close();
+    driver.stop();
+    io.stop();
+  });
+
+  spdlog::info("event=ready version={} realms={} routes={}", kVersion, config.realms.size(),
+               config.routes.size());
+  io.run();
+
+  const auto& c = b2bua.counters();
+  const auto& t = transport.counters();
+  const auto& x = transactions.counters();
+  spdlog::info(
+      "event=stopped calls_started={} answered={} busy={} cancelled={} failed={} rejected={} "
+      "messages_received={} requests_rejected={} dropped={} keepalives={} tcp_accepted={} "
+      "tcp_refused={} "
+      "tcp_timed_out={} tcp_framing_errors={} retransmissions_sent={} retransmissions_absorbed={} "
+      "merged={}",
+      c.started, c.answered, c.busy, c.cancelled, c.failed, c.rejected, t.received, t.rejected,
+      t.dropped, t.keepAlives, t.tcpAccepted, t.tcpRefused, t.tcpTimedOut, t.tcpFramingErrors,
+      x.retransmissionsSent, x.retransmissionsAbsorbed, x.merged);
+  return 0;
+}
