@@ -25,7 +25,9 @@ constexpr std::string_view kSupported = "100rel, timer";
 
 std::string randomToken(size_t n) {
   static std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  // Lower case only: some peers (SIPp 3.6) look for "CSeq" anywhere in a message, and a
+  // random tag that spells it breaks their parsing.
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::string s(n, 'x');
   for (char& c : s)
     c = kChars[rng() % (sizeof(kChars) - 1)];
