@@ -42,6 +42,16 @@ std::string describe(const asio::ip::address& a, uint16_t port, std::string_view
          "/" + std::string(proto);
 }
 
+std::optional<asio::ip::address> listenAddress(const std::string& address, std::string& error) {
+  boost::system::error_code ec;
+  asio::ip::address addr = asio::ip::make_address(address, ec);
+  if (ec) {
+    error = address + ": not an IP address";
+    return std::nullopt;
+  }
+  return addr;
+}
+
 }  // namespace
 
 class AsioTransport::UdpListener {
@@ -370,18 +380,19 @@ AsioTransport::~AsioTransport() {
 
 std::optional<ListenerId> AsioTransport::listenUdp(const std::string& address, uint16_t port,
                                                    const std::string& realm, std::string& error) {
+  std::optional<asio::ip::address> parsed = listenAddress(address, error);
+  if (!parsed) return std::nullopt;
+  const asio::ip::address& addr = *parsed;
   boost::system::error_code ec;
-  asio::ip::address addr = asio::ip::make_address(address, ec);
-  if (ec) {
-    error = address + ": not an IP address";
-    return std::nullopt;
-  }
   udp::socket socket(io_);
   udp::endpoint ep(addr, port);
   socket.open(ep.protocol(), ec);
-  if (!ec) socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
-  ec.clear();
-  if (!ec) socket.bind(ep, ec);
+  if (!ec) {
+    // A large receive buffer rides out bursts; the kernel may cap it, which is fine.
+    boost::system::error_code ignored;
+    socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
+    socket.bind(ep, ec);
+  }
   if (ec) {
     error = describe(addr, port, "udp") + ": " + ec.message();
     return std::nullopt;
@@ -398,12 +409,10 @@ std::optional<ListenerId> AsioTransport::listenUdp(const std::string& address, u
 std::optional<ListenerId> AsioTransport::listenTcp(const std::string& address, uint16_t port,
                                                    const std::string& realm,
                                                    const TcpLimits& limits, std::string& error) {
+  std::optional<asio::ip::address> parsed = listenAddress(address, error);
+  if (!parsed) return std::nullopt;
+  const asio::ip::address& addr = *parsed;
   boost::system::error_code ec;
-  asio::ip::address addr = asio::ip::make_address(address, ec);
-  if (ec) {
-    error = address + ": not an IP address";
-    return std::nullopt;
-  }
   tcp::acceptor acceptor(io_);
   tcp::endpoint ep(addr, port);
   acceptor.open(ep.protocol(), ec);

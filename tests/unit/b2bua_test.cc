@@ -61,6 +61,10 @@ routes:
   - name: blocked
     match: { source_realm: access, user_prefix: "900" }
     reject: { code: 403, reason: "Premium numbers blocked" }
+  - name: international
+    match: { source_realm: access, user_regex: "^00([0-9]+)$" }
+    forward: { realm: core, host: 127.0.0.3, port: 5080, transport: udp }
+    rewrite: { request_uri_user: "+$1", to_user: "+$1", from_user: "caller" }
   - name: trunk
     match: { source_realm: access, user_prefix: "+1" }
     forward: { realm: core, host: 127.0.0.3, port: 5080, transport: udp }
@@ -562,6 +566,33 @@ TEST_F(B2buaTest, UnansweredTrunkTimesOutWith408) {
     advance(1000ms);
   ASSERT_NE(last(kAccess, "408"), nullptr);
   EXPECT_EQ(b2bua->activeCalls(), 0u);
+}
+
+TEST_F(B2buaTest, RouteCapturesRewriteTheOutboundUris) {
+  fromA(inviteA("004412345"));
+  const Sent* inv = last(kCore, "INVITE");
+  ASSERT_NE(inv, nullptr);
+  EXPECT_EQ(inv->msg.requestUri(), "sip:+4412345@127.0.0.3:5080");
+  EXPECT_EQ(inv->msg.to().value.uri.user, "+4412345");
+  EXPECT_EQ(inv->msg.from().value.uri.user, "caller");
+}
+
+TEST_F(B2buaTest, ForkedEarlyDialogsShareTheCallersToTag) {
+  fromA(inviteA());
+  fromB(responseB(180, "Ringing", "forkA"));
+  fromB(responseB(183, "Session Progress", "forkB", sdp("198.51.100.30")));
+  const Sent* first = last(kAccess, "180");
+  const Sent* second = last(kAccess, "183");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(first->msg.to().value.tag(), second->msg.to().value.tag());
+  EXPECT_EQ(second->raw.find("forkB"), std::string::npos);
+  std::string aTag(first->msg.to().value.tag());  // `first` dies with the next send
+  fromB(responseB(200, "OK", "forkB", sdp("198.51.100.30")));
+  const Sent* ok = last(kAccess, "200");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->msg.to().value.tag(), aTag);
+  EXPECT_EQ(last(kCore, "ACK")->msg.to().value.tag(), "forkB");
 }
 
 }  // namespace
