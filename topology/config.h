@@ -126,7 +126,7 @@ struct Route {
   int rejectCode = 403;      // kReject
   std::string rejectReason;  // the loader fills in the standard phrase when omitted
   enum class Media : uint8_t { kAnchor, kBypass };
-  Media media = Media::kBypass;
+  Media media = Media::kAnchor;  // the default: the SBC anchors the media of every call
 };
 
 struct SipSettings {
@@ -145,11 +145,34 @@ struct LogSettings {
   std::string level = "info";  // trace, debug, info, warn, error
 };
 
+// A DPDK port that carries one realm's media address.
+struct MediaInterface {
+  std::string realm;
+  // A PCI address ("0000:03:00.0") or a virtual device ("net_af_packet0,iface=veth-media").
+  std::string device;
+  uint8_t prefixLength = 24;  // the subnet of the realm's media address
+  std::string gateway;        // next hop for peers outside that subnet; empty: on-link only
+  std::string mac;            // overrides the device's MAC; empty: the device's
+};
+
+// The DPDK media relay. Absent (enabled == false): media can only be bypassed.
+struct MediaPlaneSettings {
+  bool enabled = false;
+  std::vector<std::string> eal;  // EAL arguments, e.g. [--no-huge, -m, "512", --file-prefix, sbc]
+  std::vector<unsigned> lcores;  // worker lcores that relay packets (signaling keeps the main one)
+  std::vector<MediaInterface> interfaces;
+  bool strictSource = false;  // accept only signaled sources instead of latching (symmetric RTP)
+  std::chrono::seconds mediaTimeout{60};  // no packets for this long: a media timeout event
+  std::chrono::milliseconds portQuarantine{10000};
+  uint32_t maxSessions = 131072;  // sizes the stream table (two directions per stream)
+};
+
 struct Config {
   std::vector<Realm> realms;
   std::vector<Route> routes;
   SipSettings sip;
   LogSettings log;
+  MediaPlaneSettings mediaPlane;
 
   const Realm* realm(std::string_view name) const;
 };

@@ -1,0 +1,117 @@
+#pragma once
+
+// The contract between signaling and the media relay, as plain data (after rtpengine's
+// forwarding targets): which streams to anchor, where they go, and what the relay saw.
+// Signaling fills it from SDP; the DPDK fast path (dpdk/) implements it and knows nothing
+// of SIP or SDP. Every call happens on the control (signaling) thread.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sbc::mediaplane {
+
+// IPv4 now; the family and 16 bytes keep the seam for IPv6.
+struct IpAddress {
+  uint8_t family = 4;  // 4 or 6
+  std::array<uint8_t, 16> bytes{};
+
+  static IpAddress v4(uint32_t hostOrder);
+  static std::optional<IpAddress> parse(const std::string& text);
+  uint32_t v4HostOrder() const;  // for family 4
+  std::string toString() const;
+  bool isUnspecified() const;
+  bool operator==(const IpAddress&) const = default;
+};
+
+struct SocketAddress {
+  IpAddress ip;
+  uint16_t port = 0;  // 0: unknown
+  std::string toString() const;
+  bool operator==(const SocketAddress&) const = default;
+};
+
+// One side of an anchored stream: the SBC's address on that side's realm, and the peer.
+struct MediaEndpoint {
+  std::string realm;
+  SocketAddress local;          // SBC media address and RTP port in the realm (RTCP = port + 1)
+  SocketAddress remote;         // where the peer said (SDP) it receives RTP; port 0 = not yet known
+  uint16_t remoteRtcpPort = 0;  // from a=rtcp, else remote.port + 1
+  bool rtcpMux = false;         // RTCP shares the RTP ports on this side
+};
+
+// One m-line: what arrives at `a.local` goes out from `b.local` to `b`'s peer, and back.
+struct StreamPair {
+  MediaEndpoint a;  // the caller's side
+  MediaEndpoint b;  // the callee's side
+};
+
+enum class SourcePolicy : uint8_t {
+  kLatch,   // learn each peer's real source from its first packets (symmetric RTP, NAT)
+  kStrict,  // accept only the address and port the peer signaled
+};
+
+struct SessionSpec {
+  uint64_t id = 0;
+  std::vector<StreamPair> streams;  // by m-line index
+  SourcePolicy sources = SourcePolicy::kLatch;
+};
+
+enum class DropReason : uint8_t {
+  kMalformed,         // not Ethernet/IPv4/UDP, bad lengths, or not RTP version 2 on an RTP port
+  kNoSession,         // addressed to no anchored stream
+  kUnexpectedSource,  // from neither the latched nor the signaled peer (RTP bleed)
+  kNoRoute,           // the peer's MAC could not be resolved yet
+  kTxFull,            // the NIC would not take it
+  kCount,
+};
+
+struct DirectionStats {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t drops[static_cast<size_t>(DropReason::kCount)] = {};
+  uint64_t lost = 0;        // RTP sequence gaps
+  double jitterMs = 0;      // RFC 3550 interarrival jitter, converted with an 8 kHz clock
+  uint64_t lastSeenNs = 0;  // monotonic nanoseconds, 0 = never
+  std::optional<SocketAddress> latched;  // the source learned for this direction
+};
+
+struct StreamStats {
+  DirectionStats fromA;  // packets the caller sent (relayed to the callee)
+  DirectionStats fromB;
+};
+
+struct SessionStats {
+  uint64_t id = 0;
+  std::vector<StreamStats> streams;
+};
+
+struct MediaEvent {
+  enum class Kind : uint8_t { kLatched, kTimeout };
+  Kind kind = Kind::kLatched;
+  uint64_t session = 0;
+  uint32_t stream = 0;
+  bool fromA = true;
+  SocketAddress source;  // kLatched: the learned source
+};
+
+// Errors are values: an empty string means success.
+using Error = std::string;
+
+class MediaPlane {
+ public:
+  virtual ~MediaPlane() = default;
+  virtual Error createSession(const SessionSpec& spec) = 0;
+  // Replaces the session's streams (re-INVITE, answer after offer, hold/resume).
+  virtual Error updateSession(const SessionSpec& spec) = 0;
+  virtual void deleteSession(uint64_t id) = 0;
+  virtual std::optional<SessionStats> stats(uint64_t id) const = 0;
+  // Events since the last call (latching, media timeouts).
+  virtual std::vector<MediaEvent> pollEvents() = 0;
+};
+
+std::string_view dropReasonName(DropReason r);
+
+}  // namespace sbc::mediaplane
