@@ -115,8 +115,8 @@ const dialog::LocalAddress* RealmContext::local(transport::Protocol p) const {
 class B2bua::Impl {
  public:
   Impl(timer::TimerService& timers, const topology::Config& config,
-       const std::vector<transport::ListenerInfo>& listeners)
-      : timers_(timers), config_(config), routes_(config) {
+       const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
+      : timers_(timers), config_(config), routes_(config), anchor_(media, config) {
     for (const topology::Realm& r : config.realms) {
       RealmContext ctx;
       ctx.config = &r;
@@ -152,7 +152,10 @@ class B2bua::Impl {
     }
   }
 
-  void attach(transaction::TransactionLayer& t) { txn_ = &t; }
+  void attach(transaction::TransactionLayer& t) {
+    txn_ = &t;
+    if (anchor_.available()) scheduleMediaPoll();
+  }
 
   // ---- entry points -------------------------------------------------------------------
 
@@ -428,22 +431,68 @@ class B2bua::Impl {
     return transport::Destination{*ep, local->listener, 0};
   }
 
+  // The SDP `body` (from the other leg) as leg `to` must see it: anchored to the SBC's
+  // media address when the call anchors media, and with the leg's own o=. nullopt with
+  // `error` and `code` (488 invalid SDP, 503 no media resources) when it cannot be.
+  std::optional<std::string> sdpFor(Call& call, Side to, std::string_view body, std::string& error,
+                                    int& code) {
+    Leg& leg = call.leg(to);
+    sdp::ParseResult parsed = sdp::SessionDescription::parse(body);
+    if (!parsed.ok()) {
+      error = parsed.error().toString();
+      code = 488;
+      return std::nullopt;
+    }
+    sdp::SessionDescription& sd = parsed.value();
+    if (call.media.anchored) {
+      if (!anchor_.anchor(call.media, index(other(to)), index(to), sd, error)) {
+        code = 503;
+        return std::nullopt;
+      }
+      mediaplane::Error err = anchor_.commit(call.id, call.media);
+      if (!err.empty()) {
+        error = "media plane: " + err;
+        code = 503;
+        return std::nullopt;
+      }
+    }
+    if (const char* err = leg.origin.apply(sd, body, leg.realm->advertised)) {
+      error = err;
+      code = 488;
+      return std::nullopt;
+    }
+    return sd.serialize();
+  }
+
   // Copies what may cross from `src` into `dst` (a message for leg `to`) and puts the body
-  // in, with SDP o= rewritten for that leg. False (and `error`) when the SDP is invalid.
+  // in (SDP through sdpFor). False with `error` (and `code`) when the SDP cannot cross.
   bool crossOver(Call& call, Side to, const sip::Message& src, sip::Message& dst,
-                 std::string& error) {
+                 std::string& error, int* code = nullptr) {
     Leg& leg = call.leg(to);
     topology::copyAllowedHeaders(src, dst, *leg.realm->config);
     if (src.body().empty()) return true;
     if (isSdp(src)) {
-      std::optional<std::string> body =
-          leg.origin.rewrite(src.body(), leg.realm->advertised, error);
+      int failure = 488;
+      std::optional<std::string> body = sdpFor(call, to, src.body(), error, failure);
+      if (code) *code = failure;
       if (!body) return false;
       dst.setBody(*body, "application/sdp");
     } else {
       dst.setBody(src.body(), src.header(sip::HeaderId::kContentType));
     }
     return true;
+  }
+
+  // Refuses a request whose SDP could not cross, with a Warning saying why.
+  void refuseSdp(Call* call, TransactionId server, const sip::Message& req, int code,
+                 const std::string& error, const std::string& host) {
+    std::string warning =
+        "399 " + host + " \"" + (code == 488 ? "Invalid SDP: " : "") + error + "\"";
+    if (call) {
+      respondServer(*call, server, code, {}, {{sip::HeaderId::kWarning, warning}});
+    } else {
+      respond(server, req, code, {}, {{sip::HeaderId::kWarning, warning}});
+    }
   }
 
   // ---- new calls ----------------------------------------------------------------------
@@ -475,6 +524,8 @@ class B2bua::Impl {
     RealmContext& outRealm = outIt->second;
     uint32_t maxCalls = inRealm.config->limits.maxCalls;
     if (maxCalls && inRealm.activeCalls >= maxCalls) return reject(503, "Call Limit Reached");
+    bool anchored = route.media == topology::Route::Media::kAnchor;
+    if (anchored && !anchor_.available()) return reject(500, "Media Plane Unavailable");
     transport::Protocol trunkProto = route.trunk.transport == topology::Transport::kTcp
                                          ? transport::Protocol::kTcp
                                          : transport::Protocol::kUdp;
@@ -490,6 +541,8 @@ class B2bua::Impl {
     call.id = nextCallId_++;
     call.started = timers_.now();
     call.aInvite = server;
+    call.media.anchored = anchored;
+    call.media.realms = {inRealm.config, outRealm.config};
 
     Leg& a = call.leg(Side::kA);
     a.realm = &inRealm;
@@ -526,13 +579,12 @@ class B2bua::Impl {
     sip::Message invite = dialog::makeRequest(b.dialog, "INVITE", b.local, txn_->newBranch(), mf);
     invite.addHeader(sip::HeaderId::kAllow, std::string(kAllow));
     std::string error;
-    if (!crossOver(call, Side::kB, req, invite, error)) {
+    int code = 488;
+    if (!crossOver(call, Side::kB, req, invite, error, &code)) {
       ++counters_.rejected;
-      spdlog::info("event=reject realm={} status=488 reason=\"invalid SDP: {}\"", inRealm.name,
-                   error);
-      respond(server, req, 488, {},
-              {{sip::HeaderId::kWarning,
-                "399 " + inRealm.advertised + " \"Invalid SDP: " + error + "\""}});
+      spdlog::info("event=reject realm={} status={} reason=\"SDP: {}\"", inRealm.name, code, error);
+      anchor_.release(call.id, call.media);
+      refuseSdp(nullptr, server, req, code, error, inRealm.advertised);
       return;
     }
     // 100rel is negotiated per leg by the B2BUA itself (RFC 3262), as are the other tags
@@ -778,9 +830,12 @@ class B2bua::Impl {
     sip::Message ack = dialog::makeRequest(leg.dialog, "ACK", leg.local, txn_->newBranch(),
                                            config_.sip.maxForwards, cseq);
     std::string error;
+    int code = 0;
     if (answerFrom && !answerFrom->body().empty() && isSdp(*answerFrom)) {
-      if (auto body = leg.origin.rewrite(answerFrom->body(), leg.realm->advertised, error)) {
+      if (auto body = sdpFor(call, side, answerFrom->body(), error, code)) {
         ack.setBody(*body, "application/sdp");
+      } else {
+        spdlog::info("event=bad_sdp call={} in=ACK error=\"{}\"", call.id, error);
       }
     }
     if (ack.body().empty()) ack.setBody("");
@@ -898,10 +953,9 @@ class B2bua::Impl {
     sip::Message out =
         dialog::makeRequest(target.dialog, method, target.local, txn_->newBranch(), mf);
     std::string error;
-    if (!crossOver(call, to, req, out, error)) {
-      respondServer(call, server, 488, {},
-                    {{sip::HeaderId::kWarning, "399 " + call.leg(from).realm->advertised +
-                                                   " \"Invalid SDP: " + error + "\""}});
+    int code = 488;
+    if (!crossOver(call, to, req, out, error, &code)) {
+      refuseSdp(&call, server, req, code, error, call.leg(from).realm->advertised);
       return;
     }
     out.removeHeader(sip::HeaderId::kRequire);
@@ -1018,6 +1072,33 @@ class B2bua::Impl {
     r.message.reset();
   }
 
+  // ---- media events -----------------------------------------------------------------
+
+  void scheduleMediaPoll() {
+    timers_.schedule(timer::Duration(1000), [this] {
+      for (const mediaplane::MediaEvent& e : anchor_.poll())
+        onMediaEvent(e);
+      scheduleMediaPoll();
+    });
+  }
+
+  void onMediaEvent(const mediaplane::MediaEvent& e) {
+    Call* call = find(e.session);
+    if (!call) return;
+    if (e.kind == mediaplane::MediaEvent::Kind::kLatched) {
+      spdlog::info("event=media_latched call={} stream={} from={} source={}", call->id, e.stream,
+                   e.fromA ? "A" : "B", e.source.toString());
+      return;
+    }
+    // No media either way for the configured time: the endpoints are gone.
+    spdlog::info("event=media_timeout call={} stream={}", call->id, e.stream);
+    if (call->state == Call::State::kConfirmed) {
+      sendBye(*call, Side::kA);
+      sendBye(*call, Side::kB);
+      endCall(*call, "media timeout");
+    }
+  }
+
   // ---- teardown -----------------------------------------------------------------------
 
   void endCall(Call& call, std::string_view why) {
@@ -1031,6 +1112,7 @@ class B2bua::Impl {
     }
     for (ReliableProvisional& p : call.reliable)
       stopRetransmission(p.resend);
+    anchor_.release(call.id, call.media);
     // Requests still waiting on this call get a final answer; our own transactions run
     // to completion in the transaction layer but nobody listens any more.
     for (TransactionId s : call.servers) {
@@ -1055,6 +1137,7 @@ class B2bua::Impl {
   timer::TimerService& timers_;
   const topology::Config& config_;
   topology::RouteTable routes_;
+  MediaAnchor anchor_;
   transaction::TransactionLayer* txn_ = nullptr;
   std::unordered_map<std::string, RealmContext> realms_;
   std::unordered_map<transport::ListenerId, RealmContext*> listenerRealm_;
@@ -1068,8 +1151,8 @@ class B2bua::Impl {
 };
 
 B2bua::B2bua(timer::TimerService& timers, const topology::Config& config,
-             const std::vector<transport::ListenerInfo>& listeners)
-    : impl_(std::make_unique<Impl>(timers, config, listeners)) {}
+             const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
+    : impl_(std::make_unique<Impl>(timers, config, listeners, media)) {}
 B2bua::~B2bua() = default;
 void B2bua::attach(transaction::TransactionLayer& t) {
   impl_->attach(t);

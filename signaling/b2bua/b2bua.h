@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "mediaplane/api/media_plane.h"
 #include "signaling/dialog/dialog.h"
 #include "signaling/timer/timer_service.h"
 #include "signaling/transaction/transaction_layer.h"
@@ -49,8 +50,11 @@ class B2bua : public transaction::TransactionUser {
  public:
   // `listeners` are the transport's bound listeners (their realm names tie them to
   // config realms). Call attach() before the first message.
+  // `media` relays the anchored calls' media; null when no media plane runs (then only
+  // routes with `media: bypass` work).
   B2bua(timer::TimerService& timers, const topology::Config& config,
-        const std::vector<transport::ListenerInfo>& listeners);
+        const std::vector<transport::ListenerInfo>& listeners,
+        mediaplane::MediaPlane* media = nullptr);
   ~B2bua() override;
   B2bua(const B2bua&) = delete;
   B2bua& operator=(const B2bua&) = delete;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "signaling/b2bua/b2bua.h"
+#include "signaling/b2bua/media_anchor.h"
 #include "signaling/b2bua/sdp_origin.h"
 
 namespace sbc::b2bua {
@@ -80,6 +81,7 @@ struct Call {
   std::vector<transaction::TransactionId> servers;  // open server transactions
   std::vector<transaction::TransactionId> clients;  // open client transactions
   timer::TimePoint started;
+  CallMedia media;
 
   Leg& leg(Side s) { return legs[index(s)]; }
 };

@@ -34,31 +34,35 @@ std::optional<std::string> SdpOrigin::rewrite(std::string_view body, std::string
     error = parsed.error().toString();
     return std::nullopt;
   }
-  sdp::SessionDescription& sd = parsed.value();
+  if (const char* err = apply(parsed.value(), body, address)) {
+    error = err;
+    return std::nullopt;
+  }
+  return parsed.value().serialize();
+}
+
+const char* SdpOrigin::apply(sdp::SessionDescription& sd, std::string_view original,
+                             std::string_view address) {
   if (sessionId_.empty()) {
     static std::mt19937_64 rng{std::random_device{}()};
     uint64_t id = rng() % 9000000000ULL + 1000000000ULL;
     sessionId_ = std::to_string(id);
     version_ = id;
   }
-  uint64_t content = contentHash(body);
+  uint64_t content = contentHash(original);
   if (lastContent_ != 0 && content != lastContent_) ++version_;
   lastContent_ = content;
   std::string version = std::to_string(version_);
+  std::string host(address);
+  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
   sdp::Origin o;
   o.username = "-";
   o.sessionId = sessionId_;
   o.sessionVersion = version;
   o.netType = "IN";
-  o.addrType = address.find(':') != std::string_view::npos ? "IP6" : "IP4";
-  std::string host(address);
-  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+  o.addrType = host.find(':') != std::string::npos ? "IP6" : "IP4";
   o.address = host;
-  if (const char* err = sd.setOrigin(o)) {
-    error = err;
-    return std::nullopt;
-  }
-  return sd.serialize();
+  return sd.setOrigin(o);
 }
 
 }  // namespace sbc::b2bua

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "signaling/sdp/session.h"
+
 namespace sbc::b2bua {
 
 class SdpOrigin {
@@ -18,6 +20,11 @@ class SdpOrigin {
   // new body, or nullopt with `error` set when the body is not valid SDP.
   std::optional<std::string> rewrite(std::string_view body, std::string_view address,
                                      std::string& error);
+
+  // The same on a parsed description; `original` is the far side's text (its changes are
+  // what bump the version). nullptr, or the reason.
+  const char* apply(sdp::SessionDescription& sd, std::string_view original,
+                    std::string_view address);
 
  private:
   std::string sessionId_;  // decimal, chosen on first use

@@ -26,10 +26,9 @@ forbid() {
 }
 forbid signaling 'rte_|dpdk/|generic/rte' "signaling must not include DPDK headers"
 forbid signaling 'dpdk/|metrics/' "signaling depends only on mediaplane/api, not on dpdk or metrics"
-forbid signaling 'mediaplane/[^a]' "signaling may include only mediaplane/api"
 forbid signaling/sip 'signaling/(sdp|transport|transaction|dialog|b2bua)/' "the SIP message layer sits below every other signaling layer"
 forbid signaling/sdp 'signaling/(sip|transport|transaction|dialog|b2bua)/' "SDP stands alone"
-forbid mediaplane 'signaling/|topology/|dpdk/' "mediaplane/api is plain data: it includes nothing above it"
+forbid mediaplane 'signaling/|topology/|dpdk/|rte_' "mediaplane (the API and its control-side parts) includes nothing above it and no DPDK"
 forbid dpdk 'signaling/|topology/' "the fast path knows nothing of SIP"
 forbid metrics 'signaling/|dpdk/' "metrics collect through interfaces, not by reaching into areas"
 

@@ -1,0 +1,67 @@
+#pragma once
+
+// Media anchoring for the B2BUA: every SDP that crosses the SBC is rewritten so that the
+// receiving side sends its media to the SBC's media address in its own realm (c=, m= port,
+// a=rtcp; ICE attributes stripped, since the SBC is the only candidate), and the media
+// plane is told, as plain data, which streams to relay between the two sides. Ports come
+// from each realm's range, RTP even and RTCP + 1, and rest in quarantine after a call.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mediaplane/api/media_plane.h"
+#include "mediaplane/port_allocator.h"
+#include "signaling/sdp/session.h"
+#include "topology/config.h"
+
+namespace sbc::b2bua {
+
+// Index 0 is the caller's side (A), 1 the callee's (B).
+struct AnchoredStream {
+  bool enabled = false;                             // m= port 0 on either side disables it
+  std::array<uint16_t, 2> local{};                  // the SBC's RTP port on each side's realm
+  std::array<mediaplane::SocketAddress, 2> remote;  // where each side receives (its SDP)
+  std::array<uint16_t, 2> remoteRtcp{};
+  std::array<bool, 2> mux{};
+};
+
+struct CallMedia {
+  bool anchored = false;                // the route anchors this call's media
+  bool created = false;                 // the media plane has the session
+  std::vector<AnchoredStream> streams;  // by m-line
+  std::array<const topology::Realm*, 2> realms{};
+};
+
+class MediaAnchor {
+ public:
+  // `plane` may be null: then no route can anchor (the config loader refuses such routes).
+  MediaAnchor(mediaplane::MediaPlane* plane, const topology::Config& config);
+
+  bool available() const { return plane_ != nullptr; }
+
+  // Rewrites `sd`, which side `from` sent and which goes to side `to`, and records where
+  // `from` receives. False with `error` when no media port is free or an address is bad.
+  bool anchor(CallMedia& call, size_t from, size_t to, sdp::SessionDescription& sd,
+              std::string& error);
+  // Gives the media plane the call's current streams (create, then update).
+  mediaplane::Error commit(uint64_t callId, CallMedia& call);
+  // Deletes the session and returns the ports (to quarantine).
+  void release(uint64_t callId, CallMedia& call);
+
+  std::vector<mediaplane::MediaEvent> poll() {
+    return plane_ ? plane_->pollEvents() : std::vector<mediaplane::MediaEvent>{};
+  }
+  size_t freePorts(const std::string& realm) const;
+
+ private:
+  mediaplane::MediaPlane* plane_;
+  bool strict_ = false;
+  std::unordered_map<std::string, mediaplane::PortAllocator> ports_;  // by realm
+  std::unordered_map<std::string, mediaplane::IpAddress> addresses_;  // realm media address
+};
+
+}  // namespace sbc::b2bua

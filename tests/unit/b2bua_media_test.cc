@@ -1,0 +1,281 @@
+// SDP anchoring in the B2BUA: what each side is told, and what the media plane is asked
+// to relay. A recording MediaPlane stands in for the DPDK fast path (tested on its own).
+
+#include <gtest/gtest.h>
+
+#include "mediaplane/api/media_plane.h"
+#include "signaling/b2bua/b2bua.h"
+#include "signaling/sip/parser.h"
+#include "signaling/timer/timer_wheel.h"
+#include "signaling/transaction/transaction_layer.h"
+#include "topology/config.h"
+
+namespace sbc::b2bua {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+struct Sent {
+  transport::Destination to;
+  sip::Message msg;
+};
+
+class FakeTransport : public transport::Transport {
+ public:
+  FakeTransport() {
+    infos.push_back(
+        {0, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.1"), 5060, "access"});
+    infos.push_back(
+        {1, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.2"), 5060, "core"});
+  }
+  bool send(const transport::Destination& to, std::string bytes) override {
+    Sent s{to, {}};
+    EXPECT_TRUE(sip::parseMessage(bytes, sip::Framing::kDatagram, {}, s.msg).ok());
+    sent.push_back(std::move(s));
+    return true;
+  }
+  const transport::ListenerInfo* listener(transport::ListenerId id) const override {
+    return &infos[id];
+  }
+  std::vector<transport::ListenerInfo> infos;
+  std::vector<Sent> sent;
+};
+
+class RecordingPlane : public mediaplane::MediaPlane {
+ public:
+  mediaplane::Error createSession(const mediaplane::SessionSpec& s) override {
+    created.push_back(s);
+    return failNext;
+  }
+  mediaplane::Error updateSession(const mediaplane::SessionSpec& s) override {
+    updated.push_back(s);
+    return {};
+  }
+  void deleteSession(uint64_t id) override { deleted.push_back(id); }
+  std::optional<mediaplane::SessionStats> stats(uint64_t) const override { return std::nullopt; }
+  std::vector<mediaplane::MediaEvent> pollEvents() override { return std::exchange(events, {}); }
+
+  std::vector<mediaplane::SessionSpec> created, updated;
+  std::vector<uint64_t> deleted;
+  std::vector<mediaplane::MediaEvent> events;
+  mediaplane::Error failNext;
+};
+
+constexpr const char* kConfig = R"(
+realms:
+  - name: access
+    listen: [ { transport: udp, address: 127.0.0.1, port: 5060 } ]
+  - name: core
+    listen: [ { transport: udp, address: 127.0.0.2, port: 5060 } ]
+routes:
+  - name: trunk
+    match: { source_realm: access }
+    forward: { realm: core, host: 127.0.0.3, port: 5080, transport: udp }
+    media: bypass
+)";
+
+std::string offer() {
+  return "v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+         "m=audio 4000 RTP/AVP 8 "
+         "101\r\na=rtcp:4001\r\na=ice-ufrag:abcd\r\na=ice-pwd:secretsecretsecretsecret\r\n"
+         "a=candidate:1 1 UDP 2130706431 192.0.2.10 4000 typ host\r\na=rtpmap:8 "
+         "PCMA/8000\r\na=sendrecv\r\n";
+}
+
+std::string answer(std::string_view direction = "sendrecv") {
+  return "v=0\r\no=bob 7 7 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+         "m=audio 5000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=" +
+         std::string(direction) + "\r\n";
+}
+
+std::string withSdp(std::string head, const std::string& body) {
+  return head + "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+class B2buaMediaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    topology::LoadResult loaded = topology::parseConfig(kConfig);
+    ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].toString());
+    config = std::move(*loaded.config);
+    // The media side of the config, set directly: these tests need no DPDK.
+    config.realms[0].media = topology::MediaRange{"10.0.2.1", 30000, 30003};  // two port pairs
+    config.realms[1].media = topology::MediaRange{"10.0.4.1", 40000, 40099};
+    config.routes[0].media = topology::Route::Media::kAnchor;
+    config.mediaPlane.enabled = true;
+    b2bua = std::make_unique<B2bua>(wheel, config, transport.infos, &plane);
+    txn = std::make_unique<transaction::TransactionLayer>(transport, wheel,
+                                                          transaction::TimerConfig{}, *b2bua);
+    b2bua->attach(*txn);
+  }
+
+  void deliver(const std::string& text, transport::ListenerId l, std::string_view ip,
+               uint16_t port) {
+    sip::Message m;
+    ASSERT_TRUE(sip::parseMessage(text, sip::Framing::kDatagram, {}, m).ok()) << text;
+    txn->onMessage(
+        std::move(m),
+        transport::Source{{transport::Protocol::kUdp, asio::ip::make_address(ip), port}, l, 0});
+  }
+  const Sent* last(transport::ListenerId l, std::string_view key) const {
+    for (size_t i = transport.sent.size(); i-- > 0;) {
+      const Sent& s = transport.sent[i];
+      std::string k =
+          s.msg.isRequest() ? std::string(s.msg.method()) : std::to_string(s.msg.statusCode());
+      if (s.to.listener == l && k == key) return &s;
+    }
+    return nullptr;
+  }
+  void invite(int n) {
+    deliver(
+        withSdp("INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKm" +
+                    std::to_string(n) +
+                    "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@192.0.2.10>;tag=a" +
+                    std::to_string(n) + "\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: m" +
+                    std::to_string(n) +
+                    "@192.0.2.10\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n",
+                offer()),
+        0, "192.0.2.10", 5060);
+  }
+  void answerFromB(int code, const std::string& body) {
+    const sip::Message& inv = last(1, "INVITE")->msg;
+    std::string head = "SIP/2.0 " + std::to_string(code) +
+                       " OK\r\nVia: " + std::string(inv.header(sip::HeaderId::kVia)) +
+                       "\r\nFrom: " + std::string(inv.header(sip::HeaderId::kFrom)) +
+                       "\r\nTo: " + std::string(inv.header(sip::HeaderId::kTo)) +
+                       ";tag=b1\r\nCall-ID: " + std::string(inv.callId()) +
+                       "\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@127.0.0.3:5080>\r\n";
+    deliver(withSdp(head, body), 1, "127.0.0.3", 5080);
+  }
+  void advance(std::chrono::milliseconds d) {
+    now += d;
+    wheel.advance(now);
+  }
+
+  timer::TimePoint now = timer::Clock::now();
+  timer::TimerWheel wheel{[this] { return now; }};
+  FakeTransport transport;
+  RecordingPlane plane;
+  topology::Config config;
+  std::unique_ptr<B2bua> b2bua;
+  std::unique_ptr<transaction::TransactionLayer> txn;
+};
+
+TEST_F(B2buaMediaTest, OfferIsAnchoredOnTheCalleesRealm) {
+  invite(1);
+  const Sent* inv = last(1, "INVITE");
+  ASSERT_NE(inv, nullptr);
+  std::string_view body = inv->msg.body();
+  EXPECT_NE(body.find("c=IN IP4 10.0.4.1\r\n"), std::string_view::npos) << body;
+  EXPECT_NE(body.find("m=audio 40000 RTP/AVP 8 101\r\n"), std::string_view::npos) << body;
+  EXPECT_NE(body.find("a=rtcp:40001\r\n"), std::string_view::npos) << body;
+  EXPECT_EQ(body.find("192.0.2.10"), std::string_view::npos)
+      << body;  // the caller's media address is hidden
+  EXPECT_EQ(body.find("ice-"), std::string_view::npos);
+  EXPECT_EQ(body.find("candidate"), std::string_view::npos);
+  EXPECT_NE(body.find("a=rtpmap:8 PCMA/8000"), std::string_view::npos);
+  ASSERT_EQ(plane.created.size(), 1u);
+  const mediaplane::StreamPair& s = plane.created[0].streams.at(0);
+  EXPECT_EQ(s.a.realm, "access");
+  EXPECT_EQ(s.a.local.toString(), "10.0.2.1:30000");
+  EXPECT_EQ(s.a.remote.toString(), "192.0.2.10:4000");
+  EXPECT_EQ(s.a.remoteRtcpPort, 4001);
+  EXPECT_EQ(s.b.realm, "core");
+  EXPECT_EQ(s.b.local.toString(), "10.0.4.1:40000");
+  EXPECT_EQ(s.b.remote.port, 0);  // the callee's address comes with its answer
+  EXPECT_EQ(plane.created[0].sources, mediaplane::SourcePolicy::kLatch);
+}
+
+TEST_F(B2buaMediaTest, AnswerIsAnchoredOnTheCallersRealmAndTheSessionCompleted) {
+  invite(1);
+  answerFromB(200, answer());
+  const Sent* ok = last(0, "200");
+  ASSERT_NE(ok, nullptr);
+  std::string_view body = ok->msg.body();
+  EXPECT_NE(body.find("c=IN IP4 10.0.2.1\r\n"), std::string_view::npos) << body;
+  EXPECT_NE(body.find("m=audio 30000 RTP/AVP 8\r\n"), std::string_view::npos) << body;
+  EXPECT_EQ(body.find("198.51.100.20"), std::string_view::npos);
+  ASSERT_EQ(plane.updated.size(), 1u);
+  const mediaplane::StreamPair& s = plane.updated[0].streams.at(0);
+  EXPECT_EQ(s.b.remote.toString(), "198.51.100.20:5000");
+  EXPECT_EQ(s.b.remoteRtcpPort, 5001);
+  EXPECT_EQ(s.a.remote.toString(), "192.0.2.10:4000");
+}
+
+TEST_F(B2buaMediaTest, HoldUpdatesTheSessionAndByeRemovesIt) {
+  invite(1);
+  answerFromB(200, answer());
+  const Sent* ok = last(0, "200");
+  std::string aTag(ok->msg.to().value.tag());
+  deliver(
+      withSdp("ACK sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKack\r\nFrom: "
+              "<sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=" +
+                  aTag + "\r\nCall-ID: m1@192.0.2.10\r\nCSeq: 1 ACK\r\n",
+              ""),
+      0, "192.0.2.10", 5060);
+  std::string hold = offer();
+  hold.replace(hold.find("a=sendrecv"), 10, "a=sendonly");
+  deliver(
+      withSdp(
+          "INVITE sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
+          "192.0.2.10;branch=z9hG4bKhold\r\nMax-Forwards: 70\r\n"
+          "From: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=" +
+              aTag +
+              "\r\nCall-ID: m1@192.0.2.10\r\nCSeq: 2 INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n",
+          hold),
+      0, "192.0.2.10", 5060);
+  const Sent* reinvite = last(1, "INVITE");
+  ASSERT_NE(reinvite, nullptr);
+  EXPECT_NE(reinvite->msg.body().find("a=sendonly"), std::string_view::npos);
+  EXPECT_NE(reinvite->msg.body().find("m=audio 40000 "), std::string_view::npos);  // same ports
+  EXPECT_EQ(plane.updated.size(), 2u);
+  size_t sent = transport.sent.size();
+  deliver(
+      "BYE sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKbye\r\nMax-Forwards: "
+      "70\r\n"
+      "From: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=" +
+          aTag + "\r\nCall-ID: m1@192.0.2.10\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
+      0, "192.0.2.10", 5060);
+  EXPECT_GT(transport.sent.size(), sent);
+  ASSERT_EQ(plane.deleted.size(), 1u);
+  EXPECT_EQ(plane.deleted[0], plane.created[0].id);
+}
+
+TEST_F(B2buaMediaTest, PortsRunOutWith503) {
+  invite(1);
+  invite(2);
+  invite(3);  // the access range holds two pairs
+  const Sent* refused = last(0, "503");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_NE(
+      refused->msg.header(sip::HeaderId::kWarning).find("no free media port in realm 'access'"),
+      std::string_view::npos);
+  EXPECT_EQ(b2bua->activeCalls(), 2u);
+}
+
+TEST_F(B2buaMediaTest, MediaPlaneRefusalIs503) {
+  plane.failNext = "table full";
+  invite(1);
+  const Sent* refused = last(0, "503");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_NE(refused->msg.header(sip::HeaderId::kWarning).find("media plane: table full"),
+            std::string_view::npos);
+}
+
+TEST_F(B2buaMediaTest, MediaTimeoutEndsTheCall) {
+  invite(1);
+  answerFromB(200, answer());
+  ASSERT_EQ(b2bua->activeCalls(), 1u);
+  plane.events.push_back(
+      {mediaplane::MediaEvent::Kind::kTimeout, plane.created[0].id, 0, true, {}});
+  advance(1100ms);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  EXPECT_NE(last(0, "BYE"), nullptr);
+  EXPECT_NE(last(1, "BYE"), nullptr);
+  EXPECT_EQ(plane.deleted.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sbc::b2bua
