@@ -65,9 +65,11 @@ routes:
     match: { source_realm: access, user_regex: "^00([0-9]+)$" }
     forward: { realm: core, host: 127.0.0.3, port: 5080, transport: udp }
     rewrite: { request_uri_user: "+$1", to_user: "+$1", from_user: "caller" }
+    media: bypass
   - name: trunk
     match: { source_realm: access, user_prefix: "+1" }
     forward: { realm: core, host: 127.0.0.3, port: 5080, transport: udp }
+    media: bypass
 )";
 
 std::string sdp(std::string_view ip, std::string_view direction = "sendrecv") {
