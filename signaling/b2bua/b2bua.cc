@@ -1099,6 +1099,37 @@ class B2bua::Impl {
     }
   }
 
+  // What the relay did for a call, summed over its streams, when the call ends.
+  void logMediaStats(const Call& call) {
+    std::optional<mediaplane::SessionStats> st = anchor_.stats(call.id);
+    if (!st) return;
+    mediaplane::DirectionStats a, b;
+    auto add = [](mediaplane::DirectionStats& sum, const mediaplane::DirectionStats& d) {
+      sum.packets += d.packets;
+      sum.bytes += d.bytes;
+      sum.lost += d.lost;
+      for (size_t i = 0; i < static_cast<size_t>(mediaplane::DropReason::kCount); ++i)
+        sum.drops[i] += d.drops[i];
+      sum.jitterMs = std::max(sum.jitterMs, d.jitterMs);
+    };
+    for (const mediaplane::StreamStats& s : st->streams) {
+      add(a, s.fromA);
+      add(b, s.fromB);
+    }
+    std::string drops;
+    for (size_t i = 0; i < static_cast<size_t>(mediaplane::DropReason::kCount); ++i) {
+      std::string name(mediaplane::dropReasonName(static_cast<mediaplane::DropReason>(i)));
+      drops += " from_a_drops_" + name + "=" + std::to_string(a.drops[i]);
+      drops += " from_b_drops_" + name + "=" + std::to_string(b.drops[i]);
+    }
+    spdlog::info(
+        "event=media_session_end call={} from_a_packets={} from_b_packets={} from_a_bytes={} "
+        "from_b_bytes={} "
+        "from_a_lost={} from_b_lost={} from_a_jitter_ms={:.2f} from_b_jitter_ms={:.2f}{}",
+        call.id, a.packets, b.packets, a.bytes, b.bytes, a.lost, b.lost, a.jitterMs, b.jitterMs,
+        drops);
+  }
+
   // ---- teardown -----------------------------------------------------------------------
 
   void endCall(Call& call, std::string_view why) {
@@ -1112,6 +1143,7 @@ class B2bua::Impl {
     }
     for (ReliableProvisional& p : call.reliable)
       stopRetransmission(p.resend);
+    if (call.media.created) logMediaStats(call);
     anchor_.release(call.id, call.media);
     // Requests still waiting on this call get a final answer; our own transactions run
     // to completion in the transaction layer but nobody listens any more.

@@ -52,6 +52,9 @@ class MediaAnchor {
   // Deletes the session and returns the ports (to quarantine).
   void release(uint64_t callId, CallMedia& call);
 
+  std::optional<mediaplane::SessionStats> stats(uint64_t callId) const {
+    return plane_ ? plane_->stats(callId) : std::nullopt;
+  }
   std::vector<mediaplane::MediaEvent> poll() {
     return plane_ ? plane_->pollEvents() : std::vector<mediaplane::MediaEvent>{};
   }
