@@ -75,6 +75,7 @@ constexpr auto kLogLevels =
 constexpr auto kPolicies = std::to_array<std::string_view>({"strip", "replace", "keep"});
 constexpr auto kModes = std::to_array<std::string_view>({"whitelist", "blacklist"});
 constexpr auto kMediaModes = std::to_array<std::string_view>({"anchor", "bypass"});
+constexpr auto kBooleans = std::to_array<std::string_view>({"true", "false"});
 
 std::string quote(std::string_view s) {
   return "'" + std::string(s) + "'";
@@ -287,6 +288,9 @@ class Loader {
                 Realm& realm);
   void headers(const Entry& e, const std::string& owner, Realm& realm);
   void limits(const Entry& e, const std::string& owner, RealmLimits& out);
+  void mediaPlane(const Entry& e, Config& config);
+  void mediaInterface(const Entry& e, size_t index, Config& config);
+  void anchoredRoutes(const Config& config, bool mediaPlaneGiven);
   void routes(const Entry& e, Config& config);
   void route(const Entry& e, size_t index, Config& config);
   void match(const Entry& e, const std::string& owner, const Config& config, RouteMatch& out);
@@ -320,9 +324,11 @@ class Loader {
   struct RouteInfo {
     std::string name;
     YAML::Mark mark;
-    bool matchComplete;  // its match section loaded without error
+    bool matchComplete;    // its match section loaded without error
+    YAML::Mark mediaMark;  // its media key, else the route: where anchoring errors point
   };
   std::vector<RouteInfo> routeInfo_;  // parallel to Config::routes
+  bool mediaPlaneComplete_ = true;    // media_plane loaded without error (or is absent)
 };
 
 Fields::Fields(Loader& loader, const Entry& map, std::string owner, std::string section,
@@ -465,14 +471,18 @@ void Loader::load(const YAML::Node& root, Config& config) {
     error(YAML::Mark::null_mark(), "", "the configuration is empty: it needs at least 'realms'");
     return;
   }
-  Fields f(*this, top, "", "", {"log", "sip", "realms", "routes"});
+  Fields f(*this, top, "", "", {"log", "sip", "realms", "media_plane", "routes"});
   if (!f.valid()) return;
   // Sections are read in this order whatever the file's order: realms need sip settings
-  // (user_agent), routes need realms. Errors are sorted by position afterwards.
+  // (user_agent), the media plane and routes need realms, and anchoring routes need the
+  // media plane. Errors are sorted by position afterwards.
   if (const Entry* e = f.get("log")) log(*e, config.log);
   if (const Entry* e = f.get("sip")) sipSettings(*e, config.sip);
   if (const Entry* e = f.require("realms")) realms(*e, config, config.sip);
+  const Entry* media = f.get("media_plane");
+  if (media) mediaPlane(*media, config);
   if (const Entry* e = f.get("routes")) routes(*e, config);
+  anchoredRoutes(config, media != nullptr);
 }
 
 std::optional<std::string> Loader::uniqueName(Fields& f, const std::string& owner,
@@ -908,6 +918,242 @@ void Loader::limits(const Entry& e, const std::string& owner, RealmLimits& out) 
   }
 }
 
+std::optional<std::array<uint8_t, 6>> parseMac(std::string_view text) {
+  std::array<uint8_t, 6> mac{};
+  if (text.size() != 17) return std::nullopt;
+  for (size_t i = 0; i < 6; ++i) {
+    if (i > 0 && text[3 * i - 1] != ':') return std::nullopt;
+    auto [end, ec] = std::from_chars(text.data() + 3 * i, text.data() + 3 * i + 2, mac[i], 16);
+    if (ec != std::errc() || end != text.data() + 3 * i + 2) return std::nullopt;
+  }
+  return mac;
+}
+
+// The subnet test for a gateway: both IPv4, same first `prefix` bits.
+bool sameSubnet(const IpAddress& a, const IpAddress& b, uint8_t prefix) {
+  for (size_t bit = 0; bit < prefix; ++bit) {
+    uint8_t mask = static_cast<uint8_t>(0x80 >> (bit % 8));
+    if ((a.bytes[bit / 8] & mask) != (b.bytes[bit / 8] & mask)) return false;
+  }
+  return true;
+}
+
+void Loader::mediaPlane(const Entry& e, Config& config) {
+  const std::string owner = "media_plane";
+  size_t errorsBefore = errors_.size();
+  MediaPlaneSettings& out = config.mediaPlane;
+  out.enabled = true;
+  Fields f(*this, e, owner, "",
+           {"eal", "lcores", "interfaces", "strict_source", "media_timeout_s", "port_quarantine_ms",
+            "max_sessions"});
+  if (!f.valid()) {
+    mediaPlaneComplete_ = false;
+    return;
+  }
+  if (const Entry* v = f.get("eal")) {
+    if (isList(*v, owner, "eal")) {
+      for (const YAML::Node& node : v->value) {
+        Entry item = listItem(node, v->mark);
+        if (auto arg = text(item, owner, "eal")) out.eal.push_back(*arg);
+      }
+    }
+  }
+  out.lcores = {1};  // the first worker after main lcore 0, as DPDK numbers them by default
+  if (const Entry* v = f.get("lcores")) {
+    if (isList(*v, owner, "lcores")) {
+      out.lcores.clear();
+      for (const YAML::Node& node : v->value) {
+        Entry item = listItem(node, v->mark);
+        auto n = number(item, owner, "lcores", 0, 1023);
+        if (!n) continue;
+        if (std::find(out.lcores.begin(), out.lcores.end(), unsigned(*n)) != out.lcores.end()) {
+          error(item.mark, owner, "lcores " + std::to_string(*n) + " is listed twice");
+          continue;
+        }
+        out.lcores.push_back(unsigned(*n));
+      }
+      if (v->value.size() == 0)
+        error(v->mark, owner, "lcores is empty: the relay needs at least one worker lcore");
+    }
+  }
+  if (const Entry* v = f.require("interfaces")) {
+    if (isList(*v, owner, "interfaces")) {
+      if (v->value.size() == 0)
+        error(v->mark, owner, "interfaces is empty: give each anchoring realm one interface");
+      size_t index = 0;
+      for (const YAML::Node& node : v->value)
+        mediaInterface(listItem(node, v->mark), ++index, config);
+    }
+  }
+  if (const Entry* v = f.get("strict_source")) {
+    if (auto b = choice(*v, owner, "strict_source", kBooleans)) out.strictSource = *b == 0;
+  }
+  if (const Entry* v = f.get("media_timeout_s")) {
+    if (auto n = number(*v, owner, "media_timeout_s", 0, 86400))
+      out.mediaTimeout = std::chrono::seconds(*n);
+  }
+  if (const Entry* v = f.get("port_quarantine_ms")) {
+    if (auto n = number(*v, owner, "port_quarantine_ms", 0, 600000))
+      out.portQuarantine = std::chrono::milliseconds(*n);
+  }
+  if (const Entry* v = f.get("max_sessions")) {
+    if (auto n = number(*v, owner, "max_sessions", 1, 4194304)) out.maxSessions = uint32_t(*n);
+  }
+  mediaPlaneComplete_ = errors_.size() == errorsBefore;
+}
+
+void Loader::mediaInterface(const Entry& e, size_t index, Config& config) {
+  // "media_plane interface 'access'" when it names a realm usably, else by position.
+  std::string owner = "media_plane interface #" + std::to_string(index);
+  if (e.value.IsMap()) {
+    for (auto it = e.value.begin(); it != e.value.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == "realm" && it->second.IsScalar() &&
+          !it->second.Scalar().empty() && isName(it->second.Scalar())) {
+        owner = "media_plane interface " + quote(it->second.Scalar());
+      }
+    }
+  }
+  Fields f(*this, e, owner, "", {"realm", "device", "prefix_length", "gateway", "mac"});
+  if (!f.valid()) return;
+  MediaInterface out;
+  const Realm* realm = nullptr;
+  IpAddress media;
+  if (const Entry* v = f.require("realm")) {
+    if (auto s = text(*v, owner, "realm")) {
+      realm = config.realm(*s);
+      std::vector<std::string_view> names;
+      for (const Realm& r : config.realms)
+        names.push_back(r.name);
+      auto taken =
+          std::find_if(config.mediaPlane.interfaces.begin(), config.mediaPlane.interfaces.end(),
+                       [&s](const MediaInterface& i) { return i.realm == *s; });
+      if (!realm) {
+        error(v->mark, owner,
+              "realm " + quote(*s) + " is not a defined realm" + didYouMean(*s, names));
+      } else if (!realm->media) {
+        error(v->mark, owner,
+              "realm " + quote(*s) +
+                  " has no media range: add media: { address, port_min, port_max } to it");
+        realm = nullptr;
+      } else if (taken != config.mediaPlane.interfaces.end()) {
+        error(v->mark, owner, "realm " + quote(*s) + " has an interface already: one per realm");
+        realm = nullptr;
+      } else {
+        media = *parseIp(realm->media->address);
+        if (media.family != AF_INET) {
+          error(v->mark, owner,
+                "realm " + quote(*s) + " has an IPv6 media address: the media plane relays " +
+                    "IPv4 only for now");
+          realm = nullptr;
+        }
+      }
+      out.realm = *s;
+    }
+  }
+  if (const Entry* v = f.require("device")) {
+    auto s = text(*v, owner, "device");
+    if (s && s->empty()) error(v->mark, owner, "device needs a value");
+    if (s && !s->empty()) {
+      auto same =
+          std::find_if(config.mediaPlane.interfaces.begin(), config.mediaPlane.interfaces.end(),
+                       [&s](const MediaInterface& i) { return i.device == *s; });
+      if (same != config.mediaPlane.interfaces.end()) {
+        error(v->mark, owner,
+              "device " + quote(*s) + " is used by the interface of realm " + quote(same->realm));
+      }
+      out.device = *s;
+    }
+  }
+  if (const Entry* v = f.get("prefix_length")) {
+    auto n = number(*v, owner, "prefix_length", 1, 32);
+    if (n) out.prefixLength = uint8_t(*n);
+  }
+  if (const Entry* v = f.get("gateway")) {
+    IpAddress gateway;
+    auto s = address(*v, owner, "gateway", false, &gateway);
+    if (s && realm && gateway == media) {
+      error(v->mark, owner, "gateway " + *s + " is the realm's media address itself");
+    } else if (s && realm &&
+               (gateway.family != AF_INET || !sameSubnet(gateway, media, out.prefixLength))) {
+      error(v->mark, owner,
+            "gateway " + *s + " is outside " + realm->media->address + "/" +
+                std::to_string(out.prefixLength) +
+                " (the realm's media address and prefix_length): the relay reaches its "
+                "gateway on the link");
+    } else if (s) {
+      out.gateway = *s;
+    }
+  }
+  if (const Entry* v = f.get("mac")) {
+    if (auto s = text(*v, owner, "mac")) {
+      std::optional<std::array<uint8_t, 6>> mac = parseMac(*s);
+      if (!mac) {
+        error(v->mark, owner,
+              "mac " + quote(*s) + " is not a MAC address (six hex bytes: 02:00:5e:00:53:01)");
+      } else if (((*mac)[0] & 1) != 0 ||
+                 std::all_of(mac->begin(), mac->end(), [](uint8_t b) { return b == 0; })) {
+        error(v->mark, owner, "mac " + quote(*s) + " is not a unicast address");
+      } else {
+        out.mac = *s;
+      }
+    }
+  }
+  // Kept even when partial, so that routes are not also blamed for its realm.
+  if (!out.realm.empty()) config.mediaPlane.interfaces.push_back(out);
+}
+
+void Loader::anchoredRoutes(const Config& config, bool mediaPlaneGiven) {
+  auto hasInterface = [&config](const std::string& realm) {
+    const auto& list = config.mediaPlane.interfaces;
+    return std::any_of(list.begin(), list.end(),
+                       [&realm](const MediaInterface& i) { return i.realm == realm; });
+  };
+  for (size_t i = 0; i < config.routes.size(); ++i) {
+    const Route& r = config.routes[i];
+    if (r.action != Route::Action::kForward || r.media != Route::Media::kAnchor) continue;
+    std::string owner = "route " + quote(r.name);
+    const YAML::Mark& at = routeInfo_[i].mediaMark;
+    if (!mediaPlaneGiven) {
+      error(at, owner,
+            "anchors media (the default for forward routes) but there is no media_plane: set "
+            "media: bypass or configure media_plane");
+      continue;
+    }
+    if (!mediaPlaneComplete_) continue;  // its own errors say enough
+    std::vector<std::string> sources;
+    if (!r.match.sourceRealm.empty()) {
+      sources.push_back(r.match.sourceRealm);
+    } else {
+      for (const Realm& realm : config.realms)
+        sources.push_back(realm.name);
+    }
+    std::string missing;
+    for (const std::string& realm : sources) {
+      if (!hasInterface(realm)) {
+        missing = realm;
+        break;
+      }
+    }
+    if (!missing.empty()) {
+      error(at, owner,
+            std::string("anchors media ") +
+                (r.match.sourceRealm.empty() ? "from any realm" : "from realm " + quote(missing)) +
+                " but realm " + quote(missing) +
+                " has no media_plane interface: set media: bypass or configure media_plane with "
+                "an interface for " +
+                quote(missing));
+      continue;
+    }
+    if (config.realm(r.trunk.realm) != nullptr && !hasInterface(r.trunk.realm)) {
+      error(at, owner,
+            "anchors media into realm " + quote(r.trunk.realm) +
+                ", which has no media_plane interface: set media: bypass or configure "
+                "media_plane with an interface for " +
+                quote(r.trunk.realm));
+    }
+  }
+}
+
 void Loader::routes(const Entry& e, Config& config) {
   if (!isList(e, "", "routes")) return;
   size_t index = 0;
@@ -968,7 +1214,9 @@ void Loader::route(const Entry& e, size_t index, Config& config) {
       error(m->mark, owner, "media applies only to forward routes");
   }
   if (named) {
-    routeInfo_.push_back(RouteInfo{route.name, e.mark, matchComplete});
+    const Entry* media = f.get("media");
+    routeInfo_.push_back(
+        RouteInfo{route.name, e.mark, matchComplete, media ? media->mark : e.mark});
     config.routes.push_back(std::move(route));
   }
 }

@@ -456,7 +456,12 @@ class B2bua::Impl {
         return std::nullopt;
       }
     }
-    if (const char* err = leg.origin.apply(sd, body, leg.realm->advertised)) {
+    // o= names the address the leg's media goes to: the realm's media address when anchored.
+    const topology::Realm* realm = leg.realm->config;
+    std::string_view originAddress = call.media.anchored && realm && realm->media
+                                         ? std::string_view(realm->media->address)
+                                         : std::string_view(leg.realm->advertised);
+    if (const char* err = leg.origin.apply(sd, body, originAddress)) {
       error = err;
       code = 488;
       return std::nullopt;

@@ -64,6 +64,7 @@ routes:
   - name: out
     match: { source_realm: access }
     forward: { realm: core, host: 127.0.0.3, port: 5080, transport: udp }
+    media: bypass
 YAML
 expect_exit 2 "$bin" --config "$tmp/run.yaml" --log-level chatty
 "$bin" --config "$tmp/run.yaml" --log-level debug 2>"$tmp/log" &

@@ -169,6 +169,7 @@ TEST_F(B2buaMediaTest, OfferIsAnchoredOnTheCalleesRealm) {
   ASSERT_NE(inv, nullptr);
   std::string_view body = inv->msg.body();
   EXPECT_NE(body.find("c=IN IP4 10.0.4.1\r\n"), std::string_view::npos) << body;
+  EXPECT_NE(body.find(" IN IP4 10.0.4.1\r\ns=-"), std::string_view::npos) << body;  // o=
   EXPECT_NE(body.find("m=audio 40000 RTP/AVP 8 101\r\n"), std::string_view::npos) << body;
   EXPECT_NE(body.find("a=rtcp:40001\r\n"), std::string_view::npos) << body;
   EXPECT_EQ(body.find("192.0.2.10"), std::string_view::npos)

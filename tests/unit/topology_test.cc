@@ -178,6 +178,7 @@ TEST(ConfigLoad, DefaultsOfAMinimalConfig) {
   EXPECT_EQ(a.limits.tcpIdleTimeout, std::chrono::seconds(300));
   EXPECT_EQ(a.limits.tcpHeaderTimeout, std::chrono::seconds(10));
   EXPECT_TRUE(c.routes.empty());
+  EXPECT_FALSE(c.mediaPlane.enabled);
 }
 
 const char* const kFull = R"yaml(log: { level: debug }
@@ -206,6 +207,17 @@ realms:
     limits: { max_calls: 10, tcp_max_connections: 20, tcp_idle_timeout_s: 30, tcp_header_timeout_s: 5 }
   - name: core
     listen: [ { address: 127.0.0.2 } ]
+    media: { address: 127.0.0.2, port_min: 31000, port_max: 31999 }
+media_plane:
+  eal: [--no-huge, -m, 512, --no-pci, --file-prefix, edge1]
+  lcores: [1, 2]
+  interfaces:
+    - { realm: access, device: "net_af_packet0,iface=veth-a", prefix_length: 16, gateway: 127.0.0.254, mac: "02:00:00:00:01:0A" }
+    - { realm: core, device: "0000:03:00.1" }
+  strict_source: true
+  media_timeout_s: 30
+  port_quarantine_ms: 2000
+  max_sessions: 1000
 routes:
   - name: to-core
     match: { source_realm: access, methods: [INVITE, MESSAGE], user_prefix: "+1", user_regex: "^\\+?(1[0-9]+)$", to_domain: biloxi.example.com, from_domain: atlanta.example.com }
@@ -224,7 +236,7 @@ TEST(ConfigLoad, EveryKeyIsRead) {
   LoadResult r = parseConfig(kFull);
   // The catch-all is not last here on purpose: it is the one error in the file.
   ASSERT_EQ(errorLines(r), std::vector<std::string>{
-                               "line 33, column 5: route 'deny-rest': matches every request, so "
+                               "line 44, column 5: route 'deny-rest': matches every request, so "
                                "the 1 route after it can never match: move it last"});
   std::string fixed(kFull);
   fixed.resize(fixed.find("  - name: unreachable"));
@@ -265,6 +277,27 @@ TEST(ConfigLoad, EveryKeyIsRead) {
   EXPECT_EQ(a.limits.tcpMaxConnections, 20u);
   EXPECT_EQ(a.limits.tcpIdleTimeout, std::chrono::seconds(30));
   EXPECT_EQ(a.limits.tcpHeaderTimeout, std::chrono::seconds(5));
+
+  const MediaPlaneSettings& m = c.mediaPlane;
+  EXPECT_TRUE(m.enabled);
+  EXPECT_EQ(m.eal, (std::vector<std::string>{"--no-huge", "-m", "512", "--no-pci", "--file-prefix",
+                                             "edge1"}));
+  EXPECT_EQ(m.lcores, (std::vector<unsigned>{1, 2}));
+  ASSERT_EQ(m.interfaces.size(), 2u);
+  EXPECT_EQ(m.interfaces[0].realm, "access");
+  EXPECT_EQ(m.interfaces[0].device, "net_af_packet0,iface=veth-a");
+  EXPECT_EQ(m.interfaces[0].prefixLength, 16);
+  EXPECT_EQ(m.interfaces[0].gateway, "127.0.0.254");
+  EXPECT_EQ(m.interfaces[0].mac, "02:00:00:00:01:0A");
+  EXPECT_EQ(m.interfaces[1].realm, "core");
+  EXPECT_EQ(m.interfaces[1].device, "0000:03:00.1");
+  EXPECT_EQ(m.interfaces[1].prefixLength, 24) << "the default";
+  EXPECT_EQ(m.interfaces[1].gateway, "");
+  EXPECT_EQ(m.interfaces[1].mac, "");
+  EXPECT_TRUE(m.strictSource);
+  EXPECT_EQ(m.mediaTimeout, std::chrono::seconds(30));
+  EXPECT_EQ(m.portQuarantine, std::chrono::milliseconds(2000));
+  EXPECT_EQ(m.maxSessions, 1000u);
 
   ASSERT_EQ(c.routes.size(), 2u);
   const Route& fwd = c.routes[0];
@@ -390,7 +423,8 @@ TEST(ConfigErrors, MissingRequiredKeys) {
                {"line 3, column 15: realm 'a': missing required key 'address' in listen"});
   expectErrors("realms:\n  - name: a\n    listen:\n",
                {"line 3, column 5: realm 'a': listen needs a value"});
-  expectErrors(std::string(kRealmHead) + "routes:\n  - name: r\n    forward: { realm: a }\n",
+  expectErrors(std::string(kRealmHead) +
+                   "routes:\n  - name: r\n    forward: { realm: a }\n    media: bypass\n",
                {"line 6, column 14: route 'r': missing required key 'host' in forward"});
   expectErrors(std::string(kRealmHead) + "routes:\n  - name: r\n    reject: { reason: x }\n",
                {"line 6, column 13: route 'r': missing required key 'code' in reject"});
@@ -591,7 +625,8 @@ TEST(ConfigErrors, RouteRealmsMustExist) {
   expectErrors(std::string(kTwoRealms) +
                    "  - name: r\n"
                    "    match: { source_realm: acces }\n"
-                   "    forward: { realm: edge, host: 127.0.0.3 }\n",
+                   "    forward: { realm: edge, host: 127.0.0.3 }\n"
+                   "    media: bypass\n",
                {"line 6, column 28: route 'r': match source_realm 'acces' is not a defined realm "
                 "(did you mean 'access'?)",
                 "line 7, column 23: route 'r': forward realm 'edge' is not a defined realm"});
@@ -599,7 +634,8 @@ TEST(ConfigErrors, RouteRealmsMustExist) {
 
 TEST(ConfigErrors, TrunkTransportNeedsAListener) {
   expectErrors(std::string(kTwoRealms) +
-                   "  - { name: r, forward: { realm: core, host: 127.0.0.3, transport: tcp } }\n",
+                   "  - { name: r, forward: { realm: core, host: 127.0.0.3, transport: tcp }, "
+                   "media: bypass }\n",
                {"line 5, column 68: route 'r': forward transport tcp needs a tcp listener in "
                 "realm 'core'"});
 }
@@ -675,9 +711,11 @@ TEST(ConfigErrors, RewriteTemplates) {
                    "    forward: { realm: core, host: 127.0.0.3 }\n"
                    "    rewrite: { request_uri_user: '$3', to_user: '$x', from_user: 'a$', "
                    "to_host: 'a b' }\n"
+                   "    media: bypass\n"
                    "  - name: s\n"
                    "    forward: { realm: core, host: 127.0.0.3 }\n"
-                   "    rewrite: { request_uri_user: '$1$$' }\n",
+                   "    rewrite: { request_uri_user: '$1$$' }\n"
+                   "    media: bypass\n",
                {"line 8, column 34: route 'r': rewrite request_uri_user '$3': '$3' refers to "
                 "group 3 but user_regex has 2 groups",
                 "line 8, column 49: route 'r': rewrite to_user '$x': '$' must be followed by 1-9, "
@@ -686,7 +724,7 @@ TEST(ConfigErrors, RewriteTemplates) {
                 "1-9, 'user' or '$' (write '$$' for a literal '$')",
                 "line 8, column 81: route 'r': rewrite to_host 'a b' is not a host name or IP "
                 "address",
-                "line 11, column 34: route 's': rewrite request_uri_user '$1$$': '$1' needs a "
+                "line 12, column 34: route 's': rewrite request_uri_user '$1$$': '$1' needs a "
                 "user_regex with a capture group"});
 }
 
@@ -694,7 +732,7 @@ TEST(ConfigErrors, EveryErrorInFileOrder) {
   // routes come first in the file but are read after realms: errors are still in file order.
   expectErrors(
       "routes:\n"
-      "  - { name: r, forward: { realm: nowhere, host: 127.0.0.3 } }\n"
+      "  - { name: r, forward: { realm: nowhere, host: 127.0.0.3 }, media: bypass }\n"
       "realms:\n"
       "  - name: a\n"
       "    listen: [ { address: 127.0.0.1, port: 99999 } ]\n"
@@ -702,6 +740,197 @@ TEST(ConfigErrors, EveryErrorInFileOrder) {
       {"line 2, column 34: route 'r': forward realm 'nowhere' is not a defined realm",
        "line 5, column 43: realm 'a': listen port 99999 is out of range 1-65535",
        "line 6, column 15: log: level 'loud' is not one of trace, debug, info, warn, error"});
+}
+
+// ---------------------------------------------------------------------------------------
+// Loader: the media plane, and routes that anchor media
+
+const char* const kMediaRealms =
+    "realms:\n"
+    "  - name: access\n"
+    "    listen: [ { address: 192.0.2.1 } ]\n"
+    "    media: { address: 192.0.2.1, port_min: 20000, port_max: 20999 }\n"
+    "  - name: core\n"
+    "    listen: [ { address: 10.0.0.1 } ]\n"
+    "    media: { address: 10.0.0.1, port_min: 30000, port_max: 30999 }\n"
+    "  - name: v6\n"
+    "    listen: [ { address: '2001:db8::1' } ]\n"
+    "    media: { address: '2001:db8::1', port_min: 40000, port_max: 40999 }\n"
+    "  - name: nomedia\n"
+    "    listen: [ { address: 10.9.0.1 } ]\n";
+
+TEST(MediaPlane, Defaults) {
+  Config c = loadOk(std::string(kMediaRealms) +
+                    "media_plane:\n"
+                    "  interfaces: [ { realm: access, device: net_null0 } ]\n");
+  const MediaPlaneSettings& m = c.mediaPlane;
+  EXPECT_TRUE(m.enabled);
+  EXPECT_TRUE(m.eal.empty());
+  EXPECT_EQ(m.lcores, std::vector<unsigned>{1});
+  ASSERT_EQ(m.interfaces.size(), 1u);
+  EXPECT_EQ(m.interfaces[0].prefixLength, 24);
+  EXPECT_EQ(m.interfaces[0].gateway, "");
+  EXPECT_EQ(m.interfaces[0].mac, "");
+  EXPECT_FALSE(m.strictSource);
+  EXPECT_EQ(m.mediaTimeout, std::chrono::seconds(60));
+  EXPECT_EQ(m.portQuarantine, std::chrono::milliseconds(10000));
+  EXPECT_EQ(m.maxSessions, 131072u);
+}
+
+TEST(MediaPlane, SectionErrors) {
+  std::string head = std::string(kMediaRealms) + "media_plane:\n";  // media_plane on line 13
+  expectErrors(head + "  interface: []\n",
+               {"line 14, column 3: unknown key 'interface' in media_plane (did you mean "
+                "'interfaces'?)"});
+  expectErrors(head + "  lcores: [1]\n", {"line 14, column 3: media_plane: missing required key "
+                                          "'interfaces'"});
+  expectErrors(head +
+                   "  interfaces: []\n"
+                   "  eal: --no-huge\n"
+                   "  lcores: [1, x, 1]\n"
+                   "  strict_source: yes\n"
+                   "  media_timeout_s: -1\n"
+                   "  port_quarantine_ms: 600001\n"
+                   "  max_sessions: 0\n",
+               {"line 14, column 15: media_plane: interfaces is empty: give each anchoring realm "
+                "one interface",
+                "line 15, column 8: media_plane: eal must be a list (entries starting with '- ')",
+                "line 16, column 15: media_plane: lcores must be a whole number, got 'x'",
+                "line 16, column 18: media_plane: lcores 1 is listed twice",
+                "line 17, column 18: media_plane: strict_source 'yes' is not one of true, false",
+                "line 18, column 20: media_plane: media_timeout_s -1 is out of range 0-86400",
+                "line 19, column 23: media_plane: port_quarantine_ms 600001 is out of range "
+                "0-600000",
+                "line 20, column 17: media_plane: max_sessions 0 is out of range 1-4194304"});
+  expectErrors(head + "  interfaces: [ { realm: access, device: a } ]\n  lcores: []\n",
+               {"line 15, column 11: media_plane: lcores is empty: the relay needs at least one "
+                "worker lcore"});
+}
+
+TEST(MediaPlane, InterfaceErrors) {
+  std::string head = std::string(kMediaRealms) + "media_plane:\n  interfaces:\n";  // line 15
+  expectErrors(head +
+                   "    - { realm: acess, device: a }\n"
+                   "    - { realm: nomedia, device: b }\n"
+                   "    - { realm: v6, device: c }\n"
+                   "    - { realm: core, device: d }\n"
+                   "    - { realm: core, device: e }\n"
+                   "    - { realm: access, device: d }\n"
+                   "    - { device: f }\n"
+                   "    - { realm: access }\n",
+               {"line 15, column 16: media_plane interface 'acess': realm 'acess' is not a "
+                "defined realm (did you mean 'access'?)",
+                "line 16, column 16: media_plane interface 'nomedia': realm 'nomedia' has no "
+                "media range: add media: { address, port_min, port_max } to it",
+                "line 17, column 16: media_plane interface 'v6': realm 'v6' has an IPv6 media "
+                "address: the media plane relays IPv4 only for now",
+                "line 19, column 16: media_plane interface 'core': realm 'core' has an "
+                "interface already: one per realm",
+                "line 20, column 32: media_plane interface 'access': device 'd' is used by the "
+                "interface of realm 'core'",
+                "line 21, column 7: media_plane interface #7: missing required key 'realm'",
+                "line 22, column 7: media_plane interface 'access': missing required key "
+                "'device'",
+                "line 22, column 16: media_plane interface 'access': realm 'access' has an "
+                "interface already: one per realm"});
+  expectErrors(head +
+                   "    - realm: access\n"
+                   "      device: a\n"
+                   "      prefix_length: 33\n"
+                   "      colour: blue\n"
+                   "    - { realm: core, device: b, gateway: 10.0.1.1 }\n",
+               {"line 17, column 22: media_plane interface 'access': prefix_length 33 is out of "
+                "range 1-32",
+                "line 18, column 7: unknown key 'colour' in media_plane interface 'access'",
+                "line 19, column 42: media_plane interface 'core': gateway 10.0.1.1 is outside "
+                "10.0.0.1/24 (the realm's media address and prefix_length): the relay reaches "
+                "its gateway on the link"});
+  expectErrors(head +
+                   "    - { realm: access, device: a, gateway: 192.0.2.1 }\n"
+                   "    - { realm: core, device: b, gateway: router }\n",
+               {"line 15, column 44: media_plane interface 'access': gateway 192.0.2.1 is the "
+                "realm's media address itself",
+                "line 16, column 42: media_plane interface 'core': gateway 'router' is not an "
+                "IPv4 or IPv6 address"});
+  expectErrors(head +
+                   "    - { realm: access, device: a, mac: '02:00:00:00:00' }\n"
+                   "    - { realm: core, device: b, mac: '03:00:00:00:00:01' }\n",
+               {"line 15, column 40: media_plane interface 'access': mac '02:00:00:00:00' is not "
+                "a MAC address (six hex bytes: 02:00:5e:00:53:01)",
+                "line 16, column 38: media_plane interface 'core': mac '03:00:00:00:00:01' is "
+                "not a unicast address"});
+  // A wider prefix takes in the gateway.
+  Config c =
+      loadOk(head + "    - { realm: core, device: b, gateway: 10.0.1.1, prefix_length: 16 }\n");
+  EXPECT_EQ(c.mediaPlane.interfaces[0].gateway, "10.0.1.1");
+}
+
+TEST(MediaPlane, AnchoringRoutesNeedIt) {
+  std::string routes =
+      "routes:\n"                                                                      // line 13
+      "  - name: implicit\n"                                                           // 14
+      "    match: { source_realm: access }\n"                                          // 15
+      "    forward: { realm: core, host: 10.0.0.9 }\n"                                 // 16
+      "  - name: explicit\n"                                                           // 17
+      "    match: { source_realm: core }\n"                                            // 18
+      "    forward: { realm: access, host: 192.0.2.9 }\n"                              // 19
+      "    media: anchor\n"                                                            // 20
+      "  - name: bypassed\n"                                                           // 21
+      "    match: { source_realm: nomedia }\n"                                         // 22
+      "    forward: { realm: core, host: 10.0.0.9 }\n"                                 // 23
+      "    media: bypass\n"                                                            // 24
+      "  - { name: rejected, match: { source_realm: v6 }, reject: { code: 403 } }\n";  // 25
+  expectErrors(std::string(kMediaRealms) + routes,
+               {"line 14, column 5: route 'implicit': anchors media (the default for forward "
+                "routes) but there is no media_plane: set media: bypass or configure media_plane",
+                "line 20, column 12: route 'explicit': anchors media (the default for forward "
+                "routes) but there is no media_plane: set media: bypass or configure "
+                "media_plane"});
+  std::string plane =
+      "media_plane:\n"
+      "  interfaces:\n"
+      "    - { realm: access, device: a }\n"
+      "    - { realm: core, device: b }\n";
+  Config c = loadOk(std::string(kMediaRealms) + routes + plane);
+  EXPECT_EQ(c.routes[0].media, Route::Media::kAnchor);
+  EXPECT_EQ(c.routes[2].media, Route::Media::kBypass);
+
+  // Each realm an anchoring route touches needs an interface.
+  std::string onlyAccess = "media_plane: { interfaces: [ { realm: access, device: a } ] }\n";
+  expectErrors(std::string(kMediaRealms) + routes + onlyAccess,
+               {"line 14, column 5: route 'implicit': anchors media into realm 'core', which has "
+                "no media_plane interface: set media: bypass or configure media_plane with an "
+                "interface for 'core'",
+                "line 20, column 12: route 'explicit': anchors media from realm 'core' but realm "
+                "'core' has no media_plane interface: set media: bypass or configure media_plane "
+                "with an interface for 'core'"});
+  expectErrors(std::string(kMediaRealms) + plane +
+                   "routes:\n"
+                   "  - { name: any, forward: { realm: core, host: 10.0.0.9 } }\n",
+               {"line 18, column 5: route 'any': anchors media from any realm but realm 'v6' has "
+                "no media_plane interface: set media: bypass or configure media_plane with an "
+                "interface for 'v6'"});
+  // A media_plane in error speaks for itself: routes are not blamed for it too.
+  expectErrors(std::string(kMediaRealms) + routes +
+                   "media_plane: { interfaces: [ { realm: access, device: a } ], lcores: [x] }\n",
+               {"line 26, column 71: media_plane: lcores must be a whole number, got 'x'"});
+}
+
+TEST(MediaPlane, LabAndExampleConfigs) {
+  // loopback.yaml bypasses media and has no media_plane; edge.yaml anchors with one.
+  LoadResult lab = loadConfigFile(SBC_SOURCE_DIR "/config/lab/loopback.yaml");
+  ASSERT_TRUE(lab.ok()) << ::testing::PrintToString(errorLines(lab));
+  EXPECT_FALSE(lab.config->mediaPlane.enabled);
+  LoadResult edge = loadConfigFile(SBC_SOURCE_DIR "/config/examples/edge.yaml");
+  ASSERT_TRUE(edge.ok()) << ::testing::PrintToString(errorLines(edge));
+  const MediaPlaneSettings& m = edge.config->mediaPlane;
+  EXPECT_TRUE(m.enabled);
+  EXPECT_EQ(m.lcores, (std::vector<unsigned>{1, 2}));
+  ASSERT_EQ(m.interfaces.size(), 2u);
+  EXPECT_EQ(m.interfaces[1].realm, "carrier");
+  EXPECT_EQ(m.interfaces[1].gateway, "10.0.0.1");
+  EXPECT_EQ(m.interfaces[1].mac, "02:00:0a:00:00:0a");
+  EXPECT_EQ(m.maxSessions, 20000u);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -720,19 +949,24 @@ routes:
   - name: national
     match: { source_realm: access, user_regex: "^\\+?1([2-9][0-9]{2})([0-9]{7})$" }
     forward: { realm: core, host: 127.0.0.3, port: 5080 }
+    media: bypass
   - name: to-domain
     match: { source_realm: access, to_domain: Biloxi.Example.COM }
     forward: { realm: core, host: "2001:db8::3", transport: tcp }
+    media: bypass
   - name: from-domain
     match: { source_realm: access, from_domain: "[2001:db8::9]" }
     forward: { realm: core, host: 127.0.0.4 }
+    media: bypass
   - name: unanchored
     match: { source_realm: access, user_regex: "7(7+)"
 }
     forward: { realm: core, host: 127.0.0.5 }
+    media: bypass
   - name: core-to-access
     match: { source_realm: core }
     forward: { realm: access, host: 127.0.0.6 }
+    media: bypass
 )yaml";
 
 class RouteTableTest : public ::testing::Test {
@@ -860,7 +1094,8 @@ TEST(RouteTable, RewritesAndEscaping) {
                     "    forward: { realm: core, host: 127.0.0.3, port: 5080 }\n"
                     "    rewrite: { request_uri_user: 'fc$1#', request_uri_host: carrier.example, "
                     "from_user: '', from_host: 'f.example', to_user: '$user', to_host: "
-                    "'t.example' }\n");
+                    "'t.example' }\n"
+                    "    media: bypass\n");
   RouteTable table(c);
   Message m = request("INVITE", "sip:*72%23@127.0.0.1");
   auto d = table.match(m, "access");

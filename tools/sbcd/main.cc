@@ -16,11 +16,13 @@
 #include <string>
 #include <string_view>
 
+#include "dpdk/dpdk_media_plane.h"
 #include "signaling/b2bua/b2bua.h"
 #include "signaling/timer/asio_timer_driver.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
 #include "signaling/transport/asio_transport.h"
+#include "tools/sbcd/relay_config.h"
 #include "topology/config.h"
 
 namespace {
@@ -102,6 +104,25 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(lvl);
 
+  // The media relay first: the EAL must come up before the process starts other threads,
+  // and this thread stays the control thread (signaling) while workers relay packets.
+  std::unique_ptr<sbc::dpdk::DpdkMediaPlane> media;
+  if (config.mediaPlane.enabled) {
+    sbc::dpdk::RelayConfig relay;
+    std::string error = sbc::sbcd::relayConfigFrom(config, relay);
+    if (error.empty()) media = sbc::dpdk::DpdkMediaPlane::start(relay, error);
+    if (!media) {
+      spdlog::error("event=media_plane_failed error=\"{}\"", error);
+      return 1;
+    }
+    for (const std::string& w : media->warnings())
+      spdlog::warn("event=media_plane_warning note=\"{}\"", w);
+    for (const auto& i : media->interfaces()) {
+      spdlog::info("event=media_interface realm={} device=\"{}\" port={} link={} speed_mbps={}",
+                   i.realm, i.device, i.port, i.linkUp ? "up" : "down", i.linkSpeedMbps);
+    }
+  }
+
   boost::asio::io_context io;
   sbc::timer::TimerWheel wheel;
   sbc::timer::AsioTimerDriver driver(io, wheel);
@@ -134,7 +155,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  sbc::b2bua::B2bua b2bua(wheel, config, transport.listeners());
+  sbc::b2bua::B2bua b2bua(wheel, config, transport.listeners(), media.get());
   sbc::transaction::TimerConfig timers;
   timers.t1 = config.sip.t1;
   timers.t2 = config.sip.t2;
@@ -158,6 +179,20 @@ int main(int argc, char** argv) {
                config.routes.size());
   io.run();
 
+  if (media) {
+    sbc::dpdk::RelayCounters r = media->counters();
+    std::string drops;
+    for (size_t i = 0; i < sbc::dpdk::kDropReasons; ++i) {
+      drops += " drop_" +
+               std::string(
+                   sbc::mediaplane::dropReasonName(static_cast<sbc::mediaplane::DropReason>(i))) +
+               "=" + std::to_string(r.drops[i]);
+    }
+    spdlog::info(
+        "event=media_stopped rx_packets={} relayed={} arp_replies={} icmp_echo_replies={}{}",
+        r.rxPackets, r.relayed, r.arpReplies, r.icmpEchoReplies, drops);
+    media->stop();
+  }
   const auto& c = b2bua.counters();
   const auto& t = transport.counters();
   const auto& x = transactions.counters();

@@ -1,0 +1,83 @@
+#pragma once
+
+// The media address behaves like a host on its link: it answers ARP for itself and resolves
+// peers and gateways. Frames are built and read on plain bytes; the neighbour cache is a
+// plain structure that each lcore owns (see dpdk/README.md, "ARP").
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+
+#include <cstdint>
+#include <memory>
+
+namespace sbc::dpdk {
+
+inline constexpr uint16_t kArpFrame = 42;  // Ethernet + ARP for IPv4; the NIC pads it
+
+struct ArpView {
+  uint16_t op = 0;  // RTE_ARP_OP_REQUEST or RTE_ARP_OP_REPLY (host order)
+  rte_ether_addr senderMac;
+  rte_be32_t senderIp = 0;
+  rte_ether_addr targetMac;
+  rte_be32_t targetIp = 0;
+};
+
+// Ethernet/IPv4 ARP requests and replies; false for anything else (RARP, other hardware).
+bool parseArp(const uint8_t* frame, uint32_t length, ArpView& out);
+// Turns a request for `ourIp` into its reply in place (the first kArpFrame bytes).
+void makeArpReply(uint8_t* frame, const rte_ether_addr& ourMac, rte_be32_t ourIp);
+// A broadcast who-has for `target`; writes and returns kArpFrame bytes.
+uint16_t buildArpRequest(uint8_t* frame, const rte_ether_addr& ourMac, rte_be32_t ourIp,
+                         rte_be32_t target);
+
+// Next hops of one lcore, keyed by (interface, IPv4 address). Bounded: 4096 entries in
+// open addressing with 8 probes, the stalest of a full probe window evicted. Times are TSC.
+class NeighbourTable {
+ public:
+  struct Timing {
+    uint64_t lifetime;      // an entry is usable this long after it was learned
+    uint64_t refreshAfter;  // from then on, using it sends a request (still using the MAC)
+    uint64_t retry;         // at most one request per next hop this often
+  };
+
+  struct Resolution {
+    const rte_ether_addr* mac = nullptr;  // null: unknown, drop the packet (kNoRoute)
+    bool sendRequest = false;             // send a who-has now
+  };
+
+  explicit NeighbourTable(Timing timing);
+
+  Resolution resolve(uint8_t interface, rte_be32_t ip, uint64_t now);
+  // From an ARP packet that names us, or a peer lcore's learning.
+  void learn(uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac, uint64_t now);
+  // RFC 826 merge: refreshes an entry that exists, never creates one.
+  bool refresh(uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac, uint64_t now);
+  // A static neighbour: always known, never asked for, never evicted, never relearned.
+  // False when its probe window is full of static ones already.
+  bool pin(uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac);
+
+  static constexpr size_t kCapacity = 4096;
+  static constexpr size_t kProbes = 8;
+
+ private:
+  struct Entry {
+    rte_be32_t ip = 0;
+    uint8_t interface = 0;
+    bool used = false;
+    bool known = false;      // mac holds a learned address
+    bool requested = false;  // a who-has went out at requestedAt
+    bool pinned = false;     // static: see pin()
+    rte_ether_addr mac{};
+    uint64_t learnedAt = 0;
+    uint64_t requestedAt = 0;
+  };
+
+  Entry* find(uint8_t interface, rte_be32_t ip);
+  // The entry, a free one, or the stalest unpinned one (null: all eight are pinned).
+  Entry* slotFor(uint8_t interface, rte_be32_t ip);
+
+  Timing timing_;
+  std::unique_ptr<Entry[]> entries_;
+};
+
+}  // namespace sbc::dpdk

@@ -1,0 +1,336 @@
+#include "dpdk/lcore.h"
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+
+namespace sbc::dpdk {
+namespace {
+
+using mediaplane::DropReason;
+
+constexpr size_t at(DropReason r) {
+  return static_cast<size_t>(r);
+}
+
+void flush(LcoreContext& lc, uint8_t interface) {
+  TxBuffer& b = lc.tx[interface];
+  if (b.count == 0) return;
+  uint16_t sent =
+      rte_eth_tx_burst(lc.shared->interfaces[interface].port, lc.queue, b.packets, b.count);
+  for (uint16_t i = sent; i < b.count; ++i) {
+    rte_mbuf* m = b.packets[i];
+    // hash.usr carries the direction (+1) from relay() to here: drops stay attributed.
+    if (m->hash.usr != 0) bump(lc.directions[m->hash.usr - 1].drops[at(DropReason::kTxFull)]);
+    bump(lc.counters.drops[at(DropReason::kTxFull)]);
+    rte_pktmbuf_free(m);
+  }
+  b.count = 0;
+}
+
+void transmit(LcoreContext& lc, uint8_t interface, rte_mbuf* m) {
+  TxBuffer& b = lc.tx[interface];
+  b.packets[b.count++] = m;
+  if (b.count == kBurst) flush(lc, interface);
+}
+
+void drop(LcoreContext& lc, rte_mbuf* m, DropReason reason) {
+  bump(lc.counters.drops[at(reason)]);
+  rte_pktmbuf_free(m);
+}
+
+void drop(LcoreContext& lc, DirectionCounters& d, rte_mbuf* m, DropReason reason) {
+  bump(d.drops[at(reason)]);
+  drop(lc, m, reason);
+}
+
+void ignore(LcoreContext& lc, rte_mbuf* m) {
+  bump(lc.counters.ignored);
+  rte_pktmbuf_free(m);
+}
+
+RxHints hintsOf(const rte_mbuf* m) {
+  RxHints h;
+  switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
+    case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
+    case RTE_MBUF_F_RX_IP_CKSUM_NONE:  // "not in the data, but the header was verified"
+      h.ip = ChecksumHint::kGood;
+      break;
+    case RTE_MBUF_F_RX_IP_CKSUM_BAD:
+      h.ip = ChecksumHint::kBad;
+      break;
+    default:
+      break;
+  }
+  if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+    h.l4 = ChecksumHint::kBad;
+  return h;
+}
+
+// Frames this lcore originates or turns around carry no direction and no offload request.
+void prepareReply(rte_mbuf* m) {
+  m->ol_flags = 0;
+  m->hash.usr = 0;
+}
+
+void trimTo(rte_mbuf* m, uint32_t length) {
+  if (m->pkt_len > length) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - length));
+}
+
+// A who-has from this lcore's pool. The neighbour table allows one per next hop per retry
+// interval, which bounds these allocations.
+void requestNeighbour(LcoreContext& lc, const InterfaceContext& out, rte_be32_t target) {
+  rte_mbuf* m = rte_pktmbuf_alloc(lc.pool);
+  if (m == nullptr) return;
+  auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kArpFrame));
+  buildArpRequest(frame, out.mac, out.ip, target);
+  prepareReply(m);
+  bump(lc.counters.arpRequests);
+  transmit(lc, out.index, m);
+}
+
+void learnNeighbour(LcoreContext& lc, uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac,
+                    uint64_t now) {
+  lc.neighbours.learn(interface, ip, mac, now);
+  bump(lc.counters.arpLearned);
+  // The reply to one lcore's request may reach another (RSS sends ARP to one queue): every
+  // lcore keeps its own cache, so what one learns is told to the others as a message.
+  NeighbourUpdate update;
+  update.ip = ip;
+  update.interface = interface;
+  update.mac = mac;
+  for (unsigned i = 0; i < lc.peerCount; ++i) {
+    // A full inbox loses the update; that lcore will ask for itself.
+    rte_ring_mp_enqueue_elem(lc.peers[i], &update, sizeof(update));
+  }
+}
+
+void handleArp(LcoreContext& lc, const InterfaceContext& in, rte_mbuf* m, uint64_t now) {
+  auto* frame = rte_pktmbuf_mtod(m, uint8_t*);
+  ArpView arp;
+  if (!parseArp(frame, m->data_len, arp)) return ignore(lc, m);
+  bool usableSender = arp.senderIp != 0 && !in.owns(arp.senderIp) &&
+                      rte_is_unicast_ether_addr(&arp.senderMac) &&
+                      !rte_is_zero_ether_addr(&arp.senderMac);
+  if (!in.owns(arp.targetIp)) {
+    // RFC 826 merge: other hosts' ARP refreshes what we know, and adds nothing.
+    if (usableSender) lc.neighbours.refresh(in.index, arp.senderIp, arp.senderMac, now);
+    return ignore(lc, m);
+  }
+  if (usableSender) learnNeighbour(lc, in.index, arp.senderIp, arp.senderMac, now);
+  if (arp.op != RTE_ARP_OP_REQUEST) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  makeArpReply(frame, in.mac, arp.targetIp);
+  trimTo(m, kArpFrame);
+  prepareReply(m);
+  bump(lc.counters.arpReplies);
+  transmit(lc, in.index, m);
+}
+
+void handleEcho(LcoreContext& lc, const InterfaceContext& in, rte_mbuf* m, const FrameView& v) {
+  uint16_t removed = stripIpOptions(rte_pktmbuf_mtod(m, uint8_t*), v.ipHeaderLength);
+  if (removed) rte_pktmbuf_adj(m, removed);
+  trimTo(m, v.frameLength - removed);
+  makeEchoReply(rte_pktmbuf_mtod(m, uint8_t*), in.mac);
+  prepareReply(m);
+  bump(lc.counters.icmpEchoReplies);
+  transmit(lc, in.index, m);
+}
+
+// What the other lcores learned; returns how many entries came in.
+unsigned drainInbox(LcoreContext& lc, uint64_t now) {
+  NeighbourUpdate updates[kBurst];
+  unsigned n =
+      rte_ring_sc_dequeue_burst_elem(lc.inbox, updates, sizeof(NeighbourUpdate), kBurst, nullptr);
+  for (unsigned i = 0; i < n; ++i)
+    lc.neighbours.learn(updates[i].interface, updates[i].ip, updates[i].mac, now);
+  return n;
+}
+
+// kLatch: the first source latches; later only it, or the signaled source, is accepted. The
+// signaled source may take over from a stranger that came first (RTP bleed) but nothing
+// takes over from it, so the word changes at most twice.
+bool acceptSource(std::atomic<uint64_t>& latch, const RelayTarget& t, const FrameView& v) {
+  uint64_t source = encodeSource(v.srcIp, v.srcPort);
+  uint64_t current = latch.load(std::memory_order_acquire);
+  if (current == source) return true;
+  if (current == 0) {
+    if (latch.compare_exchange_strong(current, source, std::memory_order_acq_rel)) return true;
+    if (current == source) return true;  // another lcore latched the same source
+  }
+  bool signaled = t.expectPort != 0 && v.srcIp == t.expectIp && v.srcPort == t.expectPort;
+  if (!signaled) return false;
+  // Losing this race means another lcore moved the word to this very source.
+  latch.compare_exchange_strong(current, source, std::memory_order_acq_rel);
+  return true;
+}
+
+void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView& v, uint64_t now,
+           uint32_t arrival) {
+  const SharedContext& shared = *lc.shared;
+  DirectionCounters& counters = lc.directions[t.direction];
+  auto* frame = rte_pktmbuf_mtod(m, uint8_t*);
+  const uint8_t* payload = frame + v.payloadOffset;
+  PayloadKind kind = classifyPayload(payload, v.payloadLength, t.kind);
+  if (kind == PayloadKind::kInvalid) return drop(lc, counters, m, DropReason::kMalformed);
+
+  bool accepted = t.strict ? t.expectPort != 0 && v.srcIp == t.expectIp && v.srcPort == t.expectPort
+                           : acceptSource(shared.latches[t.srcLatch], t, v);
+  if (!accepted) return drop(lc, counters, m, DropReason::kUnexpectedSource);
+  // The peer is alive and its RTP says what the network did, relayed or not.
+  counters.lastSeenTsc.store(now, std::memory_order_relaxed);
+  if (kind == PayloadKind::kRtp) {
+    counters.rtp.onPacket(readRtpHeader(payload), arrival);
+    counters.lost.store(counters.rtp.lost, std::memory_order_relaxed);
+    counters.jitter16.store(counters.rtp.jitter16, std::memory_order_relaxed);
+  }
+
+  const Egress& e = kind == PayloadKind::kRtcp ? t.rtcp : t.rtp;
+  rte_be32_t dstIp = e.dstIp;
+  rte_be16_t dstPort = e.dstPort;
+  if (e.dstLatch != kNoSlot) {
+    uint64_t learned = shared.latches[e.dstLatch].load(std::memory_order_acquire);
+    if (learned != 0) {
+      dstIp = sourceIp(learned);
+      dstPort = sourcePort(learned);
+    }
+  }
+  if (dstIp == 0 || dstPort == 0) return drop(lc, counters, m, DropReason::kNoRoute);
+  const InterfaceContext& out = shared.interfaces[e.interface];
+  rte_be32_t nextHop = ((dstIp ^ out.ip) & out.mask) == 0 ? dstIp : out.gateway;
+  if (nextHop == 0) return drop(lc, counters, m, DropReason::kNoRoute);
+  NeighbourTable::Resolution next = lc.neighbours.resolve(out.index, nextHop, now);
+  if (next.mac == nullptr && drainInbox(lc, now) != 0) {
+    // Another lcore may have learned it since this one last looked at its inbox.
+    bool asked = next.sendRequest;
+    next = lc.neighbours.resolve(out.index, nextHop, now);
+    next.sendRequest = next.sendRequest || (asked && next.mac == nullptr);
+  }
+  if (next.sendRequest) requestNeighbour(lc, out, nextHop);
+  if (next.mac == nullptr) return drop(lc, counters, m, DropReason::kNoRoute);
+
+  uint16_t removed = stripIpOptions(frame, v.ipHeaderLength);
+  if (removed) {
+    rte_pktmbuf_adj(m, removed);
+    frame = rte_pktmbuf_mtod(m, uint8_t*);
+  }
+  trimTo(m, v.frameLength - removed);
+  Rewrite r;
+  r.srcMac = out.mac;
+  r.dstMac = *next.mac;
+  r.srcIp = e.srcIp;
+  r.dstIp = dstIp;
+  r.srcPort = e.srcPort;
+  r.dstPort = dstPort;
+  rewriteUdp(frame, r, out.ipChecksumOffload);
+  m->ol_flags = out.ipChecksumOffload ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM : 0;
+  m->l2_len = kEthernetHeader;
+  m->l3_len = kIpv4Header;
+  m->hash.usr = t.direction + 1;
+  bump(counters.packets);
+  bump(counters.bytes, v.payloadLength);
+  bump(lc.counters.relayed);
+  transmit(lc, e.interface, m);
+}
+
+void processBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packets, uint16_t n,
+                  uint64_t now) {
+  StreamKey keys[kBurst];
+  const void* keyPointers[kBurst];
+  rte_mbuf* candidates[kBurst];
+  FrameView views[kBurst];
+  uint16_t count = 0;
+
+  bump(lc.counters.rxPackets, n);
+  for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
+    rte_prefetch0(rte_pktmbuf_mtod(packets[i], void*));
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(packets[i + kPrefetchAhead], void*));
+    rte_mbuf* m = packets[i];
+    // Scatter is never enabled: a chained mbuf is a frame no media packet needs.
+    if (m->nb_segs != 1) {
+      drop(lc, m, DropReason::kMalformed);
+      continue;
+    }
+    FrameView v =
+        classifyFrame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, in.local(), hintsOf(m));
+    switch (v.kind) {
+      case FrameKind::kUdp: {
+        StreamKey& key = keys[count];
+        key = StreamKey{};
+        key.interface = in.index;
+        key.port = v.dstPort;
+        key.address[0] = v.dstIp;
+        keyPointers[count] = &key;
+        candidates[count] = m;
+        views[count] = v;
+        ++count;
+        break;
+      }
+      case FrameKind::kArp:
+        handleArp(lc, in, m, now);
+        break;
+      case FrameKind::kIcmpEcho:
+        handleEcho(lc, in, m, v);
+        break;
+      case FrameKind::kIgnored:
+        ignore(lc, m);
+        break;
+      case FrameKind::kMalformed:
+        drop(lc, m, DropReason::kMalformed);
+        break;
+    }
+  }
+  if (count == 0) return;
+
+  const SharedContext& shared = *lc.shared;
+  void* targets[kBurst];
+  uint64_t hits = 0;
+  rte_hash_lookup_bulk_data(shared.table, keyPointers, count, &hits, targets);
+  auto arrival = static_cast<uint32_t>(now / shared.tscPer8kHzTick);
+  for (uint16_t j = 0; j < count; ++j) {
+    if ((hits >> j & 1) == 0) {
+      drop(lc, candidates[j], DropReason::kNoSession);
+      continue;
+    }
+    relay(lc, *static_cast<const RelayTarget*>(targets[j]), candidates[j], views[j], now, arrival);
+  }
+}
+
+}  // namespace
+
+int lcoreMain(void* arg) {
+  LcoreContext& lc = *static_cast<LcoreContext*>(arg);
+  const SharedContext& shared = *lc.shared;
+  rte_rcu_qsbr_thread_register(shared.rcu, lc.rcuThread);
+  rte_rcu_qsbr_thread_online(shared.rcu, lc.rcuThread);
+  rte_mbuf* packets[kBurst];
+  uint64_t lastDrain = rte_rdtsc();
+  while (!shared.stop->load(std::memory_order_relaxed)) {
+    uint64_t now = rte_rdtsc();
+    if (now - lastDrain >= shared.drainTsc) {
+      for (uint8_t i = 0; i < shared.interfaceCount; ++i)
+        flush(lc, i);
+      drainInbox(lc, now);
+      // Quiescent only here, with the TX buffers empty: a buffered mbuf still names its
+      // direction's counters, so a retired direction must outlive it.
+      rte_rcu_qsbr_quiescent(shared.rcu, lc.rcuThread);
+      lastDrain = now;
+    }
+    for (uint8_t i = 0; i < shared.interfaceCount; ++i) {
+      const InterfaceContext& in = shared.interfaces[i];
+      uint16_t n = rte_eth_rx_burst(in.port, lc.queue, packets, kBurst);
+      if (n != 0) processBurst(lc, in, packets, n, now);
+    }
+  }
+  for (uint8_t i = 0; i < shared.interfaceCount; ++i)
+    flush(lc, i);
+  rte_rcu_qsbr_thread_offline(shared.rcu, lc.rcuThread);
+  rte_rcu_qsbr_thread_unregister(shared.rcu, lc.rcuThread);
+  return 0;
+}
+
+}  // namespace sbc::dpdk

@@ -1,0 +1,101 @@
+#pragma once
+
+// The worker loop (after l3fwd and Seastar): each worker lcore owns one RX and one TX queue
+// on every interface, its mempool, its neighbour cache and its counters. Per iteration it
+// polls every RX queue in bursts of 32; every drain interval (100 us) it flushes its TX
+// buffers, takes in what other lcores learned by ARP, and reports an RCU quiescent state.
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include "dpdk/arp.h"
+#include "dpdk/relay_target.h"
+
+namespace sbc::dpdk {
+
+inline constexpr uint16_t kBurst = 32;
+inline constexpr uint16_t kPrefetchAhead = 4;
+inline constexpr uint64_t kDrainMicroseconds = 100;
+
+// One interface as the lcores see it; read-only once the lcores run.
+struct InterfaceContext {
+  uint16_t port = 0;
+  uint8_t index = 0;
+  rte_be32_t ip = 0;                         // the media address: also the source of ARP requests
+  rte_be32_t addresses[kMaxAddresses] = {};  // ip first, then the extra ones
+  uint8_t addressCount = 1;
+  rte_be32_t mask = 0;
+  rte_be32_t gateway = 0;  // 0: on-link peers only
+  rte_ether_addr mac{};
+  bool ipChecksumOffload = false;  // TX
+
+  std::span<const rte_be32_t> local() const { return {addresses, addressCount}; }
+  bool owns(rte_be32_t a) const {
+    for (rte_be32_t mine : local()) {
+      if (mine == a) return true;
+    }
+    return false;
+  }
+};
+
+// What every lcore reads and no lcore writes (latches aside: see below).
+struct SharedContext {
+  const InterfaceContext* interfaces = nullptr;
+  uint8_t interfaceCount = 0;
+  const rte_hash* table = nullptr;
+  rte_rcu_qsbr* rcu = nullptr;
+  // Learned sources, one word per latch slot: written by compare-and-swap from whichever
+  // lcore sees the source first, read by the lcores relaying the other direction.
+  std::atomic<uint64_t>* latches = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+  uint64_t drainTsc = 0;
+  uint64_t tscPer8kHzTick = 1;  // RTP arrival times for jitter (8 kHz, see media_plane.h)
+  NeighbourTable::Timing neighbourTiming{};
+};
+
+// What an lcore tells the others it learned by ARP (a 16-byte ring element).
+struct NeighbourUpdate {
+  rte_be32_t ip = 0;
+  uint8_t interface = 0;
+  uint8_t pad = 0;
+  rte_ether_addr mac{};
+  uint32_t pad2 = 0;
+};
+static_assert(sizeof(NeighbourUpdate) == 16);
+
+struct TxBuffer {
+  uint16_t count = 0;
+  rte_mbuf* packets[kBurst] = {};
+};
+
+// l3fwd's per-lcore configuration as one plain struct, plus what the lcore owns.
+struct LcoreContext {
+  explicit LcoreContext(const NeighbourTable::Timing& timing) : neighbours(timing) {}
+
+  unsigned lcore = 0;
+  uint16_t queue = 0;      // the same queue index on every interface
+  unsigned rcuThread = 0;  // == queue
+  const SharedContext* shared = nullptr;
+  rte_mempool* pool = nullptr;  // RX buffers, and the frames this lcore originates (ARP)
+  DirectionCounters* directions = nullptr;  // indexed by RelayTarget::direction
+  LcoreCounters counters;
+  TxBuffer tx[kMaxInterfaces];
+  NeighbourTable neighbours;
+  rte_ring* inbox = nullptr;  // MP/SC: NeighbourUpdate from the other lcores
+  rte_ring* peers[RTE_MAX_LCORE] = {};
+  unsigned peerCount = 0;
+};
+
+// rte_eal_remote_launch entry; `arg` is the LcoreContext. Returns when *shared->stop.
+int lcoreMain(void* arg);
+
+}  // namespace sbc::dpdk

@@ -1,0 +1,101 @@
+#pragma once
+
+// What the control thread publishes and the lcores read: stream keys, immutable forwarding
+// targets (after rtpengine's), latch words, and the per-lcore counters the control thread
+// sums when asked.
+
+#include <rte_byteorder.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "dpdk/dpdk_media_plane.h"
+#include "dpdk/packet.h"
+#include "dpdk/rtp_stats.h"
+
+namespace sbc::dpdk {
+
+inline constexpr uint32_t kNoSlot = UINT32_MAX;
+
+// One direction's local end: (interface, local address, local UDP port). RTP and RTCP ports
+// are separate keys. 20 bytes, no padding, so rte_hash can compare it as bytes; the address
+// has room for IPv6.
+struct StreamKey {
+  uint8_t interface = 0;
+  uint8_t family = 4;
+  rte_be16_t port = 0;
+  rte_be32_t address[4] = {};
+
+  bool operator==(const StreamKey&) const = default;
+};
+static_assert(sizeof(StreamKey) == 20);
+
+// Where one kind of packet (RTP, or RTCP) arriving on a key goes.
+struct Egress {
+  uint8_t interface = 0;
+  rte_be32_t srcIp = 0;    // the egress realm's media address
+  rte_be16_t srcPort = 0;  // the SBC's port on that side
+  rte_be32_t dstIp = 0;    // the peer as signaled; 0: not known yet
+  rte_be16_t dstPort = 0;
+  uint32_t dstLatch = kNoSlot;  // the peer's learned source, which wins when set (kLatch)
+};
+
+// Immutable once published: an update publishes a new one and retires the old through RCU.
+struct RelayTarget {
+  rte_be32_t expectIp = 0;  // the source the peer signaled (always accepted)
+  rte_be16_t expectPort = 0;
+  PortKind kind = PortKind::kRtp;
+  bool strict = false;          // only the signaled source, never latching
+  uint32_t srcLatch = kNoSlot;  // where this key's packets learn their source (kLatch)
+  uint32_t direction = 0;       // index of the direction's counters on every lcore
+  Egress rtp;                   // for RTP (kRtp, kMux)
+  Egress rtcp;                  // for RTCP (kRtcp, kMux)
+  // For people reading a core dump; the packet path does not look at them.
+  uint64_t session = 0;
+  uint32_t stream = 0;
+  bool fromA = true;
+};
+
+// A learned source in one word so that lcores can latch with one compare-and-swap:
+// bit 48 = set, bits 16-47 = IPv4 address, bits 0-15 = port, both as on the wire.
+// (IPv6 sources would need an indirection: a slot index in this word.)
+inline uint64_t encodeSource(rte_be32_t ip, rte_be16_t port) {
+  return uint64_t{1} << 48 | uint64_t{ip} << 16 | port;
+}
+inline rte_be32_t sourceIp(uint64_t word) {
+  return static_cast<rte_be32_t>(word >> 16);
+}
+inline rte_be16_t sourcePort(uint64_t word) {
+  return static_cast<rte_be16_t>(word);
+}
+
+// One lcore's counters of one direction of a stream. The lcore is the only writer (plain
+// load+store on a relaxed atomic: no locked instruction); the control thread reads the
+// atomics, and resets a slot only when no lcore can reach it any more (RCU).
+struct alignas(64) DirectionCounters {
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> bytes{0};  // UDP payload bytes
+  std::atomic<uint64_t> drops[kDropReasons] = {};
+  std::atomic<uint64_t> lost{0};
+  std::atomic<uint64_t> jitter16{0};
+  std::atomic<uint64_t> lastSeenTsc{0};
+  RtpReceiver rtp;  // lcore-private: the control thread never reads it
+};
+
+struct alignas(64) LcoreCounters {
+  std::atomic<uint64_t> rxPackets{0};
+  std::atomic<uint64_t> relayed{0};
+  std::atomic<uint64_t> drops[kDropReasons] = {};
+  std::atomic<uint64_t> arpReplies{0};
+  std::atomic<uint64_t> arpRequests{0};
+  std::atomic<uint64_t> arpLearned{0};
+  std::atomic<uint64_t> icmpEchoReplies{0};
+  std::atomic<uint64_t> ignored{0};
+};
+
+// The single writer's increment.
+inline void bump(std::atomic<uint64_t>& counter, uint64_t by = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+
+}  // namespace sbc::dpdk

@@ -1,0 +1,555 @@
+// The relay's pure parts, without an EAL: frame checks, rewrites, checksums, ARP frames,
+// the neighbour cache, RTP loss and jitter, configuration checks.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "dpdk/arp.h"
+#include "dpdk/packet.h"
+#include "dpdk/relay_config.h"
+#include "dpdk/relay_target.h"
+#include "dpdk/rtp_stats.h"
+#include "tests/dpdk/frames.h"
+
+namespace sbc::dpdk {
+namespace {
+
+using test::Bytes;
+using test::Mac;
+
+const Mac kPhoneMac = {0x02, 0xaa, 0, 0, 0, 0x10};
+const Mac kRelayMac = {0x02, 0, 0, 0, 0x01, 0x01};
+const Mac kTrunkMac = {0x02, 0xbb, 0, 0, 0, 0x20};
+
+rte_be32_t be(const std::string& ip) {
+  return rte_cpu_to_be_32(test::ipv4(ip));
+}
+
+rte_ether_addr mac(const Mac& m) {
+  rte_ether_addr a;
+  std::memcpy(a.addr_bytes, m.data(), 6);
+  return a;
+}
+
+test::UdpSpec toRelay(Bytes payload) {
+  test::UdpSpec s;
+  s.dstMac = kRelayMac;
+  s.srcMac = kPhoneMac;
+  s.srcIp = "10.1.0.10";
+  s.dstIp = "10.1.0.1";
+  s.srcPort = 4000;
+  s.dstPort = 20000;
+  s.payload = std::move(payload);
+  return s;
+}
+
+FrameView classify(const Bytes& f, RxHints hints = {}) {
+  const rte_be32_t local[] = {be("10.1.0.1")};
+  return classifyFrame(f.data(), static_cast<uint32_t>(f.size()), local, hints);
+}
+
+// ---------------------------------------------------------------------------------------
+// Checksums
+
+TEST(Checksum, MatchesTheReferenceOnOddAndEvenLengths) {
+  std::mt19937 random(7);
+  for (size_t length : {0u, 1u, 2u, 3u, 20u, 21u, 1499u, 1500u}) {
+    Bytes b(length);
+    for (auto& x : b)
+      x = static_cast<uint8_t>(random());
+    uint16_t ours = checksumFold(checksumAdd(0, b.data(), b.size()));
+    // Ours is in memory order; the reference is a host-order number.
+    EXPECT_EQ(rte_be_to_cpu_16(ours), test::referenceChecksum(b, 0, b.size())) << length;
+  }
+}
+
+TEST(Checksum, Rfc1071Example) {
+  // RFC 1071 section 3: the sum of 0001 f203 f4f5 f6f7 is ddf2 (complement 220d).
+  Bytes b = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+  EXPECT_EQ(test::referenceChecksum(b, 0, b.size()), 0x220d);
+  EXPECT_EQ(rte_be_to_cpu_16(checksumFold(checksumAdd(0, b.data(), b.size()))), 0x220d);
+}
+
+TEST(Checksum, IncrementalUpdateEqualsRecomputation) {
+  std::mt19937 random(11);
+  for (int round = 0; round < 2000; ++round) {
+    Bytes b(40);
+    for (auto& x : b)
+      x = static_cast<uint8_t>(random());
+    uint16_t before[4];
+    std::memcpy(before, b.data() + 8, sizeof(before));
+    uint16_t stored = checksumFold(checksumAdd(0, b.data(), b.size()));
+    for (int i = 8; i < 16; ++i)
+      b[i] = static_cast<uint8_t>(random());
+    uint16_t after[4];
+    std::memcpy(after, b.data() + 8, sizeof(after));
+    uint16_t updated = checksumAdjust(stored, before, after, 4);
+    uint16_t recomputed = checksumFold(checksumAdd(0, b.data(), b.size()));
+    // 0x0000 and 0xffff are the same number in one's complement.
+    if (recomputed == 0xffff && updated == 0) continue;
+    ASSERT_EQ(updated, recomputed) << "round " << round;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Frame checks
+
+TEST(ClassifyFrame, UdpToTheMediaAddress) {
+  Bytes f = test::udpFrame(toRelay(test::rtp(1, 160, 0x1234)));
+  FrameView v = classify(f);
+  ASSERT_EQ(v.kind, FrameKind::kUdp);
+  EXPECT_EQ(v.ipHeaderLength, 20);
+  EXPECT_EQ(v.frameLength, f.size());
+  EXPECT_EQ(v.payloadOffset, 42);
+  EXPECT_EQ(v.payloadLength, 172);
+  EXPECT_EQ(v.srcIp, be("10.1.0.10"));
+  EXPECT_EQ(v.dstIp, be("10.1.0.1"));
+  EXPECT_EQ(v.srcPort, rte_cpu_to_be_16(4000));
+  EXPECT_EQ(v.dstPort, rte_cpu_to_be_16(20000));
+}
+
+TEST(ClassifyFrame, AnyOfTheInterfaceAddresses) {
+  const rte_be32_t local[] = {be("10.1.0.1"), be("10.1.0.2"), be("10.1.0.3")};
+  test::UdpSpec s = toRelay(test::rtp(1, 1, 1));
+  s.dstIp = "10.1.0.3";
+  Bytes f = test::udpFrame(s);
+  FrameView v = classifyFrame(f.data(), static_cast<uint32_t>(f.size()), local);
+  EXPECT_EQ(v.kind, FrameKind::kUdp);
+  EXPECT_EQ(v.dstIp, be("10.1.0.3"));
+  s.dstIp = "10.1.0.4";
+  f = test::udpFrame(s);
+  EXPECT_EQ(classifyFrame(f.data(), static_cast<uint32_t>(f.size()), local).kind,
+            FrameKind::kIgnored);
+}
+
+TEST(ClassifyFrame, PaddingIsNotPartOfTheFrame) {
+  test::UdpSpec s = toRelay({0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1});
+  s.padding = 10;
+  Bytes f = test::udpFrame(s);
+  FrameView v = classify(f);
+  ASSERT_EQ(v.kind, FrameKind::kUdp);
+  EXPECT_EQ(v.frameLength, f.size() - 10);
+}
+
+TEST(ClassifyFrame, OtherFamiliesAddressesAndProtocolsAreIgnored) {
+  Bytes f = test::udpFrame(toRelay(test::rtp(1, 1, 1)));
+  Bytes v6 = f;
+  test::put16(v6, 12, 0x86dd);
+  EXPECT_EQ(classify(v6).kind, FrameKind::kIgnored);
+  Bytes vlan = f;
+  test::put16(vlan, 12, 0x8100);
+  EXPECT_EQ(classify(vlan).kind, FrameKind::kIgnored);
+  test::UdpSpec other = toRelay(test::rtp(1, 1, 1));
+  other.dstIp = "10.1.0.2";
+  EXPECT_EQ(classify(test::udpFrame(other)).kind, FrameKind::kIgnored);
+  Bytes tcp = f;
+  tcp[23] = 6;
+  test::put16(tcp, 24, 0);
+  test::put16(tcp, 24, test::referenceChecksum(tcp, 14, 20));
+  EXPECT_EQ(classify(tcp).kind, FrameKind::kIgnored);
+  Bytes arp =
+      test::arpFrame(1, test::kBroadcast, kPhoneMac, "10.1.0.10", test::kZeroMac, "10.1.0.1");
+  EXPECT_EQ(classify(arp).kind, FrameKind::kArp);
+}
+
+TEST(ClassifyFrame, MalformedFrames) {
+  Bytes good = test::udpFrame(toRelay(test::rtp(1, 1, 1)));
+  auto malformed = [](const Bytes& f, const char* what) {
+    EXPECT_EQ(classify(f).kind, FrameKind::kMalformed) << what;
+  };
+  auto withIpChecksum = [](Bytes f) {
+    test::put16(f, 24, 0);
+    test::put16(f, 24, test::referenceChecksum(f, 14, (f[14] & 0xf) * 4u));
+    return f;
+  };
+  malformed(Bytes(good.begin(), good.begin() + 13), "shorter than Ethernet");
+  malformed(Bytes(good.begin(), good.begin() + 30), "shorter than IPv4");
+  Bytes version = good;
+  version[14] = 0x65;
+  malformed(withIpChecksum(version), "IP version 6 in an IPv4 frame");
+  Bytes ihl = good;
+  ihl[14] = 0x44;
+  malformed(withIpChecksum(ihl), "IHL 4");
+  Bytes longer = good;
+  test::put16(longer, 16, static_cast<uint16_t>(test::get16(good, 16) + 1));
+  malformed(withIpChecksum(longer), "total length beyond the frame");
+  Bytes shorterThanHeader = good;
+  test::put16(shorterThanHeader, 16, 19);
+  malformed(withIpChecksum(shorterThanHeader), "total length inside the header");
+  Bytes checksum = good;
+  checksum[24] ^= 1;
+  malformed(checksum, "IP checksum");
+  test::UdpSpec fragment = toRelay(test::rtp(1, 1, 1));
+  fragment.fragment = 0x2000;  // more fragments
+  malformed(test::udpFrame(fragment), "first fragment");
+  fragment.fragment = 0x0010;  // offset 128
+  malformed(test::udpFrame(fragment), "later fragment");
+  test::UdpSpec ttl = toRelay(test::rtp(1, 1, 1));
+  ttl.ttl = 0;
+  malformed(test::udpFrame(ttl), "TTL 0");
+  test::UdpSpec multicast = toRelay(test::rtp(1, 1, 1));
+  multicast.srcIp = "224.0.0.5";
+  malformed(test::udpFrame(multicast), "multicast source");
+  Bytes udpLength = good;
+  test::put16(udpLength, 38, static_cast<uint16_t>(test::get16(good, 38) - 1));
+  malformed(udpLength, "UDP length shorter than the IP payload");
+  test::UdpSpec port0 = toRelay(test::rtp(1, 1, 1));
+  port0.srcPort = 0;
+  malformed(test::udpFrame(port0), "source port 0");
+  EXPECT_EQ(classify(good, RxHints{ChecksumHint::kBad, ChecksumHint::kUnknown}).kind,
+            FrameKind::kMalformed);
+  EXPECT_EQ(classify(good, RxHints{ChecksumHint::kGood, ChecksumHint::kBad}).kind,
+            FrameKind::kMalformed);
+  // A NIC that verified the header is believed: the checksum is not summed again.
+  EXPECT_EQ(classify(checksum, RxHints{ChecksumHint::kGood, ChecksumHint::kUnknown}).kind,
+            FrameKind::kUdp);
+}
+
+TEST(ClassifyFrame, IcmpEcho) {
+  Bytes echo = test::icmpEcho(8, kRelayMac, kPhoneMac, "10.1.0.10", "10.1.0.1", 7, 1);
+  FrameView v = classify(echo);
+  ASSERT_EQ(v.kind, FrameKind::kIcmpEcho);
+  EXPECT_EQ(v.payloadOffset, 34);
+  EXPECT_EQ(v.payloadLength, 64);
+  Bytes reply = test::icmpEcho(0, kRelayMac, kPhoneMac, "10.1.0.10", "10.1.0.1", 7, 1);
+  EXPECT_EQ(classify(reply).kind, FrameKind::kIgnored);
+  echo[50] ^= 0xff;
+  EXPECT_EQ(classify(echo).kind, FrameKind::kMalformed) << "ICMP checksum";
+}
+
+TEST(ClassifyPayload, RtpAndRtcpByPort) {
+  Bytes rtp = test::rtp(1, 2, 3, 8, 0);
+  Bytes rtcp = test::rtcpReceiverReport(3);
+  auto kind = [](const Bytes& p, PortKind port, size_t length = SIZE_MAX) {
+    return classifyPayload(p.data(), static_cast<uint16_t>(std::min(length, p.size())), port);
+  };
+  EXPECT_EQ(kind(rtp, PortKind::kRtp), PayloadKind::kRtp);
+  EXPECT_EQ(kind(rtp, PortKind::kRtp, 11), PayloadKind::kInvalid) << "short header";
+  Bytes v1 = rtp;
+  v1[0] = 0x40;
+  EXPECT_EQ(kind(v1, PortKind::kRtp), PayloadKind::kInvalid) << "version 1";
+  EXPECT_EQ(kind(rtcp, PortKind::kRtp), PayloadKind::kInvalid) << "RTCP on the RTP port";
+  EXPECT_EQ(kind(rtcp, PortKind::kRtcp), PayloadKind::kRtcp);
+  EXPECT_EQ(kind(rtp, PortKind::kRtcp), PayloadKind::kInvalid) << "RTP on the RTCP port";
+  EXPECT_EQ(kind(rtcp, PortKind::kRtcp, 7), PayloadKind::kInvalid);
+  EXPECT_EQ(kind(rtp, PortKind::kMux), PayloadKind::kRtp);
+  EXPECT_EQ(kind(rtcp, PortKind::kMux), PayloadKind::kRtcp);
+  Bytes marked = test::rtp(1, 2, 3, 0x80 | 8, 0);  // PCMA with the marker bit: still RTP
+  EXPECT_EQ(kind(marked, PortKind::kMux), PayloadKind::kRtp);
+}
+
+// ---------------------------------------------------------------------------------------
+// Rewrites
+
+Rewrite towardsTrunk() {
+  Rewrite r;
+  r.srcMac = mac({0x02, 0, 0, 0, 0x02, 0x01});
+  r.dstMac = mac(kTrunkMac);
+  r.srcIp = be("10.2.0.1");
+  r.dstIp = be("10.2.0.20");
+  r.srcPort = rte_cpu_to_be_16(30000);
+  r.dstPort = rte_cpu_to_be_16(5000);
+  return r;
+}
+
+test::UdpSpec expectedAtTrunk(Bytes payload) {
+  test::UdpSpec s = toRelay(std::move(payload));
+  s.dstMac = kTrunkMac;
+  s.srcMac = {0x02, 0, 0, 0, 0x02, 0x01};
+  s.srcIp = "10.2.0.1";
+  s.dstIp = "10.2.0.20";
+  s.srcPort = 30000;
+  s.dstPort = 5000;
+  s.ttl = 64;
+  return s;
+}
+
+TEST(RewriteUdp, HeadersAndChecksums) {
+  Bytes f = test::udpFrame(toRelay(test::rtp(9, 1440, 0xdeadbeef)));
+  rewriteUdp(f.data(), towardsTrunk(), false);
+  EXPECT_EQ(f, test::udpFrame(expectedAtTrunk(test::rtp(9, 1440, 0xdeadbeef))));
+  EXPECT_TRUE(test::ipChecksumOk(f));
+  EXPECT_TRUE(test::udpChecksumOk(f));
+}
+
+TEST(RewriteUdp, OffloadLeavesTheIpChecksumToTheNic) {
+  Bytes f = test::udpFrame(toRelay(test::rtp(9, 1440, 1)));
+  rewriteUdp(f.data(), towardsTrunk(), true);
+  EXPECT_EQ(test::get16(f, 24), 0);
+  EXPECT_TRUE(test::udpChecksumOk(f));
+}
+
+TEST(RewriteUdp, NoUdpChecksumStaysNone) {
+  test::UdpSpec s = toRelay(test::rtp(9, 1440, 1));
+  s.udpChecksum = false;
+  Bytes f = test::udpFrame(s);
+  rewriteUdp(f.data(), towardsTrunk(), false);
+  EXPECT_EQ(test::get16(f, 40), 0);
+  EXPECT_TRUE(test::ipChecksumOk(f));
+}
+
+TEST(RewriteUdp, RandomAddressesAndPortsKeepChecksumsValid) {
+  std::mt19937 random(3);
+  for (int round = 0; round < 500; ++round) {
+    test::UdpSpec s =
+        toRelay(test::rtp(static_cast<uint16_t>(random()), random(), random(), 0, random() % 200));
+    s.srcPort = static_cast<uint16_t>(random() | 1);
+    Bytes f = test::udpFrame(s);
+    Rewrite r = towardsTrunk();
+    r.srcIp = static_cast<rte_be32_t>(random());
+    r.dstIp = static_cast<rte_be32_t>(random());
+    r.srcPort = static_cast<rte_be16_t>(random() | 1);
+    r.dstPort = static_cast<rte_be16_t>(random() | 1);
+    rewriteUdp(f.data(), r, false);
+    ASSERT_TRUE(test::ipChecksumOk(f)) << round;
+    ASSERT_TRUE(test::udpChecksumOk(f)) << round;
+    ASSERT_NE(test::get16(f, 40), 0) << "a computed checksum is never 0";
+  }
+}
+
+TEST(RewriteUdp, IpOptionsAreStripped) {
+  test::UdpSpec s = toRelay(test::rtp(1, 2, 3));
+  s.ipOptions = {0x07, 0x07, 0x04, 0x00, 0x01, 0x01, 0x01, 0x00};  // record route + NOPs + end
+  Bytes f = test::udpFrame(s);
+  uint16_t removed = stripIpOptions(f.data(), 28);
+  EXPECT_EQ(removed, 8);
+  Bytes stripped(f.begin() + removed, f.end());
+  rewriteUdp(stripped.data(), towardsTrunk(), false);
+  EXPECT_EQ(stripped, test::udpFrame(expectedAtTrunk(test::rtp(1, 2, 3))));
+}
+
+TEST(EchoReply, SwapsAndKeepsChecksumsValid) {
+  Bytes echo = test::icmpEcho(8, kRelayMac, kPhoneMac, "10.1.0.10", "10.1.0.1", 77, 3, 100, 33);
+  makeEchoReply(echo.data(), mac(kRelayMac));
+  Bytes expected = test::icmpEcho(0, kPhoneMac, kRelayMac, "10.1.0.1", "10.1.0.10", 77, 3, 100);
+  EXPECT_EQ(echo, expected);
+}
+
+// ---------------------------------------------------------------------------------------
+// ARP
+
+TEST(Arp, ParseAndReply) {
+  Bytes request =
+      test::arpFrame(1, test::kBroadcast, kPhoneMac, "10.1.0.10", test::kZeroMac, "10.1.0.1", 18);
+  ArpView a;
+  ASSERT_TRUE(parseArp(request.data(), static_cast<uint32_t>(request.size()), a));
+  EXPECT_EQ(a.op, 1);
+  EXPECT_EQ(a.senderIp, be("10.1.0.10"));
+  EXPECT_EQ(a.targetIp, be("10.1.0.1"));
+  EXPECT_EQ(std::memcmp(a.senderMac.addr_bytes, kPhoneMac.data(), 6), 0);
+  makeArpReply(request.data(), mac(kRelayMac), be("10.1.0.1"));
+  request.resize(42);
+  EXPECT_EQ(request, test::arpFrame(2, kPhoneMac, kRelayMac, "10.1.0.1", kPhoneMac, "10.1.0.10"));
+  Bytes rarp =
+      test::arpFrame(3, test::kBroadcast, kPhoneMac, "10.1.0.10", test::kZeroMac, "10.1.0.1");
+  EXPECT_FALSE(parseArp(rarp.data(), 42, a));
+  EXPECT_FALSE(parseArp(request.data(), 41, a));
+}
+
+TEST(Arp, Request) {
+  Bytes f(42);
+  EXPECT_EQ(buildArpRequest(f.data(), mac(kRelayMac), be("10.1.0.1"), be("10.1.0.10")), 42);
+  EXPECT_EQ(
+      f, test::arpFrame(1, test::kBroadcast, kRelayMac, "10.1.0.1", test::kZeroMac, "10.1.0.10"));
+}
+
+TEST(NeighbourTable, ResolveAsksOncePerRetryThenLearns) {
+  NeighbourTable t({/*lifetime*/ 1000, /*refreshAfter*/ 800, /*retry*/ 100});
+  auto r = t.resolve(0, be("10.1.0.10"), 5);
+  EXPECT_EQ(r.mac, nullptr);
+  EXPECT_TRUE(r.sendRequest);
+  r = t.resolve(0, be("10.1.0.10"), 50);
+  EXPECT_EQ(r.mac, nullptr);
+  EXPECT_FALSE(r.sendRequest) << "within the retry interval";
+  r = t.resolve(0, be("10.1.0.10"), 105);
+  EXPECT_TRUE(r.sendRequest);
+  t.learn(0, be("10.1.0.10"), mac(kPhoneMac), 110);
+  r = t.resolve(0, be("10.1.0.10"), 120);
+  ASSERT_NE(r.mac, nullptr);
+  EXPECT_EQ(std::memcmp(r.mac->addr_bytes, kPhoneMac.data(), 6), 0);
+  EXPECT_FALSE(r.sendRequest);
+  EXPECT_EQ(t.resolve(1, be("10.1.0.10"), 120).mac, nullptr) << "per interface";
+}
+
+TEST(NeighbourTable, RefreshesBeforeExpiry) {
+  NeighbourTable t({1000, 800, 100});
+  t.learn(0, be("10.1.0.10"), mac(kPhoneMac), 0);
+  auto r = t.resolve(0, be("10.1.0.10"), 900);
+  EXPECT_NE(r.mac, nullptr) << "still used while refreshing";
+  EXPECT_TRUE(r.sendRequest);
+  r = t.resolve(0, be("10.1.0.10"), 950);
+  EXPECT_FALSE(r.sendRequest);
+  r = t.resolve(0, be("10.1.0.10"), 1001);
+  EXPECT_EQ(r.mac, nullptr) << "expired";
+  EXPECT_TRUE(r.sendRequest);
+  EXPECT_TRUE(t.refresh(0, be("10.1.0.10"), mac(kTrunkMac), 1002));
+  r = t.resolve(0, be("10.1.0.10"), 1003);
+  ASSERT_NE(r.mac, nullptr);
+  EXPECT_EQ(std::memcmp(r.mac->addr_bytes, kTrunkMac.data(), 6), 0);
+  EXPECT_FALSE(t.refresh(0, be("10.1.0.99"), mac(kTrunkMac), 1003)) << "merge never adds";
+}
+
+TEST(NeighbourTable, StaticNeighboursArePinned) {
+  NeighbourTable t({1000, 800, 100});
+  ASSERT_TRUE(t.pin(0, be("10.1.0.254"), mac(kTrunkMac)));
+  auto r = t.resolve(0, be("10.1.0.254"), 1u << 30);
+  ASSERT_NE(r.mac, nullptr) << "never expires";
+  EXPECT_FALSE(r.sendRequest) << "never asked for";
+  t.learn(0, be("10.1.0.254"), mac(kPhoneMac), 5);
+  EXPECT_FALSE(t.refresh(0, be("10.1.0.254"), mac(kPhoneMac), 6));
+  r = t.resolve(0, be("10.1.0.254"), 7);
+  EXPECT_EQ(std::memcmp(r.mac->addr_bytes, kTrunkMac.data(), 6), 0) << "ARP cannot move it";
+  // Learning many others never evicts it.
+  for (uint32_t i = 0; i < 3 * NeighbourTable::kCapacity; ++i)
+    t.learn(0, rte_cpu_to_be_32(0x0a000000 + i), mac(kPhoneMac), i);
+  EXPECT_NE(t.resolve(0, be("10.1.0.254"), 8).mac, nullptr);
+}
+
+TEST(NeighbourTable, BoundedEvictingTheStalest) {
+  NeighbourTable t({1u << 30, 1u << 29, 100});
+  // Far more addresses than entries: the table stays bounded and the newest are kept.
+  for (uint32_t i = 0; i < 3 * NeighbourTable::kCapacity; ++i)
+    t.learn(0, rte_cpu_to_be_32(0x0a000000 + i), mac(kPhoneMac), i);
+  size_t newestKnown = 0;
+  for (uint32_t i = 3 * NeighbourTable::kCapacity - 64; i < 3 * NeighbourTable::kCapacity; ++i)
+    newestKnown += t.resolve(0, rte_cpu_to_be_32(0x0a000000 + i), 1u << 20).mac != nullptr;
+  EXPECT_EQ(newestKnown, 64u);
+}
+
+// ---------------------------------------------------------------------------------------
+// RTP statistics
+
+RtpHeader header(uint16_t sequence, uint32_t timestamp, uint32_t ssrc = 1) {
+  return RtpHeader{sequence, timestamp, ssrc};
+}
+
+TEST(RtpReceiver, ReadsTheFixedHeader) {
+  Bytes p = test::rtp(0xabcd, 0x01020304, 0xdeadbeef);
+  RtpHeader h = readRtpHeader(p.data());
+  EXPECT_EQ(h.sequence, 0xabcd);
+  EXPECT_EQ(h.timestamp, 0x01020304u);
+  EXPECT_EQ(h.ssrc, 0xdeadbeefu);
+}
+
+TEST(RtpReceiver, GapsAreLossLateArrivalsAreNot) {
+  RtpReceiver r;
+  for (uint16_t s : {1, 2, 3, 6, 7})
+    r.onPacket(header(s, s * 160u), s * 160u);
+  EXPECT_EQ(r.lost, 2u);
+  r.onPacket(header(4, 640), 1200);  // late
+  EXPECT_EQ(r.lost, 1u);
+  r.onPacket(header(7, 1120), 1210);  // duplicate
+  EXPECT_EQ(r.lost, 1u);
+}
+
+TEST(RtpReceiver, SequenceWrapsAndRestarts) {
+  RtpReceiver r;
+  for (uint16_t s : {65533, 65534, 65535, 0, 2})
+    r.onPacket(header(s, 0), 0);
+  EXPECT_EQ(r.lost, 1u) << "1 missing across the wrap";
+  r.onPacket(header(30000, 0), 0);  // a jump: the sender restarted, not 27998 lost
+  EXPECT_EQ(r.lost, 1u);
+  r.onPacket(header(30002, 0), 0);
+  EXPECT_EQ(r.lost, 2u);
+  r.onPacket(header(9, 0, /*ssrc*/ 2), 0);  // a new source starts afresh
+  r.onPacket(header(10, 0, 2), 0);
+  EXPECT_EQ(r.lost, 2u);
+}
+
+TEST(RtpReceiver, JitterByRfc3550) {
+  // Packets 20 ms apart (160 at 8 kHz) arriving at 0, 160, 400, 480: transit differences 0,
+  // 80, 80. J = 0 + (80 - 0) / 16 = 5, then 5 + (80 - 5) / 16 = 9.6875 timestamp units.
+  RtpReceiver r;
+  r.onPacket(header(1, 1000), 0);
+  r.onPacket(header(2, 1160), 160);
+  r.onPacket(header(3, 1320), 400);
+  r.onPacket(header(4, 1480), 480);
+  EXPECT_EQ(r.jitter16, 155u);  // the integer form: 9.6875 * 16
+  EXPECT_DOUBLE_EQ(r.jitterMs(), 155.0 / 16 / 8);
+  EXPECT_DOUBLE_EQ(r.jitterMs(48000), 155.0 / 16 / 48);
+}
+
+TEST(RtpReceiver, RegularArrivalHasNoJitter) {
+  RtpReceiver r;
+  for (uint32_t i = 0; i < 100; ++i)
+    r.onPacket(header(static_cast<uint16_t>(i), 0xfffff000u + i * 160), 77 + i * 160);
+  EXPECT_EQ(r.jitter16, 0u) << "timestamps wrapped at 2^32 on the way";
+  EXPECT_EQ(r.lost, 0u);
+}
+
+// ---------------------------------------------------------------------------------------
+// Targets and configuration
+
+TEST(Latch, SourceWordRoundTrips) {
+  uint64_t w = encodeSource(be("192.0.2.7"), rte_cpu_to_be_16(4002));
+  EXPECT_NE(w, 0u) << "a latched word is never the empty one, even for 0.0.0.0:0";
+  EXPECT_NE(encodeSource(0, 0), 0u);
+  EXPECT_EQ(sourceIp(w), be("192.0.2.7"));
+  EXPECT_EQ(sourcePort(w), rte_cpu_to_be_16(4002));
+}
+
+RelayConfig validConfig() {
+  RelayConfig c;
+  c.lcores = {1};
+  RelayConfig::Interface i;
+  i.realm = "access";
+  i.device = "net_null0";
+  i.address = *mediaplane::IpAddress::parse("10.1.0.1");
+  i.prefixLength = 24;
+  i.gateway = mediaplane::IpAddress::parse("10.1.0.254");
+  c.interfaces.push_back(i);
+  return c;
+}
+
+TEST(RelayConfigCheck, Problems) {
+  EXPECT_EQ(validateConfig(validConfig()), "");
+  auto problem = [](auto edit) {
+    RelayConfig c = validConfig();
+    edit(c);
+    return validateConfig(c);
+  };
+  EXPECT_EQ(problem([](RelayConfig& c) { c.interfaces.clear(); }),
+            "the media plane needs at least one interface");
+  EXPECT_EQ(problem([](RelayConfig& c) { c.lcores.clear(); }),
+            "the media plane needs at least one worker lcore");
+  EXPECT_EQ(problem([](RelayConfig& c) { c.lcores = {1, 1}; }), "lcore 1 is listed twice");
+  EXPECT_EQ(problem([](RelayConfig& c) { c.interfaces.push_back(c.interfaces[0]); }),
+            "realm 'access' has two media interfaces");
+  EXPECT_EQ(problem([](RelayConfig& c) {
+              c.interfaces.push_back(c.interfaces[0]);
+              c.interfaces[1].realm = "core";
+            }),
+            "device 'net_null0' is used by two interfaces");
+  EXPECT_EQ(problem([](RelayConfig& c) { c.interfaces[0].gateway = c.interfaces[0].address; }),
+            "interface 'access': the gateway is the media address itself");
+  EXPECT_EQ(problem([](RelayConfig& c) {
+              c.interfaces[0].gateway = mediaplane::IpAddress::parse("10.1.1.254");
+            }),
+            "interface 'access': gateway 10.1.1.254 is outside 10.1.0.1/24");
+  EXPECT_EQ(problem([](RelayConfig& c) {
+              c.interfaces[0].address = *mediaplane::IpAddress::parse("2001:db8::1");
+            }),
+            "interface 'access': IPv6 media addresses are not supported yet");
+  EXPECT_EQ(problem([](RelayConfig& c) { c.interfaces[0].prefixLength = 33; }),
+            "interface 'access': prefix length 33 is not 1-32");
+  EXPECT_EQ(problem([](RelayConfig& c) {
+              c.interfaces[0].mac = std::array<uint8_t, 6>{0x01, 0, 0x5e, 0, 0, 1};
+            }),
+            "interface 'access': the MAC address must be a unicast address");
+  EXPECT_EQ(problem([](RelayConfig& c) { c.maxSessions = 0; }), "max_sessions must be 1-4194304");
+  EXPECT_EQ(problem([](RelayConfig& c) {
+              c.interfaces[0].extraAddresses = {*mediaplane::IpAddress::parse("10.1.0.2"),
+                                                *mediaplane::IpAddress::parse("10.1.0.2")};
+            }),
+            "interface 'access': address 10.1.0.2 is given twice");
+  EXPECT_EQ(problem([](RelayConfig& c) {
+              c.interfaces[0].staticNeighbours.push_back(
+                  {*mediaplane::IpAddress::parse("10.1.0.254"), {}});
+            }),
+            "interface 'access': static neighbour 10.1.0.254 needs a unicast MAC address");
+}
+
+}  // namespace
+}  // namespace sbc::dpdk
