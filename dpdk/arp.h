@@ -7,6 +7,7 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 
@@ -72,6 +73,11 @@ class NeighbourTable {
     uint64_t requestedAt = 0;
   };
 
+  static size_t home(uint8_t interface, rte_be32_t ip) {
+    // Fibonacci hashing of the address and interface; kCapacity is a power of two.
+    uint64_t h = (uint64_t{ip} << 8 | interface) * 0x9e3779b97f4a7c15ull;
+    return static_cast<size_t>(h >> 52) & (kCapacity - 1);
+  }
   Entry* find(uint8_t interface, rte_be32_t ip);
   // The entry, a free one, or the stalest unpinned one (null: all eight are pinned).
   Entry* slotFor(uint8_t interface, rte_be32_t ip);
@@ -79,5 +85,48 @@ class NeighbourTable {
   Timing timing_;
   std::unique_ptr<Entry[]> entries_;
 };
+
+// Per packet: inline, for the worker loop.
+
+inline NeighbourTable::Entry* NeighbourTable::slotFor(uint8_t interface, rte_be32_t ip) {
+  size_t start = NeighbourTable::home(interface, ip);
+  Entry* stalest = nullptr;
+  for (size_t i = 0; i < kProbes; ++i) {
+    Entry& e = entries_[(start + i) & (kCapacity - 1)];
+    if (e.used && e.ip == ip && e.interface == interface) return &e;
+    if (!e.used) return &e;
+    if (e.pinned) continue;
+    uint64_t age = std::max(e.learnedAt, e.requestedAt);
+    if (!stalest || age < std::max(stalest->learnedAt, stalest->requestedAt)) stalest = &e;
+  }
+  if (stalest != nullptr) *stalest = Entry{};
+  return stalest;
+}
+
+inline NeighbourTable::Resolution NeighbourTable::resolve(uint8_t interface, rte_be32_t ip,
+                                                          uint64_t now) {
+  Resolution r;
+  Entry* slot = slotFor(interface, ip);
+  if (slot == nullptr) return r;  // nowhere to keep it: unknown, and not worth asking
+  Entry& e = *slot;
+  if (e.pinned) {
+    r.mac = &e.mac;
+    return r;
+  }
+  if (!e.used) {
+    e.used = true;
+    e.ip = ip;
+    e.interface = interface;
+  }
+  bool usable = e.known && now - e.learnedAt < timing_.lifetime;
+  if (usable) r.mac = &e.mac;
+  bool wanted = !usable || now - e.learnedAt >= timing_.refreshAfter;
+  if (wanted && (!e.requested || now - e.requestedAt >= timing_.retry)) {
+    e.requested = true;
+    e.requestedAt = now;
+    r.sendRequest = true;
+  }
+  return r;
+}
 
 }  // namespace sbc::dpdk

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "dpdk/eal.h"
+#include "dpdk/hot_array.h"
 #include "dpdk/lcore.h"
 #include "dpdk/port.h"
 #include "dpdk/stream_table.h"
@@ -61,6 +62,7 @@ rte_be32_t maskOf(uint8_t prefixLength) {
 // One side of a stream as the targets need it.
 struct Side {
   uint8_t interface = 0;
+  uint8_t localAddress = 0;  // index among the interface's media addresses
   rte_be32_t localIp = 0;
   uint16_t localPort = 0;  // host order
   rte_be32_t remoteIp = 0;
@@ -75,7 +77,7 @@ StreamKey keyOf(const Side& s, uint16_t port) {
   StreamKey k;
   k.interface = s.interface;
   k.port = rte_cpu_to_be_16(port);
-  k.address[0] = s.localIp;
+  k.address = s.localAddress;
   return k;
 }
 
@@ -141,8 +143,8 @@ struct DpdkMediaPlane::State {
   SharedContext shared;
   std::atomic<bool> stopFlag{false};
   std::vector<std::unique_ptr<LcoreContext>> lcores;
-  std::vector<std::unique_ptr<DirectionCounters[]>> directions;  // by worker
-  size_t launched = 0;  // lcores[0, launched) run lcoreMain
+  std::vector<HotArray<DirectionCounters>> directions;  // by worker
+  size_t launched = 0;                                  // lcores[0, launched) run lcoreMain
 
   std::unordered_map<uint64_t, SessionRecord> sessions;
 
@@ -273,8 +275,15 @@ bool DpdkMediaPlane::State::bringUp(std::string& error) {
     lc->rcuThread = static_cast<unsigned>(w);
     lc->shared = &shared;
     lc->pool = pools[w];
-    directions.push_back(std::make_unique<DirectionCounters[]>(size_t{streamCapacity} * 2));
-    lc->directions = directions.back().get();
+    directions.push_back(HotArray<DirectionCounters>::create(size_t{streamCapacity} * 2,
+                                                             static_cast<int>(sockets[w])));
+    if (directions.back().data() == nullptr) {
+      error = "cannot allocate the stream counters of lcore " + std::to_string(lc->lcore) + " (" +
+              std::to_string(size_t{streamCapacity} * 2 * sizeof(DirectionCounters) >> 20) +
+              " MiB for max_sessions " + std::to_string(config.maxSessions) + ")";
+      return false;
+    }
+    lc->directions = directions.back().data();
     std::string name = "sbc_nb" + tag + "_" + std::to_string(w);
     lc->inbox = rte_ring_create_elem(name.c_str(), sizeof(NeighbourUpdate), kInboxSize,
                                      static_cast<int>(sockets[w]), RING_F_SC_DEQ);
@@ -387,6 +396,12 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
       Side& side = sides[i][s];
       side.interface = *interface;
       side.localIp = v4(e.local.ip);
+      side.localAddress =
+          e.local.ip == c.address
+              ? 0
+              : static_cast<uint8_t>(
+                    1 + (std::find(c.extraAddresses.begin(), c.extraAddresses.end(), e.local.ip) -
+                         c.extraAddresses.begin()));
       side.localPort = e.local.port;
       side.remoteIp = v4(e.remote.ip);
       side.remotePort = e.remote.port;
@@ -502,8 +517,6 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
         t->strict = strict;
         t->direction = 2 * record.streams[i].slot + static_cast<uint32_t>(s);
         t->session = spec.id;
-        t->stream = static_cast<uint32_t>(i);
-        t->fromA = s == 0;
         t->expectIp = from.remoteIp;
         return t;
       };

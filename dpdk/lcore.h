@@ -77,6 +77,17 @@ struct TxBuffer {
   rte_mbuf* packets[kBurst] = {};
 };
 
+// A burst whose UDP frames have been classified and looked up, waiting for one poll to be
+// relayed (see lcoreMain). Its targets are only valid until the lcore's next quiescent
+// state, so every pending burst is relayed before one is reported.
+struct PendingBurst {
+  uint16_t count = 0;
+  uint64_t hits = 0;  // bit j: packets[j] matched a stream, targets[j] is its target
+  rte_mbuf* packets[kBurst] = {};
+  const RelayTarget* targets[kBurst] = {};
+  FrameView views[kBurst] = {};
+};
+
 // l3fwd's per-lcore configuration as one plain struct, plus what the lcore owns.
 struct LcoreContext {
   explicit LcoreContext(const NeighbourTable::Timing& timing) : neighbours(timing) {}
@@ -89,6 +100,8 @@ struct LcoreContext {
   DirectionCounters* directions = nullptr;  // indexed by RelayTarget::direction
   LcoreCounters counters;
   TxBuffer tx[kMaxInterfaces];
+  PendingBurst pending[kMaxInterfaces][2];  // per interface: the one waiting, the one filling
+  uint8_t waiting[kMaxInterfaces] = {};     // which of the two is waiting
   NeighbourTable neighbours;
   rte_ring* inbox = nullptr;  // MP/SC: NeighbourUpdate from the other lcores
   rte_ring* peers[RTE_MAX_LCORE] = {};

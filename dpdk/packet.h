@@ -4,11 +4,15 @@
 // them with arrays. Addresses and ports stay in network order (rte_be*_t) from the wire to
 // the forwarding target and back, so the fast path never swaps bytes to compare them.
 
+#include <netinet/in.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace sbc::dpdk {
@@ -47,12 +51,13 @@ struct FrameView {
   rte_be32_t dstIp = 0;
   rte_be16_t srcPort = 0;
   rte_be16_t dstPort = 0;
+  uint8_t localAddress = 0;  // index of dstIp in the interface's media addresses
 };
 
 // Checks one contiguous frame received on an interface whose media addresses are `local`
 // (usually one). The address-family switch is here: IPv6 (and ND) would be one more branch.
-FrameView classifyFrame(const uint8_t* frame, uint32_t length, std::span<const rte_be32_t> local,
-                        RxHints hints = {});
+inline FrameView classifyFrame(const uint8_t* frame, uint32_t length,
+                               std::span<const rte_be32_t> local, RxHints hints = {});
 
 // What kind of local port a datagram arrived on, and so how its payload is read.
 enum class PortKind : uint8_t {
@@ -66,7 +71,7 @@ enum class PayloadKind : uint8_t { kRtp, kRtcp, kInvalid };
 // RTP needs version 2 and a whole fixed header; RTCP version 2, a packet type in 192-223
 // (RFC 5761 section 4, which also tells them apart on a muxed port) and its first 8 bytes.
 // Each is invalid on the other's port.
-PayloadKind classifyPayload(const uint8_t* payload, uint16_t length, PortKind port);
+inline PayloadKind classifyPayload(const uint8_t* payload, uint16_t length, PortKind port);
 
 struct Rewrite {
   rte_ether_addr srcMac;
@@ -82,7 +87,7 @@ struct Rewrite {
 // The UDP checksum is updated incrementally (RFC 1624) rather than recomputed, in hardware
 // or software: it costs a few additions, and a datagram corrupted on the way in stays
 // detectably corrupted on the way out. A checksum of 0 (none, RFC 768) stays 0.
-void rewriteUdp(uint8_t* frame, const Rewrite& r, bool ipChecksumOffload);
+inline void rewriteUdp(uint8_t* frame, const Rewrite& r, bool ipChecksumOffload);
 
 // IPv4 options are the other realm's per-hop data (record route, timestamps): they are
 // dropped by moving the Ethernet and fixed IPv4 headers over them. Returns how many bytes
@@ -94,10 +99,218 @@ void makeEchoReply(uint8_t* frame, const rte_ether_addr& ourMac);
 
 // One's-complement arithmetic (RFC 1071). Words are read in memory order, so sums and
 // checksums are in network order as stored in headers.
-uint32_t checksumAdd(uint32_t sum, const uint8_t* data, size_t length);
-uint16_t checksumFold(uint32_t sum);  // folded and complemented: the value to store
+inline uint32_t checksumAdd(uint32_t sum, const uint8_t* data, size_t length);
+inline uint16_t checksumFold(uint32_t sum);  // folded and complemented: the value to store
 // RFC 1624 eqn. 3: `checksum` after the 16-bit words `before` became `after`.
-uint16_t checksumAdjust(uint16_t checksum, const uint16_t* before, const uint16_t* after,
-                        size_t words);
+inline uint16_t checksumAdjust(uint16_t checksum, const uint16_t* before, const uint16_t* after,
+                               size_t words);
+
+// ---------------------------------------------------------------------------------------
+// The per-packet functions are defined here, inline, so that the worker loop (lcore.cc)
+// compiles them into itself: a call per packet across translation units costs more than
+// the work in most of them.
+
+namespace detail {
+// Headers sit at any even offset in a buffer: loads and stores go through memcpy.
+inline uint16_t load16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline uint32_t load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline void store16(uint8_t* p, uint16_t v) {
+  std::memcpy(p, &v, sizeof(v));
+}
+
+inline void store32(uint8_t* p, uint32_t v) {
+  std::memcpy(p, &v, sizeof(v));
+}
+
+inline uint16_t loadHost16(const uint8_t* p) {
+  return rte_be_to_cpu_16(load16(p));
+}
+
+// Sources a reply could never go back to, or that never arrive from a wire.
+inline bool isUnicastSource(rte_be32_t ip) {
+  uint32_t h = rte_be_to_cpu_32(ip);
+  return h != 0 && h != 0xffffffff && (h >> 28) != 0xe && (h >> 24) != 127;
+}
+
+}  // namespace detail
+
+inline uint32_t checksumAdd(uint32_t sum, const uint8_t* data, size_t length) {
+  // Folding as it goes keeps any length (and a running sum) from overflowing.
+  uint64_t s = sum;
+  size_t i = 0;
+  for (; i + 1 < length; i += 2)
+    s += detail::load16(data + i);
+  if (i < length) {
+    const uint8_t last[2] = {data[i], 0};
+    s += detail::load16(last);
+  }
+  while (s >> 32)
+    s = (s & 0xffffffff) + (s >> 32);
+  return static_cast<uint32_t>(s);
+}
+
+inline uint16_t checksumFold(uint32_t sum) {
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+inline uint16_t checksumAdjust(uint16_t checksum, const uint16_t* before, const uint16_t* after,
+                               size_t words) {
+  uint32_t sum = static_cast<uint16_t>(~checksum);
+  for (size_t i = 0; i < words; ++i) {
+    sum += static_cast<uint16_t>(~before[i]);
+    sum += after[i];
+  }
+  return checksumFold(sum);
+}
+
+// The IPv4 header without options, summed as five 32-bit words: one's-complement sums do
+// not care how wide the words are once folded, and this is the per-packet case.
+inline uint16_t ipv4HeaderChecksum(const uint8_t* ip) {
+  uint64_t s = uint64_t{detail::load32(ip)} + detail::load32(ip + 4) + detail::load32(ip + 8) +
+               detail::load32(ip + 12) + detail::load32(ip + 16);
+  s = (s & 0xffffffff) + (s >> 32);
+  s = (s & 0xffffffff) + (s >> 32);
+  return checksumFold(static_cast<uint32_t>(s));
+}
+
+inline FrameView classifyFrame(const uint8_t* frame, uint32_t length,
+                               std::span<const rte_be32_t> local, RxHints hints) {
+  FrameView v;
+  if (length < kEthernetHeader) return v;
+  uint16_t type = detail::loadHost16(frame + 12);
+  if (type == RTE_ETHER_TYPE_ARP) {
+    v.kind = FrameKind::kArp;
+    return v;
+  }
+  if (type != RTE_ETHER_TYPE_IPV4) {
+    v.kind = FrameKind::kIgnored;  // IPv6 and ND would branch here
+    return v;
+  }
+  const uint8_t* ip = frame + kEthernetHeader;
+  if (length < kEthernetHeader + kIpv4Header || (ip[0] >> 4) != 4) return v;
+  uint16_t ihl = static_cast<uint16_t>((ip[0] & 0x0f) * 4);
+  uint16_t total = detail::loadHost16(ip + 2);
+  if (ihl < kIpv4Header || total < ihl || kEthernetHeader + uint32_t{total} > length) return v;
+  v.ipHeaderLength = ihl;
+  v.frameLength = static_cast<uint16_t>(kEthernetHeader + total);
+  v.srcIp = detail::load32(ip + 12);
+  v.dstIp = detail::load32(ip + 16);
+  bool ours = false;
+  for (size_t i = 0; i < local.size() && !ours; ++i) {
+    ours = local[i] == v.dstIp;
+    v.localAddress = static_cast<uint8_t>(i);
+  }
+  if (!ours) {
+    v.kind = FrameKind::kIgnored;
+    return v;
+  }
+  if (hints.ip == ChecksumHint::kBad) return v;
+  if (hints.ip == ChecksumHint::kUnknown &&
+      (ihl == kIpv4Header ? ipv4HeaderChecksum(ip) : checksumFold(checksumAdd(0, ip, ihl))) != 0)
+    return v;
+  if (detail::loadHost16(ip + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) return v;
+  if (ip[8] == 0 || !detail::isUnicastSource(v.srcIp)) return v;
+
+  const uint8_t* l4 = ip + ihl;
+  uint16_t l4Length = static_cast<uint16_t>(total - ihl);
+  if (ip[9] == IPPROTO_UDP) {
+    if (l4Length < kUdpHeader || detail::loadHost16(l4 + 4) != l4Length) return v;
+    if (hints.l4 == ChecksumHint::kBad) return v;
+    v.srcPort = detail::load16(l4);
+    v.dstPort = detail::load16(l4 + 2);
+    if (v.srcPort == 0 || v.dstPort == 0) return v;  // port 0 could never be answered
+    v.payloadOffset = static_cast<uint16_t>(kEthernetHeader + ihl + kUdpHeader);
+    v.payloadLength = static_cast<uint16_t>(l4Length - kUdpHeader);
+    v.kind = FrameKind::kUdp;
+    return v;
+  }
+  if (ip[9] == IPPROTO_ICMP) {
+    if (l4Length < sizeof(rte_icmp_hdr)) return v;
+    if (l4[0] != RTE_IP_ICMP_ECHO_REQUEST || l4[1] != 0) {
+      v.kind = FrameKind::kIgnored;
+      return v;
+    }
+    if (checksumFold(checksumAdd(0, l4, l4Length)) != 0) return v;
+    v.payloadOffset = static_cast<uint16_t>(kEthernetHeader + ihl);
+    v.payloadLength = l4Length;
+    v.kind = FrameKind::kIcmpEcho;
+    return v;
+  }
+  v.kind = FrameKind::kIgnored;
+  return v;
+}
+
+inline PayloadKind classifyPayload(const uint8_t* payload, uint16_t length, PortKind port) {
+  if (length < kRtcpHeader || (payload[0] >> 6) != 2) return PayloadKind::kInvalid;
+  bool rtcpType = payload[1] >= 192 && payload[1] <= 223;
+  switch (port) {
+    case PortKind::kRtp:
+      // An RTCP type here would be RTP payload type 64-95 with the marker bit: reserved to
+      // avoid exactly this confusion (RFC 3551, 5761). Read as RTP, it would fake losses.
+      return length >= kRtpHeader && !rtcpType ? PayloadKind::kRtp : PayloadKind::kInvalid;
+    case PortKind::kRtcp:
+      return rtcpType ? PayloadKind::kRtcp : PayloadKind::kInvalid;
+    case PortKind::kMux:
+      if (rtcpType) return PayloadKind::kRtcp;
+      return length >= kRtpHeader ? PayloadKind::kRtp : PayloadKind::kInvalid;
+  }
+  return PayloadKind::kInvalid;
+}
+
+inline void rewriteUdp(uint8_t* frame, const Rewrite& r, bool ipChecksumOffload) {
+  std::memcpy(frame, r.dstMac.addr_bytes, RTE_ETHER_ADDR_LEN);
+  std::memcpy(frame + RTE_ETHER_ADDR_LEN, r.srcMac.addr_bytes, RTE_ETHER_ADDR_LEN);
+  uint8_t* ip = frame + kEthernetHeader;
+  uint8_t* udp = ip + kIpv4Header;
+  // Everything is read before anything is written, and the checksums are computed from
+  // registers: a load that spans several fresh narrow stores (TTL, checksum) cannot be
+  // forwarded from the store buffer and would stall until they reach the cache.
+  uint32_t w0 = detail::load32(ip);      // version, IHL, TOS, total length
+  uint32_t w1 = detail::load32(ip + 4);  // identification, flags, fragment offset
+  uint8_t ttlProtoSum[4];                // TTL, protocol, header checksum
+  std::memcpy(ttlProtoSum, ip + 8, 4);
+  uint32_t oldPorts = detail::load32(udp);
+  uint16_t oldUdpChecksum = detail::load16(udp + 6);
+  const rte_be16_t ports[2] = {r.srcPort, r.dstPort};
+  uint32_t newPorts;
+  std::memcpy(&newPorts, ports, 4);
+
+  ttlProtoSum[0] = kTtl;
+  ttlProtoSum[2] = ttlProtoSum[3] = 0;
+  if (!ipChecksumOffload) {
+    uint64_t sum = uint64_t{w0} + w1 + detail::load32(ttlProtoSum) + r.srcIp + r.dstIp;
+    sum = (sum & 0xffffffff) + (sum >> 32);
+    sum = (sum & 0xffffffff) + (sum >> 32);
+    detail::store16(ttlProtoSum + 2, checksumFold(static_cast<uint32_t>(sum)));
+  }
+  if (oldUdpChecksum != 0) {
+    // RFC 1624 eqn. 3 over the words that change (pseudo-header addresses, ports), taken as
+    // 32-bit words: one's-complement sums do not care how wide the words are once folded.
+    uint64_t sum = static_cast<uint16_t>(~oldUdpChecksum);
+    sum += uint64_t{~detail::load32(ip + 12)} + uint32_t{~detail::load32(ip + 16)} +
+           uint32_t{~oldPorts};
+    sum += uint64_t{r.srcIp} + r.dstIp + newPorts;
+    sum = (sum & 0xffffffff) + (sum >> 32);
+    sum = (sum & 0xffffffff) + (sum >> 32);
+    uint16_t udpChecksum = checksumFold(static_cast<uint32_t>(sum));
+    detail::store16(udp + 6, udpChecksum == 0 ? 0xffff : udpChecksum);  // 0 would mean "none"
+  }
+  std::memcpy(ip + 8, ttlProtoSum, 4);
+  detail::store32(ip + 12, r.srcIp);
+  detail::store32(ip + 16, r.dstIp);
+  detail::store32(udp, newPorts);
+}
 
 }  // namespace sbc::dpdk

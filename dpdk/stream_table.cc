@@ -34,7 +34,11 @@ std::unique_ptr<StreamTable> StreamTable::create(const Capacity& capacity, std::
     error = "cannot create the RCU state for " + std::to_string(capacity.readers) + " lcores";
     return nullptr;
   }
-  t->latches_ = std::make_unique<std::atomic<uint64_t>[]>(capacity.latches);
+  t->latches_ = HotArray<std::atomic<uint64_t>>::create(capacity.latches, SOCKET_ID_ANY);
+  if (t->latches_.data() == nullptr) {
+    error = "cannot allocate " + std::to_string(capacity.latches) + " latch words";
+    return nullptr;
+  }
   // Handed out from the back: reversed so that slot 0 comes first (readable in tests).
   t->freeStreams_.resize(capacity.streams);
   t->freeLatches_.resize(capacity.latches);

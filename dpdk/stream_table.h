@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "dpdk/hot_array.h"
 #include "dpdk/relay_target.h"
 
 namespace sbc::dpdk {
@@ -39,7 +40,7 @@ class StreamTable {
 
   const rte_hash* hash() const { return hash_; }
   rte_rcu_qsbr* rcu() const { return rcu_; }
-  std::atomic<uint64_t>* latches() const { return latches_.get(); }
+  std::atomic<uint64_t>* latches() const { return latches_.data(); }
 
   // The control thread is the only writer; it reads the table like an lcore does.
   const RelayTarget* find(const StreamKey& key) const;
@@ -80,7 +81,7 @@ class StreamTable {
 
   rte_hash* hash_ = nullptr;
   rte_rcu_qsbr* rcu_ = nullptr;
-  std::unique_ptr<std::atomic<uint64_t>[]> latches_;
+  HotArray<std::atomic<uint64_t>> latches_;
   std::vector<uint32_t> freeStreams_;
   std::vector<uint32_t> freeLatches_;
   std::deque<Retired> retired_;  // tokens only grow: the front is always the oldest

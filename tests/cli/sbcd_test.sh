@@ -99,6 +99,39 @@ expect_exit 1 timeout 10 "$bin" --config "$tmp/nobind.yaml"
 grep -q 'event=listen_failed realm=core error="192.0.2.254:5060/udp: Cannot assign requested address"' "$tmp/out" ||
   fail "bind failure should be explained: $(cat "$tmp/out")"
 
+# A media relay that cannot start (its interface does not exist): sbcd says why and exits
+# 1 before it serves any call. Needs root for the EAL (CI is root).
+if [ "$(id -u)" = 0 ]; then
+  cat >"$tmp/media.yaml" <<'YAML'
+realms:
+  - name: access
+    listen: [ { transport: udp, address: 127.0.0.41, port: 5060 } ]
+    media: { address: 10.99.0.1, port_min: 30000, port_max: 30099 }
+  - name: core
+    listen: [ { transport: udp, address: 127.0.0.42, port: 5060 } ]
+    media: { address: 10.99.1.1, port_min: 30000, port_max: 30099 }
+routes:
+  - name: out
+    match: { source_realm: access }
+    forward: { realm: core, host: 127.0.0.3, port: 5080, transport: udp }
+media_plane:
+  eal: [--no-huge, -m, "256", --no-pci, --file-prefix, "sbcd-cli-$$", -l, "0,1"]
+  lcores: [1]
+  interfaces:
+    - { realm: access, device: "net_af_packet7,iface=sbc-no-such-if" }
+    - { realm: core, device: "net_af_packet8,iface=sbc-no-such-if2" }
+YAML
+  sed -i "s/\$\$/$$/" "$tmp/media.yaml"
+  expect_exit 1 timeout 30 "$bin" --config "$tmp/media.yaml"
+  grep -q 'event=media_plane_failed error=".*net_af_packet7' "$tmp/out" ||
+    fail "a relay that cannot start should be explained: $(tail -3 "$tmp/out")"
+  grep -q "event=ready" "$tmp/out" && fail "sbcd must not be ready without its relay"
+  rm -rf "/var/run/dpdk/sbcd-cli-$$"
+else
+  echo "not root: the media relay start failure check needs the EAL (CI runs as root)"
+  [ -n "${SBC_REQUIRE_ROOT:-}" ] && fail "SBC_REQUIRE_ROOT is set but this is not root"
+fi
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures check(s) failed"
   exit 1

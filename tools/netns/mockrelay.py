@@ -22,7 +22,7 @@ It logs what sbcd logs (see tools/netns/netnslab.py RelayStats):
   event=ready
   event=media_latched call=1 stream=0 from=A|B source=IP:PORT
   event=media_session_end call=1 stream=0 from_a_packets=N from_a_drops_<reason>=N
-      from_b_packets=N ...      (proposed for sbcd: per call, when the session is deleted)
+      from_b_packets=N ...      (as sbcd logs it: per call, when the session is deleted)
   event=media_stopped rx_packets=N relayed=N drop_<reason>=N   (at SIGTERM)
 """
 

@@ -258,9 +258,12 @@ void sender(LoadShared& sh, int fd, const std::vector<sockaddr_in>& dst, double 
   }
   size_t next = 0;
   uint64_t sent = 0;
-  // Token bucket: `rate` tokens a second, at most one batch (or 1 ms) in reserve. A sender
-  // that falls behind does not catch up in a burst: it offers less (and says so).
-  const double burst = std::max<double>(kBatch, rate / 1000);
+  // Token bucket: `rate` tokens a second, with a reserve of 5 ms (a VM's sleeps overshoot
+  // by that much) but never more than 8 packets per target socket, so that catching up
+  // cannot overflow one of rtpengine's sockets (it gives up a stream whose queue it finds
+  // above 50 packets). A sender that falls behind beyond that offers less (and says so).
+  const double burst =
+      std::max<double>(kBatch, std::min<double>(rate / 200, 8.0 * static_cast<double>(n)));
   double tokens = 0;
   auto last = Clock::now();
   while (!sh.stopSend.load(std::memory_order_relaxed)) {
