@@ -1,5 +1,7 @@
 #include "dpdk/port.h"
 
+#include <net/if.h>
+
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
@@ -45,6 +47,12 @@ std::optional<Port> Port::attach(const std::string& device, std::string& error) 
   int rc = rte_dev_probe(device.c_str());
   if (rc != 0) {
     error = failure("cannot attach device '" + device + "'", rc);
+    // DPDK's errno says little here; the usual cause in a lab is a missing kernel interface.
+    if (size_t at = device.find("iface="); at != std::string::npos) {
+      std::string iface = device.substr(at + 6, device.find(',', at) - (at + 6));
+      if (if_nametoindex(iface.c_str()) == 0)
+        error += " (there is no network interface '" + iface + "' in this namespace)";
+    }
     return std::nullopt;
   }
   if (rte_eth_dev_get_port_by_name(p.name_.c_str(), &p.id_) != 0) {

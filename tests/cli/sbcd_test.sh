@@ -123,7 +123,7 @@ media_plane:
 YAML
   sed -i "s/\$\$/$$/" "$tmp/media.yaml"
   expect_exit 1 timeout 30 "$bin" --config "$tmp/media.yaml"
-  grep -q 'event=media_plane_failed error=".*net_af_packet7' "$tmp/out" ||
+  grep -q "event=media_plane_failed error=.*net_af_packet7.*no network interface 'sbc-no-such-if'" "$tmp/out" ||
     fail "a relay that cannot start should be explained: $(tail -3 "$tmp/out")"
   grep -q "event=ready" "$tmp/out" && fail "sbcd must not be ready without its relay"
   rm -rf "/var/run/dpdk/sbcd-cli-$$"

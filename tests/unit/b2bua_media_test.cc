@@ -149,6 +149,18 @@ class B2buaMediaTest : public ::testing::Test {
                        "\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@127.0.0.3:5080>\r\n";
     deliver(withSdp(head, body), 1, "127.0.0.3", 5080);
   }
+  // A response without a body from the callee to the outgoing INVITE.
+  void respondFromB(int code, const std::string& reason) {
+    const sip::Message& inv = last(1, "INVITE")->msg;
+    deliver("SIP/2.0 " + std::to_string(code) + " " + reason +
+                "\r\nVia: " + std::string(inv.header(sip::HeaderId::kVia)) +
+                "\r\nFrom: " + std::string(inv.header(sip::HeaderId::kFrom)) +
+                "\r\nTo: " + std::string(inv.header(sip::HeaderId::kTo)) +
+                ";tag=b1\r\nCall-ID: " + std::string(inv.callId()) +
+                "\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@127.0.0.3:5080>\r\n"
+                "Content-Length: 0\r\n\r\n",
+            1, "127.0.0.3", 5080);
+  }
   void advance(std::chrono::milliseconds d) {
     now += d;
     wheel.advance(now);
@@ -276,6 +288,35 @@ TEST_F(B2buaMediaTest, MediaTimeoutEndsTheCall) {
   EXPECT_NE(last(0, "BYE"), nullptr);
   EXPECT_NE(last(1, "BYE"), nullptr);
   EXPECT_EQ(plane.deleted.size(), 1u);
+}
+
+// A final failure from the callee ends the call: the session goes, and its ports too.
+TEST_F(B2buaMediaTest, FailureRemovesTheSession) {
+  invite(1);
+  ASSERT_EQ(plane.created.size(), 1u);
+  respondFromB(486, "Busy Here");
+  ASSERT_NE(last(0, "486"), nullptr);
+  ASSERT_EQ(plane.deleted.size(), 1u);
+  EXPECT_EQ(plane.deleted[0], plane.created[0].id);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+}
+
+// CANCEL while the callee rings: 487 to the caller, and the session is removed.
+TEST_F(B2buaMediaTest, CancelRemovesTheSession) {
+  invite(1);
+  respondFromB(180, "Ringing");
+  ASSERT_NE(last(0, "180"), nullptr);
+  deliver(
+      "CANCEL sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKm1\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+      "Call-ID: m1@192.0.2.10\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
+      0, "192.0.2.10", 5060);
+  ASSERT_NE(last(1, "CANCEL"), nullptr);
+  respondFromB(487, "Request Terminated");
+  ASSERT_NE(last(0, "487"), nullptr);
+  ASSERT_EQ(plane.deleted.size(), 1u);
+  EXPECT_EQ(plane.deleted[0], plane.created[0].id);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
 }
 
 }  // namespace
