@@ -33,7 +33,9 @@ rates say what fits on this machine, not what the relay does on a NIC.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import signal
 import struct
 import time
@@ -187,5 +189,9 @@ def main(args, opts: L.Options) -> int:
                   [] if back >= 100 else ["nothing came back" if to_callee < 100 else "(almost) nothing came back"])
         _ = out
 
-    return 0 if L.run_lab(opts, f"testpmd {gen} through an anchored call", body, seconds + 150,
-                          extra_tools=[("dpdk-testpmd", "dpdk")]) else 1
+    ok = L.run_lab(opts, f"testpmd {gen} through an anchored call", body, seconds + 150,
+                   extra_tools=[("dpdk-testpmd", "dpdk")])
+    # testpmd leaves its EAL runtime directory behind when it is stopped: the lab made them.
+    for prefix in ("tp-gen", "tp-refl"):
+        shutil.rmtree(f"/var/run/dpdk/{prefix}-{os.getpid()}", ignore_errors=True)
+    return 0 if ok else 1
