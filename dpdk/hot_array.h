@@ -3,8 +3,9 @@
 // Arrays that the lcores index per packet (direction counters, latch words): at 100,000
 // sessions they span tens of megabytes, and on 4 KB pages almost every access is a TLB miss
 // too (a two-dimensional page walk under a hypervisor). With hugepages they come from
-// DPDK's memory on the lcore's NUMA socket; without (--no-huge labs) they are anonymous
-// mappings on 2 MB boundaries that ask for transparent huge pages.
+// DPDK's memory on the lcore's NUMA socket (else any socket); without them (--no-huge labs,
+// or hugepages sized for the mempools only) they are anonymous mappings on 2 MB boundaries
+// that ask for transparent huge pages.
 
 #include <rte_eal.h>
 #include <rte_malloc.h>
@@ -40,9 +41,14 @@ class HotArray {
     if (bytes == 0) return a;
     void* p = nullptr;
     if (rte_eal_has_hugepages()) {
-      p = rte_zmalloc_socket("sbc_hot", bytes, alignof(T) > 64 ? alignof(T) : 64, socket);
-      a.dpdk_ = true;
-    } else {
+      // The lcore's socket, else any: hugepages sized for the mempools may not hold these
+      // too, and then they come from ordinary memory below rather than failing the start.
+      size_t align = alignof(T) > 64 ? alignof(T) : 64;
+      p = rte_zmalloc_socket("sbc_hot", bytes, align, socket);
+      if (p == nullptr) p = rte_zmalloc_socket("sbc_hot", bytes, align, SOCKET_ID_ANY);
+      a.dpdk_ = p != nullptr;
+    }
+    if (p == nullptr) {
       constexpr size_t kHuge = size_t{2} << 20;
       a.mapped_ = (bytes + kHuge - 1) / kHuge * kHuge + kHuge;
       void* m =
@@ -54,7 +60,6 @@ class HotArray {
       // A hint: the kernel may say no (THP "never"), and the array still works.
       madvise(p, a.mapped_ - (aligned - reinterpret_cast<uintptr_t>(m)), MADV_HUGEPAGE);
     }
-    if (p == nullptr) return HotArray();
     a.data_ = static_cast<T*>(p);
     a.count_ = count;
     for (size_t i = 0; i < count; ++i)

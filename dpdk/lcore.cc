@@ -286,9 +286,9 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
   }
   out.count = count;
   out.hits = 0;
+  out.arrivedTsc = now;
   if (count == 0) return;
-  rte_hash_lookup_bulk_data(lc.shared->table, keyPointers, count, &out.hits,
-                            reinterpret_cast<void**>(const_cast<RelayTarget**>(out.targets)));
+  rte_hash_lookup_bulk_data(lc.shared->table, keyPointers, count, &out.hits, out.targets);
   for (uint16_t j = 0; j < count; ++j) {
     if (out.hits >> j & 1) rte_prefetch0(out.targets[j]);
   }
@@ -296,30 +296,33 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
 
 // Stage two, a poll later: the targets have arrived; fetch the latch words and counters
 // they name, then relay.
-void relayBurst(LcoreContext& lc, PendingBurst& burst, uint64_t now) {
+void relayBurst(LcoreContext& lc, PendingBurst& burst) {
   const SharedContext& shared = *lc.shared;
+  auto target = [&burst](uint16_t j) { return static_cast<const RelayTarget*>(burst.targets[j]); };
   for (uint16_t j = 0; j < burst.count; ++j) {
     if ((burst.hits >> j & 1) == 0) continue;
-    const RelayTarget* t = burst.targets[j];
+    const RelayTarget* t = target(j);
     rte_prefetch0(&lc.directions[t->direction]);
     if (t->srcLatch != kNoSlot) rte_prefetch0(&shared.latches[t->srcLatch]);
     if (t->rtp.dstLatch != kNoSlot) rte_prefetch0(&shared.latches[t->rtp.dstLatch]);
   }
+  // Times are the burst's arrival, not this later poll's: jitter and last-seen stay exact.
+  const uint64_t now = burst.arrivedTsc;
   auto arrival = static_cast<uint32_t>(now / shared.tscPer8kHzTick);
   for (uint16_t j = 0; j < burst.count; ++j) {
     if ((burst.hits >> j & 1) == 0) {
       drop(lc, burst.packets[j], DropReason::kNoSession);
       continue;
     }
-    relay(lc, *burst.targets[j], burst.packets[j], burst.views[j], now, arrival);
+    relay(lc, *target(j), burst.packets[j], burst.views[j], now, arrival);
   }
   burst.count = 0;
 }
 
 // Relays what waits on every interface: before a quiescent state, and at the end.
-void relayPending(LcoreContext& lc, uint64_t now) {
+void relayPending(LcoreContext& lc) {
   for (uint8_t i = 0; i < lc.shared->interfaceCount; ++i)
-    relayBurst(lc, lc.pending[i][lc.waiting[i]], now);
+    relayBurst(lc, lc.pending[i][lc.waiting[i]]);
 }
 
 }  // namespace
@@ -334,7 +337,7 @@ int lcoreMain(void* arg) {
   while (!shared.stop->load(std::memory_order_relaxed)) {
     uint64_t now = rte_rdtsc();
     if (now - lastDrain >= shared.drainTsc) {
-      relayPending(lc, now);
+      relayPending(lc);
       for (uint8_t i = 0; i < shared.interfaceCount; ++i)
         flush(lc, i);
       drainInbox(lc, now);
@@ -353,11 +356,11 @@ int lcoreMain(void* arg) {
       uint16_t n = rte_eth_rx_burst(in.port, lc.queue, packets, kBurst);
       uint8_t filling = lc.waiting[i] ^ 1;
       if (n != 0) lookupBurst(lc, in, packets, n, now, lc.pending[i][filling]);
-      relayBurst(lc, lc.pending[i][lc.waiting[i]], now);
+      relayBurst(lc, lc.pending[i][lc.waiting[i]]);
       lc.waiting[i] = filling;
     }
   }
-  relayPending(lc, rte_rdtsc());
+  relayPending(lc);
   for (uint8_t i = 0; i < shared.interfaceCount; ++i)
     flush(lc, i);
   rte_rcu_qsbr_thread_offline(shared.rcu, lc.rcuThread);

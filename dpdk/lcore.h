@@ -82,9 +82,10 @@ struct TxBuffer {
 // state, so every pending burst is relayed before one is reported.
 struct PendingBurst {
   uint16_t count = 0;
-  uint64_t hits = 0;  // bit j: packets[j] matched a stream, targets[j] is its target
+  uint64_t hits = 0;        // bit j: packets[j] matched a stream, targets[j] is its target
+  uint64_t arrivedTsc = 0;  // when it was received: arrival times, last seen, neighbours
   rte_mbuf* packets[kBurst] = {};
-  const RelayTarget* targets[kBurst] = {};
+  void* targets[kBurst] = {};  // const RelayTarget*, as rte_hash writes them
   FrameView views[kBurst] = {};
 };
 
