@@ -55,10 +55,6 @@ mediaplane::IpAddress fromV4(rte_be32_t ip) {
   return a;
 }
 
-rte_be32_t maskOf(uint8_t prefixLength) {
-  return rte_cpu_to_be_32(prefixLength == 0 ? 0 : ~uint32_t{0} << (32 - prefixLength));
-}
-
 // One side of a stream as the targets need it.
 struct Side {
   uint8_t interface = 0;
@@ -251,7 +247,7 @@ bool DpdkMediaPlane::State::bringUp(std::string& error) {
     in.addresses[0] = in.ip;
     for (const mediaplane::IpAddress& extra : c.extraAddresses)
       in.addresses[in.addressCount++] = v4(extra);
-    in.mask = maskOf(c.prefixLength);
+    in.mask = rte_cpu_to_be_32(prefixMask(c.prefixLength));
     in.gateway = c.gateway ? v4(*c.gateway) : 0;
     in.mac = p.mac();
     in.ipChecksumOffload = p.ipChecksumOffload();

@@ -28,7 +28,7 @@ void makeEchoReply(uint8_t* frame, const rte_ether_addr& ourMac) {
   detail::store32(ip + 16, requester);
   ip[8] = kTtl;
   detail::store16(ip + 10, 0);
-  detail::store16(ip + 10, checksumFold(checksumAdd(0, ip, kIpv4Header)));
+  detail::store16(ip + 10, ipv4HeaderChecksum(ip));
   uint8_t* icmp = ip + kIpv4Header;
   uint16_t before = detail::load16(icmp);
   icmp[0] = RTE_IP_ICMP_ECHO_REPLY;

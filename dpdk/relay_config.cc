@@ -5,10 +5,6 @@
 namespace sbc::dpdk {
 namespace {
 
-uint32_t maskOf(uint8_t prefixLength) {
-  return prefixLength == 0 ? 0 : ~uint32_t{0} << (32 - prefixLength);
-}
-
 std::string checkInterface(const RelayConfig::Interface& i) {
   std::string who = "interface '" + i.realm + "'";
   if (i.realm.empty()) return "an interface needs a realm";
@@ -18,7 +14,7 @@ std::string checkInterface(const RelayConfig::Interface& i) {
   if (i.prefixLength < 1 || i.prefixLength > 32)
     return who + ": prefix length " + std::to_string(i.prefixLength) + " is not 1-32";
   if (i.gateway) {
-    uint32_t mask = maskOf(i.prefixLength);
+    uint32_t mask = prefixMask(i.prefixLength);
     if (i.gateway->family != 4) return who + ": the gateway must be IPv4 like the address";
     if (*i.gateway == i.address) return who + ": the gateway is the media address itself";
     if ((i.gateway->v4HostOrder() & mask) != (i.address.v4HostOrder() & mask)) {

@@ -61,6 +61,11 @@ struct RelayConfig {
   std::chrono::milliseconds linkWait{3000};  // per port at start; a link still down is a warning
 };
 
+// The netmask of an IPv4 prefix length, in host order.
+inline uint32_t prefixMask(uint8_t prefixLength) {
+  return prefixLength == 0 ? 0 : ~uint32_t{0} << (32 - prefixLength);
+}
+
 // What can be checked without DPDK (addresses, prefixes, duplicates); empty when fine.
 std::string validateConfig(const RelayConfig& config);
 

@@ -918,17 +918,6 @@ void Loader::limits(const Entry& e, const std::string& owner, RealmLimits& out) 
   }
 }
 
-std::optional<std::array<uint8_t, 6>> parseMac(std::string_view text) {
-  std::array<uint8_t, 6> mac{};
-  if (text.size() != 17) return std::nullopt;
-  for (size_t i = 0; i < 6; ++i) {
-    if (i > 0 && text[3 * i - 1] != ':') return std::nullopt;
-    auto [end, ec] = std::from_chars(text.data() + 3 * i, text.data() + 3 * i + 2, mac[i], 16);
-    if (ec != std::errc() || end != text.data() + 3 * i + 2) return std::nullopt;
-  }
-  return mac;
-}
-
 // The subnet test for a gateway: both IPv4, same first `prefix` bits.
 bool sameSubnet(const IpAddress& a, const IpAddress& b, uint8_t prefix) {
   for (size_t bit = 0; bit < prefix; ++bit) {
@@ -1444,6 +1433,17 @@ LoadResult finish(Config config, std::vector<ConfigError> errors) {
 }
 
 }  // namespace
+
+std::optional<std::array<uint8_t, 6>> parseMac(std::string_view text) {
+  std::array<uint8_t, 6> mac{};
+  if (text.size() != 17) return std::nullopt;
+  for (size_t i = 0; i < 6; ++i) {
+    if (i > 0 && text[3 * i - 1] != ':') return std::nullopt;
+    auto [end, ec] = std::from_chars(text.data() + 3 * i, text.data() + 3 * i + 2, mac[i], 16);
+    if (ec != std::errc() || end != text.data() + 3 * i + 2) return std::nullopt;
+  }
+  return mac;
+}
 
 LoadResult parseConfig(std::string_view yamlText) {
   std::vector<ConfigError> errors;

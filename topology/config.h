@@ -5,6 +5,7 @@
 // every key. After a successful load every default below has been filled in (advertised
 // address, identity policies, reject reasons), so users read values, never guess them.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -192,5 +193,8 @@ struct LoadResult {
 
 LoadResult loadConfigFile(const std::string& path);
 LoadResult parseConfig(std::string_view yamlText);
+
+// "02:00:5e:00:53:01" (six hex bytes, colons) as bytes; nullopt for anything else.
+std::optional<std::array<uint8_t, 6>> parseMac(std::string_view text);
 
 }  // namespace sbc::topology

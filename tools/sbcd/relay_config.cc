@@ -1,25 +1,6 @@
 #include "tools/sbcd/relay_config.h"
 
-#include <cstdio>
-
 namespace sbc::sbcd {
-namespace {
-
-bool parseMac(const std::string& text, std::array<uint8_t, 6>& mac) {
-  unsigned b[6];
-  char tail;
-  if (std::sscanf(text.c_str(), "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-                  &tail) != 6) {
-    return false;
-  }
-  for (size_t i = 0; i < 6; ++i) {
-    if (b[i] > 255) return false;
-    mac[i] = static_cast<uint8_t>(b[i]);
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string relayConfigFrom(const topology::Config& config, dpdk::RelayConfig& out) {
   const topology::MediaPlaneSettings& m = config.mediaPlane;
@@ -48,10 +29,8 @@ std::string relayConfigFrom(const topology::Config& config, dpdk::RelayConfig& o
         return "media interface '" + i.realm + "': gateway '" + i.gateway + "' is not an IP";
     }
     if (!i.mac.empty()) {
-      std::array<uint8_t, 6> mac{};
-      if (!parseMac(i.mac, mac))
-        return "media interface '" + i.realm + "': bad MAC '" + i.mac + "'";
-      itf.mac = mac;
+      itf.mac = topology::parseMac(i.mac);
+      if (!itf.mac) return "media interface '" + i.realm + "': bad MAC '" + i.mac + "'";
     }
     out.interfaces.push_back(std::move(itf));
   }
