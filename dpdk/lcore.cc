@@ -5,6 +5,8 @@
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
+#include <new>
+
 namespace sbc::dpdk {
 namespace {
 
@@ -212,7 +214,7 @@ void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView&
   if (next.sendRequest) requestNeighbour(lc, out, nextHop);
   if (next.mac == nullptr) return drop(lc, counters, m, DropReason::kNoRoute);
 
-  uint16_t removed = stripIpOptions(frame, v.ipHeaderLength);
+  uint16_t removed = v.ipHeaderLength > kIpv4Header ? stripIpOptions(frame, v.ipHeaderLength) : 0;
   if (removed) {
     rte_pktmbuf_adj(m, removed);
     frame = rte_pktmbuf_mtod(m, uint8_t*);
@@ -255,8 +257,10 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
       drop(lc, m, DropReason::kMalformed);
       continue;
     }
-    FrameView v =
-        classifyFrame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, in.local(), hintsOf(m));
+    // Built where stage three reads it: copying a view just written field by field would
+    // stall on store forwarding (wide loads over narrow stores), once per packet.
+    FrameView& v = *new (&out.views[count]) FrameView(
+        classifyFrame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, in.local(), hintsOf(m)));
     switch (v.kind) {
       case FrameKind::kUdp: {
         StreamKey& key = keys[count];
@@ -266,7 +270,6 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
         key.address = v.localAddress;
         keyPointers[count] = &key;
         out.packets[count] = m;
-        out.views[count] = v;
         ++count;
         break;
       }
@@ -286,6 +289,7 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
   }
   out.count = count;
   out.hits = 0;
+  out.fetched = false;
   out.arrivedTsc = now;
   if (count == 0) return;
   rte_hash_lookup_bulk_data(lc.shared->table, keyPointers, count, &out.hits, out.targets);
@@ -294,35 +298,54 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
   }
 }
 
-// Stage two, a poll later: the targets have arrived; fetch the latch words and counters
-// they name, then relay.
-void relayBurst(LcoreContext& lc, PendingBurst& burst) {
+// Stage two, a poll later: the targets have arrived; start fetching the latch words and
+// counters they name.
+void fetchBurst(LcoreContext& lc, PendingBurst& burst) {
   const SharedContext& shared = *lc.shared;
-  auto target = [&burst](uint16_t j) { return static_cast<const RelayTarget*>(burst.targets[j]); };
   for (uint16_t j = 0; j < burst.count; ++j) {
     if ((burst.hits >> j & 1) == 0) continue;
-    const RelayTarget* t = target(j);
+    const auto* t = static_cast<const RelayTarget*>(burst.targets[j]);
     rte_prefetch0(&lc.directions[t->direction]);
     if (t->srcLatch != kNoSlot) rte_prefetch0(&shared.latches[t->srcLatch]);
     if (t->rtp.dstLatch != kNoSlot) rte_prefetch0(&shared.latches[t->rtp.dstLatch]);
   }
+  burst.fetched = true;
+}
+
+// Stage three, another poll later: everything is in cache; relay.
+void relayBurst(LcoreContext& lc, PendingBurst& burst) {
+  if (burst.count == 0) return;
+  if (!burst.fetched) fetchBurst(lc, burst);
   // Times are the burst's arrival, not this later poll's: jitter and last-seen stay exact.
   const uint64_t now = burst.arrivedTsc;
-  auto arrival = static_cast<uint32_t>(now / shared.tscPer8kHzTick);
+  auto arrival = static_cast<uint32_t>(now / lc.shared->tscPer8kHzTick);
   for (uint16_t j = 0; j < burst.count; ++j) {
     if ((burst.hits >> j & 1) == 0) {
       drop(lc, burst.packets[j], DropReason::kNoSession);
       continue;
     }
-    relay(lc, *target(j), burst.packets[j], burst.views[j], now, arrival);
+    relay(lc, *static_cast<const RelayTarget*>(burst.targets[j]), burst.packets[j], burst.views[j],
+          now, arrival);
   }
   burst.count = 0;
+  burst.fetched = false;
+}
+
+// The ring slot `back` places behind `filling` (1: the previous poll's burst).
+uint8_t behind(uint8_t filling, uint8_t back) {
+  return static_cast<uint8_t>((filling + kPipelineDepth - back) % kPipelineDepth);
+}
+
+// Relays what waits on one interface, oldest first (a stream's packets stay in order).
+void relayInterface(LcoreContext& lc, uint8_t i) {
+  for (uint8_t back = kPipelineDepth - 1; back >= 1; --back)
+    relayBurst(lc, lc.pending[i][behind(lc.filling[i], back)]);
 }
 
 // Relays what waits on every interface: before a quiescent state, and at the end.
 void relayPending(LcoreContext& lc) {
   for (uint8_t i = 0; i < lc.shared->interfaceCount; ++i)
-    relayBurst(lc, lc.pending[i][lc.waiting[i]]);
+    relayInterface(lc, i);
 }
 
 }  // namespace
@@ -346,18 +369,25 @@ int lcoreMain(void* arg) {
       rte_rcu_qsbr_quiescent(shared.rcu, lc.rcuThread);
       lastDrain = now;
     }
-    // A two-stage pipeline (after l3fwd's and VPP's prefetching): a new burst is looked up
-    // and its targets fetched, then the burst of the previous poll is relayed while they
-    // arrive. At 100,000 sessions every target is a cache miss; this way the misses of one
-    // burst overlap with the work on another. A poll that finds nothing relays what waits
-    // at once, so a lone packet is never held for traffic that may not come.
+    // A three-stage pipeline (after l3fwd's and VPP's prefetching): each poll looks a new
+    // burst up and starts fetching its targets, reads the targets of the previous poll's
+    // burst and starts fetching the counters and latch words they name, and relays the burst
+    // of the poll before, whose lines have all arrived. At 100,000 sessions every one of
+    // those lines is a cache miss; this way each burst's misses overlap with the work on two
+    // others instead of stalling it. A poll that finds nothing relays what waits at once, so
+    // a lone packet is never held for traffic that may not come.
     for (uint8_t i = 0; i < shared.interfaceCount; ++i) {
       const InterfaceContext& in = shared.interfaces[i];
       uint16_t n = rte_eth_rx_burst(in.port, lc.queue, packets, kBurst);
-      uint8_t filling = lc.waiting[i] ^ 1;
-      if (n != 0) lookupBurst(lc, in, packets, n, now, lc.pending[i][filling]);
-      relayBurst(lc, lc.pending[i][lc.waiting[i]]);
-      lc.waiting[i] = filling;
+      if (n == 0) {
+        relayInterface(lc, i);
+        continue;
+      }
+      const uint8_t filling = lc.filling[i];
+      lookupBurst(lc, in, packets, n, now, lc.pending[i][filling]);
+      fetchBurst(lc, lc.pending[i][behind(filling, 1)]);
+      relayBurst(lc, lc.pending[i][behind(filling, 2)]);
+      lc.filling[i] = behind(filling, 2);  // the slot just emptied
     }
   }
   relayPending(lc);

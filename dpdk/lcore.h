@@ -77,11 +77,14 @@ struct TxBuffer {
   rte_mbuf* packets[kBurst] = {};
 };
 
-// A burst whose UDP frames have been classified and looked up, waiting for one poll to be
-// relayed (see lcoreMain). Its targets are only valid until the lcore's next quiescent
+// A burst whose UDP frames have been classified and looked up, waiting up to two polls to
+// be relayed (see lcoreMain). Its targets are only valid until the lcore's next quiescent
 // state, so every pending burst is relayed before one is reported.
+inline constexpr uint8_t kPipelineDepth = 3;
+
 struct PendingBurst {
   uint16_t count = 0;
+  bool fetched = false;     // the latch words and counters its targets name are on their way
   uint64_t hits = 0;        // bit j: packets[j] matched a stream, targets[j] is its target
   uint64_t arrivedTsc = 0;  // when it was received: arrival times, last seen, neighbours
   rte_mbuf* packets[kBurst] = {};
@@ -101,8 +104,10 @@ struct LcoreContext {
   DirectionCounters* directions = nullptr;  // indexed by RelayTarget::direction
   LcoreCounters counters;
   TxBuffer tx[kMaxInterfaces];
-  PendingBurst pending[kMaxInterfaces][2];  // per interface: the one waiting, the one filling
-  uint8_t waiting[kMaxInterfaces] = {};     // which of the two is waiting
+  // Per interface, a ring of three: the burst being looked up (at `filling`), the one whose
+  // counters are being fetched, and the oldest, being relayed.
+  PendingBurst pending[kMaxInterfaces][kPipelineDepth];
+  uint8_t filling[kMaxInterfaces] = {};
   NeighbourTable neighbours;
   rte_ring* inbox = nullptr;  // MP/SC: NeighbourUpdate from the other lcores
   rte_ring* peers[RTE_MAX_LCORE] = {};
