@@ -764,6 +764,61 @@ RelayCounters DpdkMediaPlane::counters() const {
   return out;
 }
 
+std::vector<LcoreTraffic> DpdkMediaPlane::lcoreTraffic() const {
+  std::vector<LcoreTraffic> out;
+  for (const auto& lc : state_->lcores) {
+    const LcoreCounters& c = lc->counters;
+    LcoreTraffic t;
+    t.lcore = lc->lcore;
+    t.rxPackets = c.rxPackets.load(std::memory_order_relaxed);
+    t.rxBytes = c.rxBytes.load(std::memory_order_relaxed);
+    t.txPackets = c.relayed.load(std::memory_order_relaxed);
+    t.txBytes = c.relayedBytes.load(std::memory_order_relaxed);
+    out.push_back(t);
+  }
+  return out;
+}
+
+std::vector<PortStats> DpdkMediaPlane::portStats() const {
+  std::vector<PortStats> out;
+  for (size_t i = 0; i < state_->ports.size(); ++i) {
+    const Port& p = state_->ports[i];
+    PortStats s;
+    s.realm = state_->config.interfaces[i].realm;
+    s.device = state_->config.interfaces[i].device;
+    s.port = p.id();
+    rte_eth_stats st{};
+    if (rte_eth_stats_get(p.id(), &st) == 0) {
+      s.rxPackets = st.ipackets;
+      s.txPackets = st.opackets;
+      s.rxBytes = st.ibytes;
+      s.txBytes = st.obytes;
+      s.rxMissed = st.imissed;
+      s.rxErrors = st.ierrors;
+      s.txErrors = st.oerrors;
+      s.rxNoMbuf = st.rx_nombuf;
+    }
+    int n = rte_eth_xstats_get_names(p.id(), nullptr, 0);
+    if (n > 0) {
+      std::vector<rte_eth_xstat_name> names(static_cast<size_t>(n));
+      std::vector<rte_eth_xstat> values(static_cast<size_t>(n));
+      int got = rte_eth_xstats_get_names(p.id(), names.data(), unsigned(n));
+      int vals = rte_eth_xstats_get(p.id(), values.data(), unsigned(n));
+      if (got == n && vals == n) {
+        for (const rte_eth_xstat& x : values) {
+          if (x.id < names.size()) s.xstats.emplace_back(names[x.id].name, x.value);
+        }
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+size_t DpdkMediaPlane::sessionCount() const {
+  return state_->sessions.size();
+}
+
 std::vector<InterfaceInfo> DpdkMediaPlane::interfaces() const {
   std::vector<InterfaceInfo> out;
   for (size_t i = 0; i < state_->ports.size(); ++i) {

@@ -41,6 +41,31 @@ struct InterfaceInfo {
   bool ipChecksumOffload = false;  // TX IPv4 header checksum in hardware
 };
 
+// One worker lcore's media traffic, for the metrics endpoint.
+struct LcoreTraffic {
+  unsigned lcore = 0;
+  uint64_t rxPackets = 0;
+  uint64_t rxBytes = 0;
+  uint64_t txPackets = 0;  // relayed
+  uint64_t txBytes = 0;
+};
+
+// A port's basic stats (rte_eth_stats) and its driver's extended ones (rte_eth_xstats).
+struct PortStats {
+  std::string realm;
+  std::string device;
+  uint16_t port = 0;
+  uint64_t rxPackets = 0;
+  uint64_t txPackets = 0;
+  uint64_t rxBytes = 0;
+  uint64_t txBytes = 0;
+  uint64_t rxMissed = 0;  // dropped by the NIC: no room in the RX ring
+  uint64_t rxErrors = 0;
+  uint64_t txErrors = 0;
+  uint64_t rxNoMbuf = 0;  // RX mbuf allocation failures
+  std::vector<std::pair<std::string, uint64_t>> xstats;
+};
+
 class DpdkMediaPlane final : public mediaplane::MediaPlane {
  public:
   // Null with `error` set when anything fails; what was brought up is taken down again.
@@ -65,6 +90,10 @@ class DpdkMediaPlane final : public mediaplane::MediaPlane {
   std::vector<mediaplane::MediaEvent> pollEvents() override;
 
   RelayCounters counters() const;
+  std::vector<LcoreTraffic> lcoreTraffic() const;
+  // Control thread: reads the ports (the drivers' stats calls are not for the lcores).
+  std::vector<PortStats> portStats() const;
+  size_t sessionCount() const;
   std::vector<InterfaceInfo> interfaces() const;
   // Start-up notes worth a log line: link down, no RSS, no checksum offload, MAC not set.
   const std::vector<std::string>& warnings() const;

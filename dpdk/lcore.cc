@@ -235,6 +235,7 @@ void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView&
   bump(counters.packets);
   bump(counters.bytes, v.payloadLength);
   bump(lc.counters.relayed);
+  bump(lc.counters.relayedBytes, m->pkt_len);
   transmit(lc, e.interface, m);
 }
 
@@ -247,11 +248,13 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
   uint16_t count = 0;
 
   bump(lc.counters.rxPackets, n);
+  uint64_t bytes = 0;
   for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
     rte_prefetch0(rte_pktmbuf_mtod(packets[i], void*));
   for (uint16_t i = 0; i < n; ++i) {
     if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(packets[i + kPrefetchAhead], void*));
     rte_mbuf* m = packets[i];
+    bytes += m->pkt_len;
     // Scatter is never enabled: a chained mbuf is a frame no media packet needs.
     if (m->nb_segs != 1) {
       drop(lc, m, DropReason::kMalformed);
@@ -287,6 +290,7 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
         break;
     }
   }
+  bump(lc.counters.rxBytes, bytes);
   out.count = count;
   out.hits = 0;
   out.fetched = false;

@@ -90,6 +90,8 @@ static_assert(offsetof(DirectionCounters, drops) == 64, "the hot counters fill o
 struct alignas(64) LcoreCounters {
   std::atomic<uint64_t> rxPackets{0};
   std::atomic<uint64_t> relayed{0};
+  std::atomic<uint64_t> rxBytes{0};       // frames as received, Ethernet header included
+  std::atomic<uint64_t> relayedBytes{0};  // frames as sent
   std::atomic<uint64_t> drops[kDropReasons] = {};
   std::atomic<uint64_t> arpReplies{0};
   std::atomic<uint64_t> arpRequests{0};

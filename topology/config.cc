@@ -279,6 +279,7 @@ class Loader {
   std::optional<std::string> uniqueName(Fields& f, const std::string& owner,
                                         std::vector<std::pair<std::string, int>>& seen);
   void log(const Entry& e, LogSettings& out);
+  void metrics(const Entry& e, MetricsSettings& out);
   void sipSettings(const Entry& e, SipSettings& out);
   void realms(const Entry& e, Config& config, const SipSettings& settings);
   void realm(const Entry& e, size_t index, Config& config, const SipSettings& settings);
@@ -471,12 +472,13 @@ void Loader::load(const YAML::Node& root, Config& config) {
     error(YAML::Mark::null_mark(), "", "the configuration is empty: it needs at least 'realms'");
     return;
   }
-  Fields f(*this, top, "", "", {"log", "sip", "realms", "media_plane", "routes"});
+  Fields f(*this, top, "", "", {"log", "sip", "realms", "media_plane", "routes", "metrics"});
   if (!f.valid()) return;
   // Sections are read in this order whatever the file's order: realms need sip settings
   // (user_agent), the media plane and routes need realms, and anchoring routes need the
   // media plane. Errors are sorted by position afterwards.
   if (const Entry* e = f.get("log")) log(*e, config.log);
+  if (const Entry* e = f.get("metrics")) metrics(*e, config.metrics);
   if (const Entry* e = f.get("sip")) sipSettings(*e, config.sip);
   if (const Entry* e = f.require("realms")) realms(*e, config, config.sip);
   const Entry* media = f.get("media_plane");
@@ -510,6 +512,40 @@ void Loader::log(const Entry& e, LogSettings& out) {
   Fields f(*this, e, "log", "", {"level"});
   if (const Entry* level = f.get("level")) {
     if (auto i = choice(*level, "log", "level", kLogLevels)) out.level = kLogLevels[*i];
+  }
+}
+
+void Loader::metrics(const Entry& e, MetricsSettings& out) {
+  const std::string owner = "metrics";
+  out.enabled = true;
+  Fields f(*this, e, owner, "", {"enabled", "address", "port", "basic_auth"});
+  if (!f.valid()) return;
+  if (const Entry* v = f.get("enabled")) {
+    if (auto b = choice(*v, owner, "enabled", kBooleans)) out.enabled = *b == 0;
+  }
+  if (const Entry* v = f.get("address")) {
+    if (auto a = address(*v, owner, "address", true)) out.address = *a;
+  }
+  if (const Entry* v = f.get("port")) {
+    if (auto n = number(*v, owner, "port", 1, 65535)) out.port = uint16_t(*n);
+  }
+  if (const Entry* v = f.get("basic_auth")) {
+    Fields a(*this, *v, owner, "basic_auth", {"username", "password"});
+    if (!a.valid()) return;
+    const Entry* user = a.require("username");
+    const Entry* password = a.require("password");
+    if (user) {
+      if (auto t = text(*user, owner, a.what("username"))) out.username = *t;
+    }
+    if (password) {
+      if (auto t = text(*password, owner, a.what("password"))) out.password = *t;
+    }
+    if (user && password &&
+        (out.username.empty() || out.password.empty() ||
+         out.username.find(':') != std::string::npos)) {
+      error(v->mark, owner,
+            "basic_auth needs a non-empty username (without ':') and a non-empty password");
+    }
   }
 }
 

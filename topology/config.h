@@ -168,12 +168,22 @@ struct MediaPlaneSettings {
   uint32_t maxSessions = 131072;  // sizes the stream table (two directions per stream)
 };
 
+// The Prometheus endpoint. Absent (enabled == false): no metrics listener.
+struct MetricsSettings {
+  bool enabled = false;
+  std::string address = "127.0.0.1";  // loopback unless the operator opens it
+  uint16_t port = 9464;               // the port registered for OpenMetrics exporters
+  std::string username;               // basic auth when both are set
+  std::string password;
+};
+
 struct Config {
   std::vector<Realm> realms;
   std::vector<Route> routes;
   SipSettings sip;
   LogSettings log;
   MediaPlaneSettings mediaPlane;
+  MetricsSettings metrics;
 
   const Realm* realm(std::string_view name) const;
 };

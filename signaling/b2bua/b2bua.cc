@@ -208,7 +208,7 @@ class B2bua::Impl {
     Call* call = callOfServer(invite);
     if (!call || call->aInvite != invite) return;
     spdlog::info("event=cancel call={}", call->id);
-    ++counters_.cancelled;
+    tally(call->leg(Side::kA).realm, &CallCounters::cancelled);
     call->cancelRequested = true;
     if (call->bProvisional) sendCancel(*call);
     // If the far side never answers the CANCEL, the caller still gets its 487.
@@ -258,7 +258,7 @@ class B2bua::Impl {
                  why == transaction::ClientFailure::kTimeout ? "timeout" : "transport");
     if (ctx.purpose == Purpose::kInitialInvite) {
       call->bInviteRequest.reset();
-      ++counters_.failed;
+      tally(call->leg(Side::kA).realm, &CallCounters::failed);
       finishA(*call, call->cancelRequested ? 487 : code);
       endCall(*call, "no answer from the far side");
     } else if (ctx.purpose == Purpose::kRelay) {
@@ -309,6 +309,13 @@ class B2bua::Impl {
 
   size_t activeCalls() const { return calls_.size(); }
   const CallCounters& counters() const { return counters_; }
+  const CallStats& stats() const { return stats_; }
+  std::vector<const RealmContext*> realms() const {
+    std::vector<const RealmContext*> out;
+    for (const topology::Realm& r : config_.realms)
+      out.push_back(&realms_.at(r.name));
+    return out;
+  }
   const RealmContext* realm(std::string_view name) const {
     auto it = realms_.find(std::string(name));
     return it == realms_.end() ? nullptr : &it->second;
@@ -510,7 +517,7 @@ class B2bua::Impl {
     }
     RealmContext& inRealm = *realmIt->second;
     auto reject = [&](int code, std::string_view reason) {
-      ++counters_.rejected;
+      tally(&inRealm, &CallCounters::rejected);
       spdlog::info("event=reject realm={} call_id_in=\"{}\" status={} reason=\"{}\"", inRealm.name,
                    req.callId(), code, reason);
       respond(server, req, code, reason);
@@ -586,7 +593,7 @@ class B2bua::Impl {
     std::string error;
     int code = 488;
     if (!crossOver(call, Side::kB, req, invite, error, &code)) {
-      ++counters_.rejected;
+      tally(&inRealm, &CallCounters::rejected);
       spdlog::info("event=reject realm={} status={} reason=\"SDP: {}\"", inRealm.name, code, error);
       anchor_.release(call.id, call.media);
       refuseSdp(nullptr, server, req, code, error, inRealm.advertised);
@@ -611,11 +618,11 @@ class B2bua::Impl {
     openServer(call, server, Side::kA);
     calls_.emplace(call.id, std::move(owned));
     ++inRealm.activeCalls;
-    ++counters_.started;
+    tally(&inRealm, &CallCounters::started);
 
     call.bInvite = sendClient(call, Side::kB, std::move(invite), Purpose::kInitialInvite, server);
     if (call.bInvite == 0) {
-      ++counters_.failed;
+      tally(&inRealm, &CallCounters::failed);
       finishA(call, 503);
       endCall(call, "trunk unreachable");
       return;
@@ -633,7 +640,7 @@ class B2bua::Impl {
       spdlog::info("event=no_answer call={}", id);
       c->cancelRequested = true;
       if (c->bProvisional) sendCancel(*c);
-      ++counters_.failed;
+      tally(c->leg(Side::kA).realm, &CallCounters::failed);
       finishA(*c, 480);
       endCall(*c, "no answer");
     });
@@ -693,13 +700,14 @@ class B2bua::Impl {
       } else {
         b.ackWaitsForAnswer = resp.cseq().value.number;
       }
-      ++counters_.answered;
+      tally(call.leg(Side::kA).realm, &CallCounters::answered);
       relayResponseTo(call, resp, Side::kA, call.aInvite);
       call.aInvite = 0;
-      spdlog::info(
-          "event=answered call={} setup_ms={}", call.id,
-          std::chrono::duration_cast<std::chrono::milliseconds>(timers_.now() - call.started)
-              .count());
+      call.answered = timers_.now();
+      std::chrono::duration<double> setup = call.answered - call.started;
+      stats_.setupSeconds.observe(setup.count());
+      spdlog::info("event=answered call={} setup_ms={}", call.id,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(setup).count());
       return;
     }
 
@@ -709,9 +717,9 @@ class B2bua::Impl {
       mapped = m->second;
     if (call.cancelRequested) mapped = 487;
     if (code == 486 || code == 600)
-      ++counters_.busy;
+      tally(call.leg(Side::kA).realm, &CallCounters::busy);
     else if (!call.cancelRequested)
-      ++counters_.failed;
+      tally(call.leg(Side::kA).realm, &CallCounters::failed);
     spdlog::info("event=call_failed call={} status={} relayed={}", call.id, code, mapped);
     if (call.aInvite) {
       sip::Message r =
@@ -1120,6 +1128,8 @@ class B2bua::Impl {
     for (const mediaplane::StreamStats& s : st->streams) {
       add(a, s.fromA);
       add(b, s.fromB);
+      observeStream(s.fromA);
+      observeStream(s.fromB);
     }
     std::string drops;
     for (size_t i = 0; i < static_cast<size_t>(mediaplane::DropReason::kCount); ++i) {
@@ -1133,6 +1143,20 @@ class B2bua::Impl {
         "from_a_lost={} from_b_lost={} from_a_jitter_ms={:.2f} from_b_jitter_ms={:.2f}{}",
         call.id, a.packets, b.packets, a.bytes, b.bytes, a.lost, b.lost, a.jitterMs, b.jitterMs,
         drops);
+  }
+
+  // The quality a stream's direction ended with; directions that carried nothing say
+  // nothing about the network.
+  void observeStream(const mediaplane::DirectionStats& d) {
+    if (d.packets == 0) return;
+    stats_.lossRatio.observe(double(d.lost) / double(d.packets + d.lost));
+    stats_.jitterSeconds.observe(d.jitterMs / 1000.0);
+  }
+
+  // Every call outcome counts twice: in the totals and in the caller's realm.
+  void tally(RealmContext* realm, uint64_t CallCounters::*field) {
+    ++(counters_.*field);
+    if (realm) ++(realm->calls.*field);
   }
 
   // ---- teardown -----------------------------------------------------------------------
@@ -1164,6 +1188,9 @@ class B2bua::Impl {
       clients_.erase(c);
     if (call.leg(Side::kA).realm && call.leg(Side::kA).realm->activeCalls > 0)
       --call.leg(Side::kA).realm->activeCalls;
+    if (call.answered != timer::TimePoint{})
+      stats_.durationSeconds.observe(
+          std::chrono::duration<double>(timers_.now() - call.answered).count());
     spdlog::info("event=call_end call={} reason=\"{}\" duration_ms={}", call.id, why,
                  std::chrono::duration_cast<std::chrono::milliseconds>(timers_.now() - call.started)
                      .count());
@@ -1185,6 +1212,7 @@ class B2bua::Impl {
   std::unordered_map<TransactionId, ClientCtx> clients_;
   uint64_t nextCallId_ = 1;
   CallCounters counters_;
+  CallStats stats_;
 };
 
 B2bua::B2bua(timer::TimerService& timers, const topology::Config& config,
@@ -1224,8 +1252,23 @@ size_t B2bua::activeCalls() const {
 const CallCounters& B2bua::counters() const {
   return impl_->counters();
 }
+const CallStats& B2bua::stats() const {
+  return impl_->stats();
+}
+std::vector<const RealmContext*> B2bua::realms() const {
+  return impl_->realms();
+}
 const RealmContext* B2bua::realm(std::string_view name) const {
   return impl_->realm(name);
+}
+
+void Histogram::observe(double value) {
+  size_t i = 0;
+  while (i < bounds.size() && value > bounds[i])
+    ++i;
+  ++counts[i];
+  sum += value;
+  ++count;
 }
 
 }  // namespace sbc::b2bua

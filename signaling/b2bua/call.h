@@ -81,6 +81,7 @@ struct Call {
   std::vector<transaction::TransactionId> servers;  // open server transactions
   std::vector<transaction::TransactionId> clients;  // open client transactions
   timer::TimePoint started;
+  timer::TimePoint answered{};  // the epoch until the 200
   CallMedia media;
 
   Leg& leg(Side s) { return legs[index(s)]; }

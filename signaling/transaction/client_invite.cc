@@ -20,7 +20,7 @@ void ClientInvite::onTimer(TimerSlot slot) {
     // Timer A doubles without the T2 cap (§17.1.1.2); Timer B bounds it.
     interval_ *= 2;
     startTimer(TimerSlot::kRetransmit, interval_);
-    ++context_.counters().retransmissionsSent;
+    context_.countRetransmission(to_.listener);
     if (!context_.send(to_, wire_)) onTransportError();
     return;
   }

@@ -23,7 +23,7 @@ void ClientNonInvite::onTimer(TimerSlot slot) {
     if (state_ != State::kTrying && state_ != State::kProceeding) return;
     interval_ = state_ == State::kTrying ? std::min(2 * interval_, config().t2) : config().t2;
     startTimer(TimerSlot::kRetransmit, interval_);
-    ++context_.counters().retransmissionsSent;
+    context_.countRetransmission(to_.listener);
     if (!context_.send(to_, wire_)) onTransportError();
     return;
   }

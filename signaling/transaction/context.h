@@ -24,6 +24,8 @@ class Context {
   virtual const TimerConfig& config() const = 0;
   virtual TransactionUser& user() = 0;
   virtual Counters& counters() = 0;
+  // One of our messages sent again on a timer, from `listener` (per realm in metrics).
+  virtual void countRetransmission(transport::ListenerId listener) = 0;
   // False when the transport refused the bytes.
   virtual bool send(const transport::Destination& to, std::string bytes) = 0;
   // Calls the transaction's onTimer(slot) after `after`.

@@ -95,7 +95,7 @@ void ServerInvite::onTimer(TimerSlot slot) {
     if (state_ != State::kCompleted) return;
     interval_ = std::min(2 * interval_, config().t2);  // Timer G
     startTimer(TimerSlot::kRetransmit, interval_);
-    ++context_.counters().retransmissionsSent;
+    context_.countRetransmission(responseTo_.listener);
     sendResponse(lastResponse_);
     return;
   }

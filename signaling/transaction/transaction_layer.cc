@@ -60,6 +60,12 @@ class TransactionLayer::Impl final : public Context {
   const TimerConfig& config() const override { return config_; }
   TransactionUser& user() override { return user_; }
   Counters& counters() override { return counters_; }
+  void countRetransmission(transport::ListenerId listener) override {
+    ++counters_.retransmissionsSent;
+    auto& by = counters_.retransmissionsByListener;
+    if (by.size() <= listener) by.resize(size_t(listener) + 1);
+    ++by[listener];
+  }
   bool send(const transport::Destination& to, std::string bytes) override {
     return transport_.send(to, std::move(bytes));
   }

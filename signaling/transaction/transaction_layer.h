@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "signaling/sip/message.h"
 #include "signaling/timer/timer_service.h"
@@ -37,6 +38,7 @@ struct Counters {
   uint64_t retransmissionsAbsorbed = 0;  // peers' retransmissions answered without the TU
   uint64_t merged = 0;                   // requests answered 482
   uint64_t strayResponses = 0;           // responses matching no client transaction
+  std::vector<uint64_t> retransmissionsByListener;  // retransmissionsSent by ListenerId
 };
 
 class TransactionUser {

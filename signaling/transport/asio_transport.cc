@@ -237,6 +237,7 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
 
   void onFramingError() {
     ++t_.counters_.tcpFramingErrors;
+    ++t_.traffic_[listener_].parseErrors;
     const sip::Status& err = framer_.error();
     spdlog::info("event=tcp_framing_error remote={} code={} reason=\"{}\"", remote_.toString(),
                  err.code(), err.reason());
@@ -400,6 +401,7 @@ std::optional<ListenerId> AsioTransport::listenUdp(const std::string& address, u
   auto id = static_cast<ListenerId>(infos_.size());
   uint16_t bound = socket.local_endpoint(ec).port();
   infos_.push_back(ListenerInfo{id, Protocol::kUdp, addr, bound, realm});
+  traffic_.emplace_back();
   udp_.push_back(std::make_unique<UdpListener>(*this, id, std::move(socket)));
   tcp_.push_back(nullptr);
   udp_.back()->start();
@@ -426,6 +428,7 @@ std::optional<ListenerId> AsioTransport::listenTcp(const std::string& address, u
   auto id = static_cast<ListenerId>(infos_.size());
   uint16_t bound = acceptor.local_endpoint(ec).port();
   infos_.push_back(ListenerInfo{id, Protocol::kTcp, addr, bound, realm});
+  traffic_.emplace_back();
   udp_.push_back(nullptr);
   tcp_.push_back(std::make_unique<TcpListener>(*this, id, std::move(acceptor), limits));
   tcp_.back()->start();
@@ -493,6 +496,24 @@ std::shared_ptr<AsioTransport::Connection> AsioTransport::connectionTo(const Des
   return c;
 }
 
+static_assert(SipTraffic::kMethods == size_t(sip::Method::kPublish) + 1);
+
+void countSent(SipTraffic& traffic, std::string_view bytes) {
+  constexpr std::string_view kVersion = "SIP/2.0 ";
+  if (bytes.starts_with(kVersion)) {
+    std::string_view digits = bytes.substr(kVersion.size(), 3);
+    int code = 0;
+    for (char c : digits)
+      code = c >= '0' && c <= '9' ? code * 10 + (c - '0') : -1000;
+    if (digits.size() == 3 && code >= SipTraffic::kFirstCode &&
+        code < SipTraffic::kFirstCode + int(SipTraffic::kCodes))
+      ++traffic.responsesOut[size_t(code - SipTraffic::kFirstCode)];
+    return;
+  }
+  std::string_view method = bytes.substr(0, bytes.find(' '));
+  ++traffic.requestsOut[size_t(sip::methodFromName(method))];
+}
+
 bool AsioTransport::send(const Destination& to, std::string bytes) {
   if (closed_ || to.listener >= infos_.size()) return false;
   if (infos_[to.listener].protocol == Protocol::kUdp) {
@@ -500,6 +521,7 @@ bool AsioTransport::send(const Destination& to, std::string bytes) {
       ++counters_.sendErrors;
       return false;
     }
+    countSent(traffic_[to.listener], bytes);
     return true;
   }
   std::shared_ptr<Connection> c = connectionTo(to);
@@ -507,6 +529,7 @@ bool AsioTransport::send(const Destination& to, std::string bytes) {
     ++counters_.sendErrors;
     return false;
   }
+  countSent(traffic_[to.listener], bytes);
   c->write(std::move(bytes));
   return true;
 }
@@ -518,7 +541,9 @@ void AsioTransport::deliver(std::string_view bytes, sip::Framing framing, const 
   }
   sip::Message m;
   sip::Verdict v = sip::check(bytes, framing, limits_, policy_, m);
+  SipTraffic& traffic = traffic_[from.listener];
   if (!v.accepted()) {
+    ++traffic.parseErrors;
     if (v.action == sip::Verdict::Action::kReject && m.isRequest()) {
       rejectRequest(m, v, from);
     } else {
@@ -527,7 +552,13 @@ void AsioTransport::deliver(std::string_view bytes, sip::Framing framing, const 
     }
     return;
   }
-  if (m.isRequest()) stampReceived(m, from);
+  if (m.isRequest()) {
+    stampReceived(m, from);
+    ++traffic.requestsIn[size_t(m.methodId())];
+  } else if (int code = m.statusCode(); code >= SipTraffic::kFirstCode &&
+                                        code < SipTraffic::kFirstCode + int(SipTraffic::kCodes)) {
+    ++traffic.responsesIn[size_t(code - SipTraffic::kFirstCode)];
+  }
   ++counters_.received;
   if (handler_) handler_->onMessage(std::move(m), from);
 }

@@ -7,6 +7,7 @@
 // for requests to the same endpoint and responses go back on the connection a request
 // came on; memory per connection is bounded and slow or idle peers are cut off.
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
@@ -26,6 +27,23 @@ struct TcpLimits {
   timer::Duration idleTimeout{300'000};   // no traffic for this long: close
   timer::Duration headerTimeout{10'000};  // a started message must be complete by then
 };
+
+// The SIP traffic of one listener (so of one realm and protocol), for the metrics
+// endpoint. Labels stay bounded whatever peers send: unknown methods count as kUnknown,
+// and status codes are 100-699 by the time a message is accepted.
+struct SipTraffic {
+  static constexpr size_t kMethods = 15;  // sip::Method values; kUnknown is "other"
+  static constexpr int kFirstCode = 100;
+  static constexpr size_t kCodes = 600;
+  std::array<uint64_t, kMethods> requestsIn{};
+  std::array<uint64_t, kMethods> requestsOut{};
+  std::array<uint64_t, kCodes> responsesIn{};  // [code - kFirstCode]
+  std::array<uint64_t, kCodes> responsesOut{};
+  uint64_t parseErrors = 0;  // messages that failed to parse or validate, and TCP framing errors
+};
+
+// Counts what send() was given: the first line says request (method) or response (code).
+void countSent(SipTraffic& traffic, std::string_view bytes);
 
 struct TransportCounters {
   uint64_t received = 0;    // messages handed up
@@ -64,6 +82,8 @@ class AsioTransport : public Transport {
   const std::vector<ListenerInfo>& listeners() const { return infos_; }
 
   const TransportCounters& counters() const { return counters_; }
+  // Indexed by ListenerId.
+  const std::vector<SipTraffic>& traffic() const { return traffic_; }
   size_t connections() const;
 
  private:
@@ -92,6 +112,7 @@ class AsioTransport : public Transport {
   struct Connections;
   std::unique_ptr<Connections> connections_;
   TransportCounters counters_;
+  std::vector<SipTraffic> traffic_;
   bool closed_ = false;
 };
 

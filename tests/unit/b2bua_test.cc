@@ -367,6 +367,17 @@ TEST_F(B2buaTest, BasicCallIsBridgedAndTornDown) {
   fromB(answer(*bye, 200));
   EXPECT_EQ(b2bua->activeCalls(), 0u);
   EXPECT_EQ(b2bua->counters().answered, 1u);
+  // For the metrics endpoint: per caller realm, and one setup and one duration observed
+  // (the manual clock moved 5.51 s between the 200 and the BYE).
+  ASSERT_NE(b2bua->realm("access"), nullptr);
+  EXPECT_EQ(b2bua->realm("access")->calls.answered, 1u);
+  EXPECT_EQ(b2bua->realm("access")->calls.started, 1u);
+  EXPECT_EQ(b2bua->realm("core")->calls.answered, 0u);
+  EXPECT_EQ(b2bua->realm("access")->activeCalls, 0u);
+  EXPECT_EQ(b2bua->stats().setupSeconds.count, 1u);
+  EXPECT_EQ(b2bua->stats().durationSeconds.count, 1u);
+  EXPECT_GE(b2bua->stats().durationSeconds.sum, 5.0);
+  EXPECT_EQ(b2bua->stats().durationSeconds.counts[2], 1u);  // (5, 10]
 }
 
 TEST_F(B2buaTest, CalleeByeIsRelayedToTheCaller) {
@@ -415,6 +426,8 @@ TEST_F(B2buaTest, FailuresAreRelayedAndMapped) {
   ASSERT_NE(last(kAccess, "486"), nullptr);
   EXPECT_EQ(last(kAccess, "486")->msg.reasonPhrase(), "Busy Here");
   EXPECT_EQ(b2bua->counters().busy, 1u);
+  EXPECT_EQ(b2bua->realm("access")->calls.busy, 1u);
+  EXPECT_EQ(b2bua->stats().setupSeconds.count, 0u);  // never answered
   EXPECT_EQ(b2bua->activeCalls(), 0u);
 
   fromA(inviteA("+15559999"));
@@ -438,6 +451,7 @@ TEST_F(B2buaTest, RoutingDecisionsAndLocalAnswers) {
   ASSERT_NE(last(kAccess, "483"), nullptr);
   EXPECT_EQ(count(kCore, "INVITE"), 0u);
   EXPECT_EQ(b2bua->counters().rejected, 3u);
+  EXPECT_EQ(b2bua->realm("access")->calls.rejected, 3u);
 
   fromA(withBody(
       "OPTIONS sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKo\r\n"

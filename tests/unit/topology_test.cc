@@ -1366,5 +1366,42 @@ TEST(HeaderFilters, HandBuiltRealmStripsBuiltinIdentities) {
   EXPECT_EQ(headerLines(m), std::vector<std::string>{"Content-Length: 0"});
 }
 
+TEST(ConfigLoad, MetricsSection) {
+  Config off = loadOk(kRealmHead);
+  EXPECT_FALSE(off.metrics.enabled);  // no section, no listener
+  Config defaults = loadOk(std::string(kRealmHead) + "metrics: {}\n");
+  EXPECT_TRUE(defaults.metrics.enabled);
+  EXPECT_EQ(defaults.metrics.address, "127.0.0.1");
+  EXPECT_EQ(defaults.metrics.port, 9464);
+  EXPECT_TRUE(defaults.metrics.username.empty());
+  Config c = loadOk(std::string(kRealmHead) +
+                    "metrics:\n"
+                    "  address: ::1\n"
+                    "  port: 9100\n"
+                    "  basic_auth: { username: prom, password: s3cret }\n");
+  EXPECT_TRUE(c.metrics.enabled);
+  EXPECT_EQ(c.metrics.address, "::1");
+  EXPECT_EQ(c.metrics.port, 9100);
+  EXPECT_EQ(c.metrics.username, "prom");
+  EXPECT_EQ(c.metrics.password, "s3cret");
+  EXPECT_FALSE(loadOk(std::string(kRealmHead) + "metrics: { enabled: false }\n").metrics.enabled);
+}
+
+TEST(ConfigErrors, MetricsSection) {
+  expectErrors(std::string(kRealmHead) + "metrics: { port: 0 }\n",
+               {"line 4, column 18: metrics: port 0 is out of range 1-65535"});
+  expectErrors(
+      std::string(kRealmHead) + "metrics: { address: example.org }\n",
+      {"line 4, column 21: metrics: address 'example.org' is not an IPv4 or IPv6 address"});
+  expectErrors(std::string(kRealmHead) + "metrics: { basic_auth: { username: prom } }\n",
+               {"line 4, column 24: metrics: missing required key 'password' in basic_auth"});
+  expectErrors(
+      std::string(kRealmHead) + "metrics: { basic_auth: { username: 'a:b', password: x } }\n",
+      {"line 4, column 24: metrics: basic_auth needs a non-empty username (without ':') "
+       "and a non-empty password"});
+  expectErrors(std::string(kRealmHead) + "metrics: { listen: 1 }\n",
+               {"line 4, column 12: unknown key 'listen' in metrics"});
+}
+
 }  // namespace
 }  // namespace sbc::topology

@@ -385,6 +385,10 @@ TEST_F(TransactionTest, ClientInviteUdpTimerAScheduleAndTimerB) {
   EXPECT_EQ(user_.events[0].at, 32000);
   EXPECT_EQ(layer().clientTransactions(), 0u);
   EXPECT_EQ(layer().counters().retransmissionsSent, 6u);
+  // ... and per listener, which is per realm on the metrics endpoint.
+  const auto& byListener = layer().counters().retransmissionsByListener;
+  ASSERT_GT(byListener.size(), size_t{kUdpNext.listener});
+  EXPECT_EQ(byListener[kUdpNext.listener], 6u);
   EXPECT_EQ(transport_.sent[0].to.remote, kUdpNext.remote);
 }
 

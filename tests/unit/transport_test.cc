@@ -311,5 +311,24 @@ TEST(StampReceived, RportAndReceived) {
   EXPECT_EQ(d.remote.address.to_string(), "203.0.113.7");
 }
 
+TEST(SipTrafficCount, SentMessagesByMethodAndCode) {
+  SipTraffic t;
+  countSent(t, "INVITE sip:bob@192.0.2.1 SIP/2.0\r\nVia: x\r\n\r\n");
+  countSent(t, "INVITE sip:bob@192.0.2.1 SIP/2.0\r\n\r\n");
+  countSent(t, "FROB sip:bob@192.0.2.1 SIP/2.0\r\n\r\n");  // unknown: "other"
+  countSent(t, "SIP/2.0 486 Busy Here\r\n\r\n");
+  countSent(t, "SIP/2.0 100 Trying\r\n\r\n");
+  countSent(t, "SIP/2.0 7xx Nonsense\r\n\r\n");  // not a code: not counted
+  countSent(t, "SIP/2.0 99");
+  EXPECT_EQ(t.requestsOut[size_t(sip::Method::kInvite)], 2u);
+  EXPECT_EQ(t.requestsOut[size_t(sip::Method::kUnknown)], 1u);
+  EXPECT_EQ(t.responsesOut[486 - SipTraffic::kFirstCode], 1u);
+  EXPECT_EQ(t.responsesOut[100 - SipTraffic::kFirstCode], 1u);
+  uint64_t responses = 0;
+  for (uint64_t n : t.responsesOut)
+    responses += n;
+  EXPECT_EQ(responses, 2u);
+}
+
 }  // namespace
 }  // namespace sbc::transport

@@ -9,19 +9,24 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <future>
 #include <iostream>
 #include <string>
 #include <string_view>
 
 #include "dpdk/dpdk_media_plane.h"
+#include "metrics/exporter.h"
 #include "signaling/b2bua/b2bua.h"
 #include "signaling/timer/asio_timer_driver.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
 #include "signaling/transport/asio_transport.h"
+#include "tools/sbcd/metrics_source.h"
 #include "tools/sbcd/relay_config.h"
 #include "topology/config.h"
 
@@ -175,9 +180,40 @@ int main(int argc, char** argv) {
     io.stop();
   });
 
+  // The endpoint's HTTP thread never touches the layers: each scrape posts the sampling to
+  // this thread and waits for it (a stalled control thread serves the previous values).
+  std::unique_ptr<sbc::metrics::Exporter> exporter;
+  if (config.metrics.enabled) {
+    sbc::sbcd::MetricsSources sources{&transport, &transactions, &b2bua, media.get()};
+    auto sampler = [&io, sources]() -> std::optional<sbc::metrics::Snapshot> {
+      auto done = std::make_shared<std::promise<sbc::metrics::Snapshot>>();
+      std::future<sbc::metrics::Snapshot> result = done->get_future();
+      boost::asio::post(io, [done, sources] { done->set_value(sbc::sbcd::sampleSbc(sources)); });
+      if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+        return std::nullopt;
+      return result.get();
+    };
+    sbc::metrics::ExporterSettings settings;
+    settings.address = config.metrics.address;
+    settings.port = config.metrics.port;
+    settings.username = config.metrics.username;
+    settings.password = config.metrics.password;
+    settings.version = std::string(kVersion);
+    std::string error;
+    exporter = sbc::metrics::Exporter::start(settings, sampler, error);
+    if (!exporter) {
+      spdlog::error("event=metrics_failed error=\"{}\"", error);
+      return 1;
+    }
+    spdlog::info("event=metrics_listening address={} port={} path=/metrics basic_auth={}",
+                 config.metrics.address, exporter->port(),
+                 config.metrics.username.empty() ? "off" : "on");
+  }
+
   spdlog::info("event=ready version={} realms={} routes={}", kVersion, config.realms.size(),
                config.routes.size());
   io.run();
+  exporter.reset();  // no scrape outlives the layers it samples
 
   if (media) {
     sbc::dpdk::RelayCounters r = media->counters();

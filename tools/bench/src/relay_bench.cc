@@ -47,6 +47,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -67,6 +68,8 @@
 #include <rte_ethdev.h>
 
 #include SBC_BENCH_RELAY_HEADER
+#include "metrics/exporter.h"
+#include "tools/sbcd/media_metrics.h"
 #endif
 
 namespace {
@@ -703,6 +706,119 @@ void runFor(DpdkMediaPlane& plane, double seconds, std::map<std::string, uint64_
   }
 }
 
+// One GET /metrics on loopback, as Prometheus does it; the bytes received (0: failed).
+size_t scrapeOnce(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  size_t got = 0;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+    const char request[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, request, sizeof request - 1) == ssize_t(sizeof request - 1)) {
+      char buf[16384];
+      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;)
+        got += size_t(n);
+    }
+  }
+  close(fd);
+  return got;
+}
+
+// The scrape cost: the relay's rate in windows with a 1-second scrape of a real metrics
+// endpoint (sbcd's media families, through prometheus-cpp's HTTP server on the control
+// CPU) against windows without, in pairs whose order alternates so that drift cancels.
+// The median of the pairs' ratios is the figure: a VM's neighbours move single windows by
+// more than the effect being measured.
+void scrapeCost(DpdkMediaPlane& plane, uint16_t bPort, int pairs, double window,
+                std::map<std::string, uint64_t>& events) {
+  std::string error;
+  auto exporter = sbc::metrics::Exporter::start(
+      {"127.0.0.1", 0, "", "", "bench"},
+      [&plane]() -> std::optional<sbc::metrics::Snapshot> {
+        sbc::metrics::Snapshot s;
+        sbc::sbcd::sampleMedia(plane, s);
+        return s;
+      },
+      error);
+  if (!exporter) die("metrics endpoint: " + error);
+  std::atomic<bool> scraping{false}, done{false};
+  std::atomic<uint64_t> scrapes{0}, bytes{0}, failed{0};
+  std::atomic<int64_t> scrapeUs{0};
+  const uint16_t port = exporter->port();
+  std::thread scraper([&] {
+    auto next = Clock::now();
+    while (!done.load()) {
+      if (!scraping.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        next = Clock::now();
+        continue;
+      }
+      if (Clock::now() >= next) {
+        auto t = Clock::now();
+        size_t n = scrapeOnce(port);
+        scrapeUs += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
+        n ? (++scrapes, bytes += n) : ++failed;
+        next += std::chrono::seconds(1);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  auto measure = [&](bool on) {
+    scraping = on;
+    rte_eth_stats b0{}, b1{};
+    rte_eth_stats_get(bPort, &b0);
+    auto t0 = Clock::now();
+    runFor(plane, window, events);
+    rte_eth_stats_get(bPort, &b1);
+    scraping = false;
+    return double(b1.opackets - b0.opackets) / secondsSince(t0) / 1e6;
+  };
+  std::vector<double> ratios, offs, ons;
+  for (int i = 0; i < pairs; ++i) {
+    double off, on;
+    if (i % 2 == 0) {
+      off = measure(false);
+      on = measure(true);
+    } else {
+      on = measure(true);
+      off = measure(false);
+    }
+    offs.push_back(off);
+    ons.push_back(on);
+    ratios.push_back(on / off);
+    std::printf("relay: scrape pair %d: without %.3f Mpps, with a 1 s scrape %.3f Mpps (%+.2f%%)\n",
+                i + 1, off, on, (on / off - 1) * 100);
+    std::fflush(stdout);
+  }
+  done = true;
+  scraper.join();
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  // How sure: the mean of the pairs' ratios with a 95 % interval (normal approximation),
+  // next to the median that is the figure.
+  double mean = 0, var = 0;
+  for (double r : ratios)
+    mean += r / double(ratios.size());
+  for (double r : ratios)
+    var += (r - mean) * (r - mean) / double(std::max<size_t>(1, ratios.size() - 1));
+  double half = 1.96 * std::sqrt(var / double(ratios.size()));
+  uint64_t n = scrapes.load();
+  std::printf(
+      "SCRAPE pairs=%d window_s=%.1f mpps_without=%.3f mpps_with=%.3f ratio=%.4f "
+      "cost_pct=%.2f mean_cost_pct=%.2f ci95_pct=%.2f scrapes=%" PRIu64 " failed_scrapes=%" PRIu64
+      " scrape_bytes=%" PRIu64 " scrape_ms=%.2f\n",
+      pairs, window, median(offs), median(ons), median(ratios), (1 - median(ratios)) * 100,
+      (1 - mean) * 100, half * 100, n, failed.load(), n ? bytes.load() / n : 0,
+      n ? double(scrapeUs.load()) / double(n) / 1000 : 0);
+  std::fflush(stdout);
+}
+
 // Options (defaults in brackets):
 //   --layout FILE --pcap FILE   from relay_pcap.py (the same run's files)
 //   --sessions N                the first N sessions of the layout [all]
@@ -716,6 +832,8 @@ void runFor(DpdkMediaPlane& plane, double seconds, std::map<std::string, uint64_
 //       static neighbours, else (auto) a net_pcap device that replays one ARP request per
 //       B-side peer and drops (and counts) what it transmits, like net_null
 //   --strict  every session kStrict (source checked against the signaled one)
+//   --scrape-pairs N [0]  --scrape-window S [2]: after the measurement, N pairs of windows
+//       without and with a 1-second scrape of a metrics endpoint (see scrapeCost)
 int relay(const Args& a) {
   const auto sessions = static_cast<size_t>(a.num("sessions", 0));
   auto layout = readLayout(a.need("layout"), sessions ? sessions : SIZE_MAX);
@@ -927,6 +1045,9 @@ int relay(const Args& a) {
       events["latched"], events["timeout"], drops.c_str(), selfCpu,
       othersCores(cpu0, cpu1, selfCpu, window), cpuBusyText(cpu0, cpu1).c_str());
   std::fflush(stdout);
+
+  if (int pairs = int(a.num("scrape-pairs", 0)); pairs > 0)
+    scrapeCost(*plane, *bPort, pairs, a.num("scrape-window", 2), events);
 
   auto tStop = Clock::now();
   plane->stop();

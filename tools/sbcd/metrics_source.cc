@@ -1,0 +1,142 @@
+#include "tools/sbcd/metrics_source.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+namespace sbc::sbcd {
+
+namespace {
+
+using metrics::Kind;
+
+metrics::HistogramValue convert(const b2bua::Histogram& h) {
+  return metrics::HistogramValue{h.bounds, h.counts, h.sum, h.count};
+}
+
+const std::set<int> kUsualCodes = {100, 180, 183, 200, 401, 403, 404, 407, 408,
+                                   480, 481, 486, 487, 488, 491, 500, 503, 603};
+
+void sampleSip(const MetricsSources& src, metrics::Snapshot& out) {
+  auto& requests = out.family("sbc_sip_requests_total",
+                              "SIP requests received from (in) or sent to (out) a realm, "
+                              "retransmissions included.",
+                              Kind::kCounter);
+  auto& responses =
+      out.family("sbc_sip_responses_total",
+                 "SIP responses received from (in) or sent to (out) a realm.", Kind::kCounter);
+  auto& retransmissions = out.family(
+      "sbc_sip_retransmissions_total",
+      "SIP requests and responses the SBC sent again on a transaction timer.", Kind::kCounter);
+  auto& parseErrors = out.family("sbc_sip_parse_errors_total",
+                                 "SIP messages that failed to parse or validate (answered with an "
+                                 "error or dropped), and TCP framing errors.",
+                                 Kind::kCounter);
+  const auto& listeners = src.transport->listeners();
+  const auto& traffic = src.transport->traffic();
+  const auto& byListener = src.transactions->counters().retransmissionsByListener;
+  // Listeners of one realm (UDP and TCP) add up into the realm's series.
+  struct RealmSip {
+    std::string realm;
+    transport::SipTraffic traffic;
+    uint64_t retransmissions = 0;
+    uint64_t parseErrors[2] = {};  // udp, tcp
+  };
+  std::vector<RealmSip> realms;
+  for (const transport::ListenerInfo& l : listeners) {
+    if (l.id >= traffic.size()) continue;
+    auto it = std::find_if(realms.begin(), realms.end(),
+                           [&](const RealmSip& r) { return r.realm == l.realm; });
+    if (it == realms.end()) it = realms.insert(realms.end(), RealmSip{l.realm, {}, 0, {}});
+    const transport::SipTraffic& t = traffic[l.id];
+    for (size_t m = 0; m < t.requestsIn.size(); ++m) {
+      it->traffic.requestsIn[m] += t.requestsIn[m];
+      it->traffic.requestsOut[m] += t.requestsOut[m];
+    }
+    for (size_t c = 0; c < t.responsesIn.size(); ++c) {
+      it->traffic.responsesIn[c] += t.responsesIn[c];
+      it->traffic.responsesOut[c] += t.responsesOut[c];
+    }
+    it->parseErrors[l.protocol == transport::Protocol::kTcp ? 1 : 0] += t.parseErrors;
+    if (l.id < byListener.size()) it->retransmissions += byListener[l.id];
+  }
+  for (const RealmSip& r : realms) {
+    for (size_t m = 0; m < transport::SipTraffic::kMethods; ++m) {
+      auto method = static_cast<sip::Method>(m);
+      std::string name =
+          method == sip::Method::kUnknown ? "other" : std::string(sip::methodName(method));
+      // Every method from the start, zeros included: rate() sees a series' first increment
+      // only when the series existed before it.
+      requests.add({{"realm", r.realm}, {"direction", "in"}, {"method", name}},
+                   double(r.traffic.requestsIn[m]));
+      requests.add({{"realm", r.realm}, {"direction", "out"}, {"method", name}},
+                   double(r.traffic.requestsOut[m]));
+    }
+    for (size_t c = 0; c < transport::SipTraffic::kCodes; ++c) {
+      std::string code = std::to_string(int(c) + transport::SipTraffic::kFirstCode);
+      // The codes a call normally sees exist from the start (see above); the rest of the
+      // 600 appear when first counted.
+      bool usual =
+          kUsualCodes.find(int(c) + transport::SipTraffic::kFirstCode) != kUsualCodes.end();
+      if (usual || r.traffic.responsesIn[c] != 0)
+        responses.add({{"realm", r.realm}, {"direction", "in"}, {"code", code}},
+                      double(r.traffic.responsesIn[c]));
+      if (usual || r.traffic.responsesOut[c] != 0)
+        responses.add({{"realm", r.realm}, {"direction", "out"}, {"code", code}},
+                      double(r.traffic.responsesOut[c]));
+    }
+    retransmissions.add({{"realm", r.realm}}, double(r.retransmissions));
+    parseErrors.add({{"realm", r.realm}, {"transport", "udp"}}, double(r.parseErrors[0]));
+    parseErrors.add({{"realm", r.realm}, {"transport", "tcp"}}, double(r.parseErrors[1]));
+  }
+  out.family("sbc_sip_transactions_active", "SIP transactions in progress (server and client).",
+             Kind::kGauge)
+      .add({},
+           double(src.transactions->serverTransactions() + src.transactions->clientTransactions()));
+}
+
+void sampleCalls(const MetricsSources& src, metrics::Snapshot& out) {
+  auto& active =
+      out.family("sbc_calls_active", "Calls in progress, by the caller's realm.", Kind::kGauge);
+  auto& total =
+      out.family("sbc_calls_total",
+                 "Calls that ended their setup, by the caller's realm and result.", Kind::kCounter);
+  for (const b2bua::RealmContext* r : src.b2bua->realms()) {
+    active.add({{"realm", r->name}}, double(r->activeCalls));
+    const b2bua::CallCounters& c = r->calls;
+    total.add({{"realm", r->name}, {"result", "answered"}}, double(c.answered));
+    total.add({{"realm", r->name}, {"result", "busy"}}, double(c.busy));
+    total.add({{"realm", r->name}, {"result", "cancelled"}}, double(c.cancelled));
+    total.add({{"realm", r->name}, {"result", "failed"}}, double(c.failed));
+    total.add({{"realm", r->name}, {"result", "rejected"}}, double(c.rejected));
+  }
+  const b2bua::CallStats& s = src.b2bua->stats();
+  out.family("sbc_call_setup_seconds", "Time from the caller's INVITE to the 200 relayed back.",
+             Kind::kHistogram)
+      .add({}, convert(s.setupSeconds));
+  out.family("sbc_call_duration_seconds", "Time from the 200 to the end of answered calls.",
+             Kind::kHistogram)
+      .add({}, convert(s.durationSeconds));
+  out.family("sbc_media_packet_loss_ratio",
+             "RTP packet loss (RFC 3550) of each stream direction that carried packets, at the "
+             "end of its session.",
+             Kind::kHistogram)
+      .add({}, convert(s.lossRatio));
+  out.family("sbc_media_jitter_seconds",
+             "RTP interarrival jitter (RFC 3550) of each stream direction that carried packets, "
+             "at the end of its session.",
+             Kind::kHistogram)
+      .add({}, convert(s.jitterSeconds));
+}
+
+}  // namespace
+
+metrics::Snapshot sampleSbc(const MetricsSources& sources) {
+  metrics::Snapshot out;
+  if (sources.transport && sources.transactions) sampleSip(sources, out);
+  if (sources.b2bua) sampleCalls(sources, out);
+  if (sources.media) sampleMedia(*sources.media, out);
+  return out;
+}
+
+}  // namespace sbc::sbcd

@@ -1,0 +1,24 @@
+#pragma once
+
+// What sbcd's layers report to the metrics endpoint, sampled on the control thread (the
+// only one that touches their counters; the lcores' counters are atomics).
+
+#include "dpdk/dpdk_media_plane.h"
+#include "metrics/snapshot.h"
+#include "signaling/b2bua/b2bua.h"
+#include "signaling/transaction/transaction_layer.h"
+#include "signaling/transport/asio_transport.h"
+#include "tools/sbcd/media_metrics.h"
+
+namespace sbc::sbcd {
+
+struct MetricsSources {
+  const transport::AsioTransport* transport = nullptr;
+  const transaction::TransactionLayer* transactions = nullptr;
+  const b2bua::B2bua* b2bua = nullptr;
+  const dpdk::DpdkMediaPlane* media = nullptr;  // null when media is only bypassed
+};
+
+metrics::Snapshot sampleSbc(const MetricsSources& sources);
+
+}  // namespace sbc::sbcd
