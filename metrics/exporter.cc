@@ -93,9 +93,11 @@ std::unique_ptr<Exporter> Exporter::start(const ExporterSettings& settings, Samp
                                                                      : settings.address;
   std::string bind = host + ":" + std::to_string(settings.port);
   try {
-    // One HTTP thread: scrapes are serialised anyway (the sampler waits for the control
-    // thread), and a second thread would only hold a second socket.
-    e->exposer_ = std::make_unique<prometheus::Exposer>(bind, 1);
+    // Several HTTP threads and a short request timeout: a client that connects and sends
+    // nothing must not hold the only thread while Prometheus times out. Scrapes still
+    // sample one at a time (collect() locks).
+    e->exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", bind, "num_threads", "4", "request_timeout_ms", "5000"});
   } catch (const std::exception& ex) {
     error = "cannot listen on " + bind + " for /metrics: " + ex.what();
     return nullptr;
@@ -123,14 +125,21 @@ std::unique_ptr<Exporter> Exporter::start(const ExporterSettings& settings, Samp
 }
 
 Exporter::~Exporter() {
-  // The server's threads are joined here, before the sampler's captures can go away.
-  exposer_.reset();
+  stopping_.store(true);
+  if (exposer_) {
+    // Waits for a collection in progress (prometheus-cpp locks its collectables around it),
+    // so that the sampler's captures are never used after this returns; later requests
+    // find nothing to collect.
+    if (collectable_) exposer_->RemoveCollectable(collectable_);
+    exposer_.reset();  // joins the server's threads
+  }
 }
 
 Snapshot Exporter::collect() {
   std::lock_guard<std::mutex> lock(mutex_);
   scrapes_.fetch_add(1, std::memory_order_relaxed);
-  std::optional<Snapshot> fresh = sampler_ ? sampler_() : Snapshot{};
+  std::optional<Snapshot> fresh;
+  if (!stopping_.load()) fresh = sampler_ ? sampler_(stopping_) : Snapshot{};
   if (fresh) {
     last_ = *fresh;
   } else {

@@ -31,15 +31,18 @@ struct ExporterSettings {
 };
 
 // Empty when the layers could not be sampled in time: the scrape then serves the last
-// snapshot taken and counts the failure (sbc_metrics_sample_failures_total).
-using Sampler = std::function<std::optional<Snapshot>()>;
+// snapshot taken and counts the failure (sbc_metrics_sample_failures_total). A sampler that
+// waits must give up once `stopping` is set: the exporter is being destroyed.
+using Sampler = std::function<std::optional<Snapshot>(const std::atomic<bool>& stopping)>;
 
 class Exporter {
  public:
   // Null with `error` set when the endpoint cannot listen (address in use, bad address).
   static std::unique_ptr<Exporter> start(const ExporterSettings& settings, Sampler sampler,
                                          std::string& error);
-  ~Exporter();  // stops serving; the sampler is never called after it returns
+  // Stops serving: an in-flight scrape is answered from the last snapshot, the collector is
+  // unregistered (waiting for a collection in progress), then the server stops.
+  ~Exporter();
   Exporter(const Exporter&) = delete;
   Exporter& operator=(const Exporter&) = delete;
 
@@ -59,6 +62,7 @@ class Exporter {
   std::optional<Snapshot> last_;
   uint64_t sampleFailures_ = 0;
   std::atomic<uint64_t> scrapes_{0};
+  std::atomic<bool> stopping_{false};
   std::shared_ptr<Collectable> collectable_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   uint16_t port_ = 0;

@@ -208,7 +208,7 @@ class B2bua::Impl {
     Call* call = callOfServer(invite);
     if (!call || call->aInvite != invite) return;
     spdlog::info("event=cancel call={}", call->id);
-    tally(call->leg(Side::kA).realm, &CallCounters::cancelled);
+    outcome(*call, &CallCounters::cancelled);
     call->cancelRequested = true;
     if (call->bProvisional) sendCancel(*call);
     // If the far side never answers the CANCEL, the caller still gets its 487.
@@ -258,7 +258,7 @@ class B2bua::Impl {
                  why == transaction::ClientFailure::kTimeout ? "timeout" : "transport");
     if (ctx.purpose == Purpose::kInitialInvite) {
       call->bInviteRequest.reset();
-      tally(call->leg(Side::kA).realm, &CallCounters::failed);
+      outcome(*call, &CallCounters::failed);
       finishA(*call, call->cancelRequested ? 487 : code);
       endCall(*call, "no answer from the far side");
     } else if (ctx.purpose == Purpose::kRelay) {
@@ -622,7 +622,7 @@ class B2bua::Impl {
 
     call.bInvite = sendClient(call, Side::kB, std::move(invite), Purpose::kInitialInvite, server);
     if (call.bInvite == 0) {
-      tally(&inRealm, &CallCounters::failed);
+      outcome(call, &CallCounters::failed);
       finishA(call, 503);
       endCall(call, "trunk unreachable");
       return;
@@ -640,7 +640,7 @@ class B2bua::Impl {
       spdlog::info("event=no_answer call={}", id);
       c->cancelRequested = true;
       if (c->bProvisional) sendCancel(*c);
-      tally(c->leg(Side::kA).realm, &CallCounters::failed);
+      outcome(*c, &CallCounters::failed);
       finishA(*c, 480);
       endCall(*c, "no answer");
     });
@@ -700,7 +700,7 @@ class B2bua::Impl {
       } else {
         b.ackWaitsForAnswer = resp.cseq().value.number;
       }
-      tally(call.leg(Side::kA).realm, &CallCounters::answered);
+      outcome(call, &CallCounters::answered);
       relayResponseTo(call, resp, Side::kA, call.aInvite);
       call.aInvite = 0;
       call.answered = timers_.now();
@@ -717,9 +717,9 @@ class B2bua::Impl {
       mapped = m->second;
     if (call.cancelRequested) mapped = 487;
     if (code == 486 || code == 600)
-      tally(call.leg(Side::kA).realm, &CallCounters::busy);
+      outcome(call, &CallCounters::busy);
     else if (!call.cancelRequested)
-      tally(call.leg(Side::kA).realm, &CallCounters::failed);
+      outcome(call, &CallCounters::failed);
     spdlog::info("event=call_failed call={} status={} relayed={}", call.id, code, mapped);
     if (call.aInvite) {
       sip::Message r =
@@ -1153,10 +1153,17 @@ class B2bua::Impl {
     stats_.jitterSeconds.observe(d.jitterMs / 1000.0);
   }
 
-  // Every call outcome counts twice: in the totals and in the caller's realm.
+  // Every count goes twice: in the totals and in the caller's realm.
   void tally(RealmContext* realm, uint64_t CallCounters::*field) {
     ++(counters_.*field);
     if (realm) ++(realm->calls.*field);
+  }
+  // A call's result counts once, the first one seen: a CANCEL that crosses a 486, or a
+  // timeout after a CANCEL, is one cancelled call, so that the results add up to the calls.
+  void outcome(Call& call, uint64_t CallCounters::*field) {
+    if (call.outcomeCounted) return;
+    call.outcomeCounted = true;
+    tally(call.leg(Side::kA).realm, field);
   }
 
   // ---- teardown -----------------------------------------------------------------------

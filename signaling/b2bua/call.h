@@ -73,7 +73,8 @@ struct Call {
   bool bProvisional = false;
   bool cancelRequested = false;
   bool cancelSent = false;
-  bool bOffer = false;  // our INVITE carried SDP
+  bool outcomeCounted = false;  // answered, busy, cancelled or failed: counted once
+  bool bOffer = false;          // our INVITE carried SDP
   uint32_t nextRseq = 1;
   std::deque<ReliableProvisional> reliable;  // a deque: timers point into its elements
   timer::TimerId noAnswerTimer = 0;

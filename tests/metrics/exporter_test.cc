@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 
 namespace sbc::metrics {
 namespace {
@@ -63,8 +64,8 @@ TEST(Exporter, ServesTheSnapshotWithProcessAndBuildInfo) {
   std::string error;
   double calls = 3;
   auto e = Exporter::start(
-      {"127.0.0.1", 0, "", "", "1.2.3"}, [&] { return std::optional<Snapshot>(example(calls)); },
-      error);
+      {"127.0.0.1", 0, "", "", "1.2.3"},
+      [&](const std::atomic<bool>&) { return std::optional<Snapshot>(example(calls)); }, error);
   ASSERT_TRUE(e) << error;
   Reply r = get(e->port());
   EXPECT_EQ(r.status, 200);
@@ -88,8 +89,8 @@ TEST(Exporter, ServesTheSnapshotWithProcessAndBuildInfo) {
 TEST(Exporter, BasicAuthRefusesWithoutTheRightCredentials) {
   std::string error;
   auto e = Exporter::start(
-      {"127.0.0.1", 0, "prom", "s3cret", "1"}, [] { return std::optional<Snapshot>(example(1)); },
-      error);
+      {"127.0.0.1", 0, "prom", "s3cret", "1"},
+      [](const std::atomic<bool>&) { return std::optional<Snapshot>(example(1)); }, error);
   ASSERT_TRUE(e) << error;
   EXPECT_EQ(get(e->port()).status, 401);
   EXPECT_EQ(get(e->port(), "cHJvbTp3cm9uZw==").status, 401);  // prom:wrong
@@ -104,7 +105,7 @@ TEST(Exporter, ASamplerThatCannotAnswerServesThePreviousValuesAndCountsIt) {
   bool answer = true;
   auto e = Exporter::start(
       {"127.0.0.1", 0, "", "", "1"},
-      [&]() -> std::optional<Snapshot> {
+      [&](const std::atomic<bool>&) -> std::optional<Snapshot> {
         if (!answer) return std::nullopt;
         return example(5);
       },
@@ -115,6 +116,47 @@ TEST(Exporter, ASamplerThatCannotAnswerServesThePreviousValuesAndCountsIt) {
   std::string body = get(e->port()).body;
   EXPECT_TRUE(has(body, "sbc_calls_total{realm=\"access\",result=\"answered\"} 5")) << body;
   EXPECT_TRUE(has(body, "sbc_metrics_sample_failures_total 1"));
+}
+
+// A scrape waiting on a sampler that cannot answer (sbcd's control thread stopped) ends as
+// soon as the exporter is destroyed, with the previous values; nothing hangs.
+TEST(Exporter, DestroyingItEndsAScrapeInFlight) {
+  std::string error;
+  std::atomic<bool> entered{false};
+  auto e = Exporter::start(
+      {"127.0.0.1", 0, "", "", "1"},
+      [&](const std::atomic<bool>& stopping) -> std::optional<Snapshot> {
+        entered = true;
+        for (int i = 0; i < 3000 && !stopping.load(); ++i)  // up to 30 s, like a stuck thread
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return std::nullopt;
+      },
+      error);
+  ASSERT_TRUE(e) << error;
+  uint16_t port = e->port();
+  std::thread client([port] { get(port); });
+  while (!entered.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto t0 = std::chrono::steady_clock::now();
+  e.reset();
+  client.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+}
+
+// A client that connects and sends nothing does not keep Prometheus out.
+TEST(Exporter, AnIdleConnectionDoesNotBlockScrapes) {
+  std::string error;
+  auto e = Exporter::start(
+      {"127.0.0.1", 0, "", "", "1"},
+      [](const std::atomic<bool>&) { return std::optional<Snapshot>(example(4)); }, error);
+  ASSERT_TRUE(e) << error;
+  boost::asio::io_context io;
+  tcp::socket idle(io);
+  idle.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), e->port()));
+  auto t0 = std::chrono::steady_clock::now();
+  Reply r = get(e->port());
+  EXPECT_EQ(r.status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
 }
 
 TEST(Exporter, APortInUseIsAnErrorThatSaysWhere) {
@@ -131,7 +173,8 @@ TEST(Exporter, APortInUseIsAnErrorThatSaysWhere) {
 TEST(Exporter, ExpositionPassesPromtoolCheckMetrics) {
   std::string error;
   auto e = Exporter::start(
-      {"127.0.0.1", 0, "", "", "1"}, [] { return std::optional<Snapshot>(example(9)); }, error);
+      {"127.0.0.1", 0, "", "", "1"},
+      [](const std::atomic<bool>&) { return std::optional<Snapshot>(example(9)); }, error);
   ASSERT_TRUE(e) << error;
   std::string body = get(e->port()).body;
   ASSERT_FALSE(body.empty());

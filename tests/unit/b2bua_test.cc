@@ -418,6 +418,26 @@ TEST_F(B2buaTest, CancelWhileRingingEndsBothLegs) {
   ASSERT_NE(last(kCore, "ACK"), nullptr);  // hop-by-hop ACK for the 487
   EXPECT_EQ(b2bua->activeCalls(), 0u);
   EXPECT_EQ(b2bua->counters().cancelled, 1u);
+  EXPECT_EQ(b2bua->counters().failed, 0u);
+}
+
+// A CANCEL crossing the callee's 486 is one call with one result: the first one seen.
+TEST_F(B2buaTest, ACallHasOneResultWhenACancelCrossesAFailure) {
+  fromA(inviteA());
+  fromB(responseB(180, "Ringing", "btag"));
+  fromA(
+      withBody("CANCEL sip:+15551234@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
+               "192.0.2.10:5060;branch=z9hG4bKa1;rport\r\n"
+               "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\nTo: "
+               "<sip:+15551234@127.0.0.1>\r\n"
+               "Call-ID: acall@192.0.2.10\r\nCSeq: 1 CANCEL\r\n",
+               ""));
+  fromB(responseB(486, "Busy Here", "btag"));  // sent before the CANCEL arrived
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  const b2bua::CallCounters& c = b2bua->realm("access")->calls;
+  EXPECT_EQ(c.started, 1u);
+  EXPECT_EQ(c.cancelled + c.busy + c.failed + c.answered, 1u);
+  EXPECT_EQ(c.cancelled, 1u);
 }
 
 TEST_F(B2buaTest, FailuresAreRelayedAndMapped) {

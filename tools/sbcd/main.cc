@@ -185,13 +185,19 @@ int main(int argc, char** argv) {
   std::unique_ptr<sbc::metrics::Exporter> exporter;
   if (config.metrics.enabled) {
     sbc::sbcd::MetricsSources sources{&transport, &transactions, &b2bua, media.get()};
-    auto sampler = [&io, sources]() -> std::optional<sbc::metrics::Snapshot> {
+    auto sampler =
+        [&io, sources](const std::atomic<bool>& stopping) -> std::optional<sbc::metrics::Snapshot> {
       auto done = std::make_shared<std::promise<sbc::metrics::Snapshot>>();
       std::future<sbc::metrics::Snapshot> result = done->get_future();
       boost::asio::post(io, [done, sources] { done->set_value(sbc::sbcd::sampleSbc(sources)); });
-      if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
-        return std::nullopt;
-      return result.get();
+      // At most 2 s, in slices: a stopping exporter (or a stopped io_context, whose
+      // handlers never run) must not hold the scrape.
+      for (int slice = 0; slice < 100; ++slice) {
+        if (result.wait_for(std::chrono::milliseconds(20)) == std::future_status::ready)
+          return result.get();
+        if (stopping.load()) break;
+      }
+      return std::nullopt;
     };
     sbc::metrics::ExporterSettings settings;
     settings.address = config.metrics.address;

@@ -737,7 +737,7 @@ void scrapeCost(DpdkMediaPlane& plane, uint16_t bPort, int pairs, double window,
   std::string error;
   auto exporter = sbc::metrics::Exporter::start(
       {"127.0.0.1", 0, "", "", "bench"},
-      [&plane]() -> std::optional<sbc::metrics::Snapshot> {
+      [&plane](const std::atomic<bool>&) -> std::optional<sbc::metrics::Snapshot> {
         sbc::metrics::Snapshot s;
         sbc::sbcd::sampleMedia(plane, s);
         return s;
