@@ -1074,6 +1074,7 @@ class B2bua::Impl {
         return;
       }
       txn_->sendStateless(*r->message, r->to);
+      txn_->countRetransmission(r->to.listener);
       r->interval = std::min(r->interval * 2, txn_->timers().t2);
       armRetransmission(callId, r);
     });

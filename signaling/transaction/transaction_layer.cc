@@ -434,6 +434,10 @@ bool TransactionLayer::sendStateless(const sip::Message& message,
   return impl_->sendStateless(message, to);
 }
 
+void TransactionLayer::countRetransmission(transport::ListenerId listener) {
+  impl_->countRetransmission(listener);
+}
+
 std::string TransactionLayer::newBranch() {
   return impl_->newBranch();
 }

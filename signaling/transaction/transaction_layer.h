@@ -97,6 +97,9 @@ class TransactionLayer : public transport::MessageHandler {
   // Sends a message that belongs to no transaction: the ACK for a 2xx, and the UAS
   // core's 2xx retransmissions (§13.3.1.4).
   bool sendStateless(const sip::Message& message, const transport::Destination& to);
+  // For the TU's own retransmissions (the UAS core's 2xx, reliable provisionals), so that
+  // the counters hold every message sent again on a timer.
+  void countRetransmission(transport::ListenerId listener);
 
   // "z9hG4bK" followed by random characters: unique across restarts.
   std::string newBranch();

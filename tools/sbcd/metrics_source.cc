@@ -25,9 +25,11 @@ void sampleSip(const MetricsSources& src, metrics::Snapshot& out) {
   auto& responses =
       out.family("sbc_sip_responses_total",
                  "SIP responses received from (in) or sent to (out) a realm.", Kind::kCounter);
-  auto& retransmissions = out.family(
-      "sbc_sip_retransmissions_total",
-      "SIP requests and responses the SBC sent again on a transaction timer.", Kind::kCounter);
+  auto& retransmissions =
+      out.family("sbc_sip_retransmissions_total",
+                 "SIP requests and responses the SBC sent again on a timer (transactions, and the "
+                 "B2BUA's own 2xx and reliable provisional retransmissions).",
+                 Kind::kCounter);
   auto& parseErrors = out.family("sbc_sip_parse_errors_total",
                                  "SIP messages that failed to parse or validate (answered with an "
                                  "error or dropped), and TCP framing errors.",
