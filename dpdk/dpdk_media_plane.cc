@@ -747,34 +747,39 @@ std::vector<MediaEvent> DpdkMediaPlane::pollEvents() {
   return events;
 }
 
+namespace {
+
+// Adds one lcore's counters to `into`: the one place that reads them.
+void accumulate(const LcoreCounters& c, RelayCounters& into) {
+  into.rxPackets += c.rxPackets.load(std::memory_order_relaxed);
+  into.relayed += c.relayed.load(std::memory_order_relaxed);
+  into.rxBytes += c.rxBytes.load(std::memory_order_relaxed);
+  into.relayedBytes += c.relayedBytes.load(std::memory_order_relaxed);
+  for (size_t r = 0; r < kDropReasons; ++r)
+    into.drops[r] += c.drops[r].load(std::memory_order_relaxed);
+  into.arpReplies += c.arpReplies.load(std::memory_order_relaxed);
+  into.arpRequests += c.arpRequests.load(std::memory_order_relaxed);
+  into.arpLearned += c.arpLearned.load(std::memory_order_relaxed);
+  into.icmpEchoReplies += c.icmpEchoReplies.load(std::memory_order_relaxed);
+  into.ignored += c.ignored.load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
 RelayCounters DpdkMediaPlane::counters() const {
   RelayCounters out;
-  for (const auto& lc : state_->lcores) {
-    const LcoreCounters& c = lc->counters;
-    out.rxPackets += c.rxPackets.load(std::memory_order_relaxed);
-    out.relayed += c.relayed.load(std::memory_order_relaxed);
-    for (size_t r = 0; r < kDropReasons; ++r)
-      out.drops[r] += c.drops[r].load(std::memory_order_relaxed);
-    out.arpReplies += c.arpReplies.load(std::memory_order_relaxed);
-    out.arpRequests += c.arpRequests.load(std::memory_order_relaxed);
-    out.arpLearned += c.arpLearned.load(std::memory_order_relaxed);
-    out.icmpEchoReplies += c.icmpEchoReplies.load(std::memory_order_relaxed);
-    out.ignored += c.ignored.load(std::memory_order_relaxed);
-  }
+  for (const auto& lc : state_->lcores)
+    accumulate(lc->counters, out);
   return out;
 }
 
-std::vector<LcoreTraffic> DpdkMediaPlane::lcoreTraffic() const {
-  std::vector<LcoreTraffic> out;
+std::vector<LcoreRelayCounters> DpdkMediaPlane::lcoreCounters() const {
+  std::vector<LcoreRelayCounters> out;
   for (const auto& lc : state_->lcores) {
-    const LcoreCounters& c = lc->counters;
-    LcoreTraffic t;
-    t.lcore = lc->lcore;
-    t.rxPackets = c.rxPackets.load(std::memory_order_relaxed);
-    t.rxBytes = c.rxBytes.load(std::memory_order_relaxed);
-    t.txPackets = c.relayed.load(std::memory_order_relaxed);
-    t.txBytes = c.relayedBytes.load(std::memory_order_relaxed);
-    out.push_back(t);
+    LcoreRelayCounters l;
+    l.lcore = lc->lcore;
+    accumulate(lc->counters, l.counters);
+    out.push_back(l);
   }
   return out;
 }

@@ -22,6 +22,8 @@ inline constexpr size_t kDropReasons = static_cast<size_t>(mediaplane::DropReaso
 struct RelayCounters {
   uint64_t rxPackets = 0;
   uint64_t relayed = 0;               // RTP/RTCP packets handed to a TX queue
+  uint64_t rxBytes = 0;               // frames as received, Ethernet header included
+  uint64_t relayedBytes = 0;          // frames as sent
   uint64_t drops[kDropReasons] = {};  // every drop, by mediaplane::DropReason
   uint64_t arpReplies = 0;            // answers for a media address
   uint64_t arpRequests = 0;           // resolutions of peers and gateways
@@ -41,13 +43,10 @@ struct InterfaceInfo {
   bool ipChecksumOffload = false;  // TX IPv4 header checksum in hardware
 };
 
-// One worker lcore's media traffic, for the metrics endpoint.
-struct LcoreTraffic {
+// One worker lcore's counters, for the metrics endpoint.
+struct LcoreRelayCounters {
   unsigned lcore = 0;
-  uint64_t rxPackets = 0;
-  uint64_t rxBytes = 0;
-  uint64_t txPackets = 0;  // relayed
-  uint64_t txBytes = 0;
+  RelayCounters counters;
 };
 
 // A port's basic stats (rte_eth_stats) and its driver's extended ones (rte_eth_xstats).
@@ -89,8 +88,8 @@ class DpdkMediaPlane final : public mediaplane::MediaPlane {
   // media flows again). Found here by scanning, never on the packet path.
   std::vector<mediaplane::MediaEvent> pollEvents() override;
 
-  RelayCounters counters() const;
-  std::vector<LcoreTraffic> lcoreTraffic() const;
+  RelayCounters counters() const;  // summed over the lcores
+  std::vector<LcoreRelayCounters> lcoreCounters() const;
   // Control thread: reads the ports (the drivers' stats calls are not for the lcores).
   std::vector<PortStats> portStats() const;
   size_t sessionCount() const;

@@ -148,6 +148,17 @@ class B2buaTest : public ::testing::Test {
     return user == "+15551234" ? "z9hG4bKa1" : "z9hG4bKa" + std::string(user.substr(1));
   }
 
+  // The caller's CANCEL of inviteA().
+  std::string cancelA() {
+    return withBody(
+        "CANCEL sip:+15551234@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
+        "192.0.2.10:5060;branch=z9hG4bKa1;rport\r\n"
+        "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\nTo: "
+        "<sip:+15551234@127.0.0.1>\r\n"
+        "Call-ID: acall@192.0.2.10\r\nCSeq: 1 CANCEL\r\n",
+        "");
+  }
+
   std::string inviteA(std::string_view user = "+15551234",
                       const std::string& body = sdp("192.0.2.10"), std::string_view extra = "") {
     return withBody("INVITE sip:" + std::string(user) +
@@ -397,13 +408,7 @@ TEST_F(B2buaTest, CalleeByeIsRelayedToTheCaller) {
 TEST_F(B2buaTest, CancelWhileRingingEndsBothLegs) {
   fromA(inviteA());
   fromB(responseB(180, "Ringing", "btag"));
-  fromA(
-      withBody("CANCEL sip:+15551234@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
-               "192.0.2.10:5060;branch=z9hG4bKa1;rport\r\n"
-               "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\nTo: "
-               "<sip:+15551234@127.0.0.1>\r\n"
-               "Call-ID: acall@192.0.2.10\r\nCSeq: 1 CANCEL\r\n",
-               ""));
+  fromA(cancelA());
   ASSERT_NE(last(kAccess, "200"), nullptr);  // for the CANCEL
   const Sent* cancel = last(kCore, "CANCEL");
   ASSERT_NE(cancel, nullptr);
@@ -425,13 +430,7 @@ TEST_F(B2buaTest, CancelWhileRingingEndsBothLegs) {
 TEST_F(B2buaTest, ACallHasOneResultWhenACancelCrossesAFailure) {
   fromA(inviteA());
   fromB(responseB(180, "Ringing", "btag"));
-  fromA(
-      withBody("CANCEL sip:+15551234@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
-               "192.0.2.10:5060;branch=z9hG4bKa1;rport\r\n"
-               "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\nTo: "
-               "<sip:+15551234@127.0.0.1>\r\n"
-               "Call-ID: acall@192.0.2.10\r\nCSeq: 1 CANCEL\r\n",
-               ""));
+  fromA(cancelA());
   fromB(responseB(486, "Busy Here", "btag"));  // sent before the CANCEL arrived
   EXPECT_EQ(b2bua->activeCalls(), 0u);
   const b2bua::CallCounters& c = b2bua->realm("access")->calls;

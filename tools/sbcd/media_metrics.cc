@@ -28,14 +28,17 @@ void sampleMedia(const dpdk::DpdkMediaPlane& media, metrics::Snapshot& out) {
                            "Bytes of the frames received (rx) and relayed (tx) by each worker "
                            "lcore, Ethernet headers included.",
                            Kind::kCounter);
-  for (const dpdk::LcoreTraffic& t : media.lcoreTraffic()) {
-    std::string lcore = std::to_string(t.lcore);
+  dpdk::RelayCounters c;  // the sum, for the drops
+  for (const dpdk::LcoreRelayCounters& l : media.lcoreCounters()) {
+    std::string lcore = std::to_string(l.lcore);
+    const dpdk::RelayCounters& t = l.counters;
     packets.add({{"lcore", lcore}, {"direction", "rx"}}, double(t.rxPackets));
-    packets.add({{"lcore", lcore}, {"direction", "tx"}}, double(t.txPackets));
+    packets.add({{"lcore", lcore}, {"direction", "tx"}}, double(t.relayed));
     bytes.add({{"lcore", lcore}, {"direction", "rx"}}, double(t.rxBytes));
-    bytes.add({{"lcore", lcore}, {"direction", "tx"}}, double(t.txBytes));
+    bytes.add({{"lcore", lcore}, {"direction", "tx"}}, double(t.relayedBytes));
+    for (size_t r = 0; r < dpdk::kDropReasons; ++r)
+      c.drops[r] += t.drops[r];
   }
-  dpdk::RelayCounters c = media.counters();
   auto& drops = out.family("sbc_media_drops_total", "Media frames the relay dropped, by reason.",
                            Kind::kCounter);
   for (size_t r = 0; r < dpdk::kDropReasons; ++r) {
