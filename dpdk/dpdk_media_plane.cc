@@ -183,14 +183,16 @@ bool DpdkMediaPlane::State::bringUp(std::string& error) {
                                   std::chrono::steady_clock::now().time_since_epoch())
                                   .count());
 
-  // Two streams per session on average (audio and video), four keys per stream; latch words
-  // twice over, so that an update can take fresh ones before the old are reclaimed.
+  // Two streams per session on average (audio and video); latch words twice over, so that
+  // an update can take fresh ones before the old are reclaimed. Keys need no room of their
+  // own: every local port of every media address has its entry.
   streamCapacity = config.maxSessions * 2;
   StreamTable::Capacity capacity;
   capacity.streams = streamCapacity;
-  capacity.keys = streamCapacity * 4;
   capacity.latches = streamCapacity * 8;
   capacity.readers = static_cast<unsigned>(workers);
+  for (const RelayConfig::Interface& c : config.interfaces)
+    capacity.addresses.push_back(static_cast<uint8_t>(1 + c.extraAddresses.size()));
   table = StreamTable::create(capacity, error);
   if (!table) return false;
 
@@ -255,7 +257,7 @@ bool DpdkMediaPlane::State::bringUp(std::string& error) {
 
   shared.interfaces = interfaces.get();
   shared.interfaceCount = static_cast<uint8_t>(nInterfaces);
-  shared.table = table->hash();
+  shared.ports = table->ports();
   shared.rcu = table->rcu();
   shared.latches = table->latches();
   shared.stop = &stopFlag;
@@ -457,11 +459,8 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
     for (int s = 0; s < 2; ++s)
       latchesNeeded += keepsLatch(i, s) ? 0 : 2;
   }
-  size_t keysNeeded = static_cast<size_t>(
-      std::count_if(newKeys.begin(), newKeys.end(), [&](const StreamKey& k) { return !isOld(k); }));
   auto fits = [&] {
-    return table->freeStreams() >= streamsNeeded && table->freeLatches() >= latchesNeeded &&
-           table->freeKeys() >= keysNeeded;
+    return table->freeStreams() >= streamsNeeded && table->freeLatches() >= latchesNeeded;
   };
   if (!fits()) table->synchronize();  // retired slots come back after one grace period
   if (!fits()) {

@@ -243,9 +243,9 @@ void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView&
 // start fetching their targets, which stage two reads a poll later.
 void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packets, uint16_t n,
                  uint64_t now, PendingBurst& out) {
-  StreamKey keys[kBurst];
-  const void* keyPointers[kBurst];
+  const TargetSlot* const* ports = lc.shared->ports;
   uint16_t count = 0;
+  uint64_t hits = 0;
 
   bump(lc.counters.rxPackets, n);
   uint64_t bytes = 0;
@@ -266,12 +266,14 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
         classifyFrame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, in.local(), hintsOf(m)));
     switch (v.kind) {
       case FrameKind::kUdp: {
-        StreamKey& key = keys[count];
-        key = StreamKey{};
-        key.interface = in.index;
-        key.port = v.dstPort;
-        key.address = v.localAddress;
-        keyPointers[count] = &key;
+        // Every address the frame can be for has its array (classifyFrame matched it).
+        const TargetSlot* slots = ports[portArray(in.index, v.localAddress)];
+        const RelayTarget* t = slots[rte_be_to_cpu_16(v.dstPort)].load(std::memory_order_acquire);
+        if (t != nullptr) {
+          hits |= uint64_t{1} << count;
+          rte_prefetch0(t);
+        }
+        out.targets[count] = t;
         out.packets[count] = m;
         ++count;
         break;
@@ -292,14 +294,9 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
   }
   bump(lc.counters.rxBytes, bytes);
   out.count = count;
-  out.hits = 0;
+  out.hits = hits;
   out.fetched = false;
   out.arrivedTsc = now;
-  if (count == 0) return;
-  rte_hash_lookup_bulk_data(lc.shared->table, keyPointers, count, &out.hits, out.targets);
-  for (uint16_t j = 0; j < count; ++j) {
-    if (out.hits >> j & 1) rte_prefetch0(out.targets[j]);
-  }
 }
 
 // Stage two, a poll later: the targets have arrived; start fetching the latch words and
@@ -308,7 +305,7 @@ void fetchBurst(LcoreContext& lc, PendingBurst& burst) {
   const SharedContext& shared = *lc.shared;
   for (uint16_t j = 0; j < burst.count; ++j) {
     if ((burst.hits >> j & 1) == 0) continue;
-    const auto* t = static_cast<const RelayTarget*>(burst.targets[j]);
+    const RelayTarget* t = burst.targets[j];
     rte_prefetch0(&lc.directions[t->direction]);
     if (t->srcLatch != kNoSlot) rte_prefetch0(&shared.latches[t->srcLatch]);
     if (t->rtp.dstLatch != kNoSlot) rte_prefetch0(&shared.latches[t->rtp.dstLatch]);
@@ -328,8 +325,7 @@ void relayBurst(LcoreContext& lc, PendingBurst& burst) {
       drop(lc, burst.packets[j], DropReason::kNoSession);
       continue;
     }
-    relay(lc, *static_cast<const RelayTarget*>(burst.targets[j]), burst.packets[j], burst.views[j],
-          now, arrival);
+    relay(lc, *burst.targets[j], burst.packets[j], burst.views[j], now, arrival);
   }
   burst.count = 0;
   burst.fetched = false;

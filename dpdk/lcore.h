@@ -7,7 +7,6 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include <rte_hash.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
@@ -51,7 +50,7 @@ struct InterfaceContext {
 struct SharedContext {
   const InterfaceContext* interfaces = nullptr;
   uint8_t interfaceCount = 0;
-  const rte_hash* table = nullptr;
+  const TargetSlot* const* ports = nullptr;  // the stream table: see stream_table.h
   rte_rcu_qsbr* rcu = nullptr;
   // Learned sources, one word per latch slot: written by compare-and-swap from whichever
   // lcore sees the source first, read by the lcores relaying the other direction.
@@ -88,7 +87,7 @@ struct PendingBurst {
   uint64_t hits = 0;        // bit j: packets[j] matched a stream, targets[j] is its target
   uint64_t arrivedTsc = 0;  // when it was received: arrival times, last seen, neighbours
   rte_mbuf* packets[kBurst] = {};
-  void* targets[kBurst] = {};  // const RelayTarget*, as rte_hash writes them
+  const RelayTarget* targets[kBurst] = {};
   FrameView views[kBurst] = {};
 };
 

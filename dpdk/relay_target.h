@@ -20,17 +20,14 @@ inline constexpr uint32_t kNoSlot = UINT32_MAX;
 
 // One direction's local end: (interface, which of its media addresses, local UDP port). RTP
 // and RTCP ports are separate keys. The address is an index into the interface's addresses,
-// so the key is the same 16 bytes for IPv4 and IPv6, and rte_hash compares it with one SSE
-// instruction instead of a memcmp call.
+// so the key is the same for IPv4 and IPv6.
 struct StreamKey {
   uint8_t interface = 0;
   uint8_t address = 0;  // 0: the interface's address, 1..: its extra addresses in order
   rte_be16_t port = 0;
-  uint32_t reserved[3] = {};
 
   bool operator==(const StreamKey&) const = default;
 };
-static_assert(sizeof(StreamKey) == 16);
 
 // Where one kind of packet (RTP, or RTCP) arriving on a key goes.
 struct Egress {
@@ -58,6 +55,15 @@ struct alignas(64) RelayTarget {
   uint64_t session = 0;         // the owner, for the control thread's checks
 };
 static_assert(sizeof(RelayTarget) == 64);
+
+// The stream table's entries: one per local port of a media address (see stream_table.h).
+struct RelayTarget;
+using TargetSlot = std::atomic<const RelayTarget*>;
+inline constexpr size_t kPortsPerAddress = 65536;
+inline constexpr size_t kPortArrays = kMaxInterfaces * kMaxAddresses;
+inline constexpr size_t portArray(uint8_t interface, uint8_t address) {
+  return size_t{interface} * kMaxAddresses + address;
+}
 
 // A learned source in one word so that lcores can latch with one compare-and-swap:
 // bit 48 = set, bits 16-47 = IPv4 address, bits 0-15 = port, both as on the wire.

@@ -1,6 +1,5 @@
 #include "dpdk/stream_table.h"
 
-#include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include <algorithm>
@@ -8,25 +7,22 @@
 namespace sbc::dpdk {
 
 std::unique_ptr<StreamTable> StreamTable::create(const Capacity& capacity, std::string& error) {
-  static std::atomic<unsigned> instances{0};
   std::unique_ptr<StreamTable> t(new StreamTable());
-  std::string name = "sbc_streams_" + std::to_string(instances++);
-  // Deleted keys hold their slot until a grace period passes: room for that churn.
-  t->keyCapacity_ = capacity.keys;
-  uint32_t entries = capacity.keys + capacity.keys / 8 + 64;
-  rte_hash_parameters p{};
-  p.name = name.c_str();
-  p.entries = entries;
-  p.key_len = sizeof(StreamKey);
-  p.socket_id = SOCKET_ID_ANY;
-  // Lock-free readers with a single writer; extendable buckets so that a key always fits
-  // while there are free slots (no cuckoo-path failures under load).
-  p.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-  t->hash_ = rte_hash_create(&p);
-  if (t->hash_ == nullptr) {
-    error = "cannot create the stream table (" + std::to_string(entries) +
-            " keys): " + rte_strerror(rte_errno);
+  if (capacity.addresses.size() > kMaxInterfaces) {
+    error = "the stream table takes at most " + std::to_string(kMaxInterfaces) + " interfaces";
     return nullptr;
+  }
+  for (size_t i = 0; i < capacity.addresses.size(); ++i) {
+    for (uint8_t a = 0; a < capacity.addresses[i] && a < kMaxAddresses; ++a) {
+      size_t at = portArray(static_cast<uint8_t>(i), a);
+      t->portStorage_[at] = HotArray<TargetSlot>::create(kPortsPerAddress, SOCKET_ID_ANY);
+      if (t->portStorage_[at].data() == nullptr) {
+        error = "cannot allocate the port array of media address " + std::to_string(a) +
+                " of interface " + std::to_string(i);
+        return nullptr;
+      }
+      t->portArrays_[at] = t->portStorage_[at].data();
+    }
   }
   size_t rcuSize = rte_rcu_qsbr_get_memsize(capacity.readers);
   t->rcu_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("sbc_rcu", rcuSize, RTE_CACHE_LINE_SIZE));
@@ -52,44 +48,39 @@ std::unique_ptr<StreamTable> StreamTable::create(const Capacity& capacity, std::
 StreamTable::~StreamTable() {
   for (const Retired& r : retired_)
     apply(r);
-  if (hash_ != nullptr) {
-    const void* key;
-    void* data;
-    uint32_t next = 0;
-    while (rte_hash_iterate(hash_, &key, &data, &next) >= 0)
-      delete static_cast<const RelayTarget*>(data);
-    rte_hash_free(hash_);
+  for (TargetSlot* ports : portArrays_) {
+    if (ports == nullptr) continue;
+    for (size_t p = 0; p < kPortsPerAddress; ++p)
+      delete ports[p].load(std::memory_order_relaxed);
   }
   rte_free(rcu_);
 }
 
+TargetSlot* StreamTable::slotOf(const StreamKey& key) const {
+  if (key.interface >= kMaxInterfaces || key.address >= kMaxAddresses) return nullptr;
+  TargetSlot* ports = portArrays_[portArray(key.interface, key.address)];
+  return ports != nullptr ? &ports[rte_be_to_cpu_16(key.port)] : nullptr;
+}
+
 const RelayTarget* StreamTable::find(const StreamKey& key) const {
-  void* data = nullptr;
-  if (rte_hash_lookup_data(hash_, &key, &data) < 0) return nullptr;
-  return static_cast<const RelayTarget*>(data);
+  const TargetSlot* slot = slotOf(key);
+  return slot != nullptr ? slot->load(std::memory_order_acquire) : nullptr;
 }
 
 bool StreamTable::publish(const StreamKey& key, std::unique_ptr<RelayTarget> target) {
-  const RelayTarget* old = find(key);
-  if (old == nullptr && freeKeys() == 0) return false;
-  if (rte_hash_add_key_data(hash_, &key, target.get()) < 0) return false;
-  target.release();
-  if (old != nullptr) {
-    retire(Retired{0, Retired::Kind::kTarget, old, 0, 0});
-  } else {
-    ++liveKeys_;
-  }
+  TargetSlot* slot = slotOf(key);
+  if (slot == nullptr) return false;
+  // Release: an lcore that loads the pointer sees the target's fields.
+  const RelayTarget* old = slot->exchange(target.release(), std::memory_order_acq_rel);
+  if (old != nullptr) retire(Retired{0, Retired::Kind::kTarget, old, 0});
   return true;
 }
 
 void StreamTable::remove(const StreamKey& key) {
-  const RelayTarget* old = find(key);
-  int32_t position = rte_hash_del_key(hash_, &key);
-  if (position < 0) return;
-  --liveKeys_;
-  ++retiredKeys_;
-  retire(Retired{0, Retired::Kind::kKey, nullptr, position, 0});
-  retire(Retired{0, Retired::Kind::kTarget, old, 0, 0});
+  TargetSlot* slot = slotOf(key);
+  if (slot == nullptr) return;
+  const RelayTarget* old = slot->exchange(nullptr, std::memory_order_acq_rel);
+  if (old != nullptr) retire(Retired{0, Retired::Kind::kTarget, old, 0});
 }
 
 std::optional<uint32_t> StreamTable::allocateStream() {
@@ -108,11 +99,11 @@ std::optional<uint32_t> StreamTable::allocateLatch() {
 }
 
 void StreamTable::retireStream(uint32_t slot) {
-  retire(Retired{0, Retired::Kind::kStream, nullptr, 0, slot});
+  retire(Retired{0, Retired::Kind::kStream, nullptr, slot});
 }
 
 void StreamTable::retireLatch(uint32_t slot) {
-  retire(Retired{0, Retired::Kind::kLatch, nullptr, 0, slot});
+  retire(Retired{0, Retired::Kind::kLatch, nullptr, slot});
 }
 
 void StreamTable::retire(Retired r) {
@@ -124,10 +115,6 @@ void StreamTable::apply(const Retired& r) {
   switch (r.kind) {
     case Retired::Kind::kTarget:
       delete r.target;
-      break;
-    case Retired::Kind::kKey:
-      rte_hash_free_key_with_position(hash_, r.position);
-      --retiredKeys_;
       break;
     case Retired::Kind::kStream:
       freeStreams_.push_back(r.slot);
