@@ -537,8 +537,9 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
     }
   }
 
-  // 6. Publish: keys that are new first (the only step that can fail, and then nothing
-  // changed), then replacements (atomic per key), then the keys that went away.
+  // 6. Publish: keys that are new first, then replacements (atomic per key), then the keys
+  // that went away. Every port of every media address has its entry and step 1 checked the
+  // addresses, so adding cannot fail; if it ever did, nothing would have changed.
   std::vector<StreamKey> added;
   for (Pending& p : pending) {
     if (isOld(p.key)) continue;
@@ -553,7 +554,8 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
           table->retireLatch(record.streams[i].latch[side][1]);
         }
       }
-      return "the stream table is full";
+      return "internal error: the stream table has no entry for local port " +
+             std::to_string(rte_be_to_cpu_16(p.key.port));
     }
     added.push_back(p.key);
   }
