@@ -313,7 +313,7 @@ void fetchBurst(LcoreContext& lc, PendingBurst& burst) {
   burst.fetched = true;
 }
 
-// Stage three, another poll later: everything is in cache; relay.
+// Stage three, two polls later: everything is in cache; relay.
 void relayBurst(LcoreContext& lc, PendingBurst& burst) {
   if (burst.count == 0) return;
   if (!burst.fetched) fetchBurst(lc, burst);
@@ -372,10 +372,11 @@ int lcoreMain(void* arg) {
     // A three-stage pipeline (after l3fwd's and VPP's prefetching): each poll looks a new
     // burst up and starts fetching its targets, reads the targets of the previous poll's
     // burst and starts fetching the counters and latch words they name, and relays the burst
-    // of the poll before, whose lines have all arrived. At 100,000 sessions every one of
-    // those lines is a cache miss; this way each burst's misses overlap with the work on two
-    // others instead of stalling it. A poll that finds nothing relays what waits at once, so
-    // a lone packet is never held for traffic that may not come.
+    // whose counters were fetched two polls ago. At 100,000 sessions every one of those
+    // lines is a cache miss; this way each burst's misses overlap with the work on three
+    // others instead of stalling it. (Two polls for the counters rather than one: +7% at
+    // 100,000 sessions, docs/PERFORMANCE.md.) A poll that finds nothing relays what waits at
+    // once, so a lone packet is never held for traffic that may not come.
     for (uint8_t i = 0; i < shared.interfaceCount; ++i) {
       const InterfaceContext& in = shared.interfaces[i];
       uint16_t n = rte_eth_rx_burst(in.port, lc.queue, packets, kBurst);
@@ -386,8 +387,8 @@ int lcoreMain(void* arg) {
       const uint8_t filling = lc.filling[i];
       lookupBurst(lc, in, packets, n, now, lc.pending[i][filling]);
       fetchBurst(lc, lc.pending[i][behind(filling, 1)]);
-      relayBurst(lc, lc.pending[i][behind(filling, 2)]);
-      lc.filling[i] = behind(filling, 2);  // the slot just emptied
+      relayBurst(lc, lc.pending[i][behind(filling, 3)]);
+      lc.filling[i] = behind(filling, 3);  // the slot just emptied
     }
   }
   relayPending(lc);

@@ -76,10 +76,10 @@ struct TxBuffer {
   rte_mbuf* packets[kBurst] = {};
 };
 
-// A burst whose UDP frames have been classified and looked up, waiting up to two polls to
-// be relayed (see lcoreMain). Its targets are only valid until the lcore's next quiescent
-// state, so every pending burst is relayed before one is reported.
-inline constexpr uint8_t kPipelineDepth = 3;
+// A burst whose UDP frames have been classified and looked up, waiting up to three polls
+// to be relayed (see lcoreMain). Its targets are only valid until the lcore's next
+// quiescent state, so every pending burst is relayed before one is reported.
+inline constexpr uint8_t kPipelineDepth = 4;
 
 struct PendingBurst {
   uint16_t count = 0;
@@ -103,8 +103,9 @@ struct LcoreContext {
   DirectionCounters* directions = nullptr;  // indexed by RelayTarget::direction
   LcoreCounters counters;
   TxBuffer tx[kMaxInterfaces];
-  // Per interface, a ring of three: the burst being looked up (at `filling`), the one whose
-  // counters are being fetched, and the oldest, being relayed.
+  // Per interface, a ring of four: the burst being looked up (at `filling`), the one whose
+  // counters are being fetched, one whose counters are on their way, and the oldest, being
+  // relayed.
   PendingBurst pending[kMaxInterfaces][kPipelineDepth];
   uint8_t filling[kMaxInterfaces] = {};
   NeighbourTable neighbours;

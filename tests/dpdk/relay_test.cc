@@ -501,6 +501,28 @@ TEST_F(RelayTest, LossAndJitterOfACraftedSequence) {
   EXPECT_EQ(b.jitterMs, 0.0);
 }
 
+// Bursts wait in the worker's pipeline for up to three polls: a stream's packets must still
+// leave in the order they came, whole, and none may be held back.
+TEST_F(RelayTest, BurstsThroughThePipelineKeepTheirOrder) {
+  start(config());
+  introducePeers();
+  ASSERT_EQ(plane_->createSession(call()), "");
+  constexpr uint16_t kFrames = 700;  // 22 bursts; the rings hold 1024
+  std::vector<Bytes> frames;
+  for (uint16_t seq = 1; seq <= kFrames; ++seq)
+    frames.push_back(fromPhone(rtp(seq, seq * 160u, 0x0dde)));
+  access_->sendAll(frames);
+  for (uint16_t seq = 1; seq <= kFrames; ++seq) {
+    std::optional<Bytes> out = core_->receive();
+    ASSERT_TRUE(out) << "frame " << seq << " of " << kFrames << " never left";
+    ASSERT_EQ(*out, atTrunk(rtp(seq, seq * 160u, 0x0dde))) << "frame " << seq;
+  }
+  mediaplane::DirectionStats a = direction(1, true);
+  EXPECT_EQ(a.packets, kFrames);
+  EXPECT_EQ(a.lost, 0u);
+  EXPECT_TRUE(silent(*core_));
+}
+
 TEST_F(RelayTest, PollEventsReportsLatchingAndMediaTimeouts) {
   RelayConfig c = config();
   c.mediaTimeout = std::chrono::seconds(1);
