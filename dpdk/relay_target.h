@@ -58,7 +58,16 @@ static_assert(sizeof(RelayTarget) == 64);
 
 // The stream table's entries: one per local port of a media address (see stream_table.h).
 struct RelayTarget;
-using TargetSlot = std::atomic<const RelayTarget*>;
+// Besides the target, where its counters and source latch word are: copies the lcore uses
+// only to prefetch those lines as early as the target's, without waiting for the target.
+// Torn or stale copies (the control thread is changing the slot) cost a wasted prefetch,
+// nothing else: the packet path reads the indexes from the target itself.
+struct TargetSlot {
+  std::atomic<const RelayTarget*> target{nullptr};
+  std::atomic<uint32_t> direction{0};
+  std::atomic<uint32_t> srcLatch{kNoSlot};
+};
+static_assert(sizeof(TargetSlot) == 16);
 inline constexpr size_t kPortsPerAddress = 65536;
 inline constexpr size_t kPortArrays = kMaxInterfaces * kMaxAddresses;
 inline constexpr size_t portArray(uint8_t interface, uint8_t address) {

@@ -51,7 +51,7 @@ StreamTable::~StreamTable() {
   for (TargetSlot* ports : portArrays_) {
     if (ports == nullptr) continue;
     for (size_t p = 0; p < kPortsPerAddress; ++p)
-      delete ports[p].load(std::memory_order_relaxed);
+      delete ports[p].target.load(std::memory_order_relaxed);
   }
   rte_free(rcu_);
 }
@@ -64,14 +64,16 @@ TargetSlot* StreamTable::slotOf(const StreamKey& key) const {
 
 const RelayTarget* StreamTable::find(const StreamKey& key) const {
   const TargetSlot* slot = slotOf(key);
-  return slot != nullptr ? slot->load(std::memory_order_acquire) : nullptr;
+  return slot != nullptr ? slot->target.load(std::memory_order_acquire) : nullptr;
 }
 
 bool StreamTable::publish(const StreamKey& key, std::unique_ptr<RelayTarget> target) {
   TargetSlot* slot = slotOf(key);
   if (slot == nullptr) return false;
+  slot->direction.store(target->direction, std::memory_order_relaxed);
+  slot->srcLatch.store(target->srcLatch, std::memory_order_relaxed);
   // Release: an lcore that loads the pointer sees the target's fields.
-  const RelayTarget* old = slot->exchange(target.release(), std::memory_order_acq_rel);
+  const RelayTarget* old = slot->target.exchange(target.release(), std::memory_order_acq_rel);
   if (old != nullptr) retire(Retired{0, Retired::Kind::kTarget, old, 0});
   return true;
 }
@@ -79,7 +81,7 @@ bool StreamTable::publish(const StreamKey& key, std::unique_ptr<RelayTarget> tar
 void StreamTable::remove(const StreamKey& key) {
   TargetSlot* slot = slotOf(key);
   if (slot == nullptr) return;
-  const RelayTarget* old = slot->exchange(nullptr, std::memory_order_acq_rel);
+  const RelayTarget* old = slot->target.exchange(nullptr, std::memory_order_acq_rel);
   if (old != nullptr) retire(Retired{0, Retired::Kind::kTarget, old, 0});
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 
 // The session table as the lcores see it: per media address, an array indexed by local UDP
-// port of pointers to immutable RelayTargets. A key names its address and port, so a
-// lookup is one load from a 512 KB array (cache-resident) instead of a hash table's
-// buckets and key slot: at 100,000 sessions those were two more cache misses per packet.
+// port of pointers to immutable RelayTargets (with prefetch hints, see TargetSlot). A key
+// names its address and port, so a lookup is one load from a 1 MB array (cache-resident)
+// instead of a hash table's buckets and key slot: at 100,000 sessions those were two more
+// cache misses per packet.
 // Every lcore reads it without locks (acquire loads); only the control thread writes it
 // (release stores). Nothing it unpublishes is freed while an lcore may still hold it:
 // targets, stream slots and latch slots are retired with an RCU QSBR token and reclaimed
