@@ -110,15 +110,7 @@ class RingLink {
   const std::string& device() const { return device_; }
 
   // Into the relay, on RX queue `queue`.
-  void send(const Bytes& frame, unsigned queue = 0) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    ASSERT_NE(m, nullptr);
-    auto* data =
-        reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())));
-    ASSERT_NE(data, nullptr);
-    std::copy(frame.begin(), frame.end(), data);
-    ASSERT_EQ(rte_ring_enqueue(rx_[queue], m), 0);
-  }
+  void send(const Bytes& frame, unsigned queue = 0) { sendAll({frame}, queue); }
 
   // Into the relay at once, in order: the lcore finds them in bursts of up to 32.
   void sendAll(const std::vector<Bytes>& frames, unsigned queue = 0) {
