@@ -57,7 +57,6 @@ struct alignas(64) RelayTarget {
 static_assert(sizeof(RelayTarget) == 64);
 
 // The stream table's entries: one per local port of a media address (see stream_table.h).
-struct RelayTarget;
 // Besides the target, where its counters and source latch word are: copies the lcore uses
 // only to prefetch those lines as early as the target's, without waiting for the target.
 // Torn or stale copies (the control thread is changing the slot) cost a wasted prefetch,
