@@ -244,7 +244,7 @@ void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView&
 // targets a poll later.
 void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packets, uint16_t n,
                  uint64_t now, PendingBurst& out) {
-  const TargetSlot* const* ports = lc.shared->ports;
+  const HotArray<TargetSlot>* ports = lc.shared->ports;
   uint16_t count = 0;
   uint64_t hits = 0;
 

@@ -17,6 +17,7 @@
 #include <span>
 
 #include "dpdk/arp.h"
+#include "dpdk/hot_array.h"
 #include "dpdk/relay_target.h"
 
 namespace sbc::dpdk {
@@ -50,7 +51,7 @@ struct InterfaceContext {
 struct SharedContext {
   const InterfaceContext* interfaces = nullptr;
   uint8_t interfaceCount = 0;
-  const TargetSlot* const* ports = nullptr;  // the stream table: see stream_table.h
+  const HotArray<TargetSlot>* ports = nullptr;  // the stream table: see stream_table.h
   rte_rcu_qsbr* rcu = nullptr;
   // Learned sources, one word per latch slot: written by compare-and-swap from whichever
   // lcore sees the source first, read by the lcores relaying the other direction.

@@ -15,13 +15,12 @@ std::unique_ptr<StreamTable> StreamTable::create(const Capacity& capacity, std::
   for (size_t i = 0; i < capacity.addresses.size(); ++i) {
     for (uint8_t a = 0; a < capacity.addresses[i] && a < kMaxAddresses; ++a) {
       size_t at = portArray(static_cast<uint8_t>(i), a);
-      t->portStorage_[at] = HotArray<TargetSlot>::create(kPortsPerAddress, SOCKET_ID_ANY);
-      if (t->portStorage_[at].data() == nullptr) {
+      t->ports_[at] = HotArray<TargetSlot>::create(kPortsPerAddress, SOCKET_ID_ANY);
+      if (t->ports_[at].data() == nullptr) {
         error = "cannot allocate the port array of media address " + std::to_string(a) +
                 " of interface " + std::to_string(i);
         return nullptr;
       }
-      t->portArrays_[at] = t->portStorage_[at].data();
     }
   }
   size_t rcuSize = rte_rcu_qsbr_get_memsize(capacity.readers);
@@ -48,9 +47,8 @@ std::unique_ptr<StreamTable> StreamTable::create(const Capacity& capacity, std::
 StreamTable::~StreamTable() {
   for (const Retired& r : retired_)
     apply(r);
-  for (TargetSlot* ports : portArrays_) {
-    if (ports == nullptr) continue;
-    for (size_t p = 0; p < kPortsPerAddress; ++p)
+  for (const HotArray<TargetSlot>& ports : ports_) {
+    for (size_t p = 0; p < ports.size(); ++p)
       delete ports[p].target.load(std::memory_order_relaxed);
   }
   rte_free(rcu_);
@@ -58,8 +56,8 @@ StreamTable::~StreamTable() {
 
 TargetSlot* StreamTable::slotOf(const StreamKey& key) const {
   if (key.interface >= kMaxInterfaces || key.address >= kMaxAddresses) return nullptr;
-  TargetSlot* ports = portArrays_[portArray(key.interface, key.address)];
-  return ports != nullptr ? &ports[rte_be_to_cpu_16(key.port)] : nullptr;
+  const HotArray<TargetSlot>& ports = ports_[portArray(key.interface, key.address)];
+  return ports.data() != nullptr ? &ports[rte_be_to_cpu_16(key.port)] : nullptr;
 }
 
 const RelayTarget* StreamTable::find(const StreamKey& key) const {

@@ -41,8 +41,8 @@ class StreamTable {
   StreamTable(const StreamTable&) = delete;
   StreamTable& operator=(const StreamTable&) = delete;
 
-  // The port arrays, at portArray(interface, address); null where no address is.
-  const TargetSlot* const* ports() const { return portArrays_; }
+  // The port arrays, at portArray(interface, address); empty where no address is.
+  const HotArray<TargetSlot>* ports() const { return ports_; }
   rte_rcu_qsbr* rcu() const { return rcu_; }
   std::atomic<uint64_t>* latches() const { return latches_.data(); }
 
@@ -83,8 +83,7 @@ class StreamTable {
 
   TargetSlot* slotOf(const StreamKey& key) const;
 
-  HotArray<TargetSlot> portStorage_[kPortArrays];
-  TargetSlot* portArrays_[kPortArrays] = {};
+  HotArray<TargetSlot> ports_[kPortArrays];  // empty where no media address is
   rte_rcu_qsbr* rcu_ = nullptr;
   HotArray<std::atomic<uint64_t>> latches_;
   std::vector<uint32_t> freeStreams_;
