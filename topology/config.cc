@@ -1,6 +1,5 @@
 #include "topology/config.h"
 
-#include <arpa/inet.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -14,6 +13,7 @@
 #include <span>
 #include <sstream>
 
+#include "mediaplane/api/address.h"
 #include "signaling/sip/charset.h"
 #include "signaling/sip/message.h"
 #include "signaling/sip/response.h"
@@ -129,34 +129,15 @@ std::string didYouMean(std::string_view word, std::span<const std::string_view> 
   return suggestion.empty() ? std::string() : " (did you mean " + quote(suggestion) + "?)";
 }
 
-struct IpAddress {
-  int family = AF_INET;
-  std::array<unsigned char, 16> bytes{};
-
-  bool isWildcard() const {
-    return std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b == 0; });
-  }
-  bool operator==(const IpAddress&) const = default;
-};
-
-std::string_view stripBrackets(std::string_view s) {
-  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') return s.substr(1, s.size() - 2);
-  return s;
-}
+using net::IpAddress;
+using net::stripBrackets;
 
 std::optional<IpAddress> parseIp(std::string_view text) {
-  std::string s(stripBrackets(text));
-  IpAddress ip;
-  if (s.size() == text.size() && inet_pton(AF_INET, s.c_str(), ip.bytes.data()) == 1) return ip;
-  ip.family = AF_INET6;
-  if (inet_pton(AF_INET6, s.c_str(), ip.bytes.data()) == 1) return ip;
-  return std::nullopt;
+  return IpAddress::parse(text);
 }
 
 std::string hostPort(std::string_view address, uint16_t port) {
-  std::string host(address);
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return host + ":" + std::to_string(port);
+  return net::hostPort(address, port);
 }
 
 bool isName(std::string_view name) {
@@ -451,7 +432,7 @@ std::optional<std::string> Loader::address(const Entry& e, const std::string& ow
     error(e.mark, owner, what + " " + quote(*s) + " is not an IPv4 or IPv6 address");
     return std::nullopt;
   }
-  if (!allowWildcard && ip->isWildcard()) {
+  if (!allowWildcard && ip->isUnspecified()) {
     error(e.mark, owner,
           what + " " + quote(*s) + " is a wildcard: give the address peers reach this realm at");
     return std::nullopt;
@@ -637,7 +618,7 @@ void Loader::realm(const Entry& e, size_t index, Config& config, const SipSettin
     if (auto s = address(*a, owner, "advertised_address", false)) realm.advertisedAddress = *s;
   } else if (!realm.listen.empty()) {
     const std::string& first = realm.listen.front().address;
-    if (parseIp(first)->isWildcard()) {
+    if (parseIp(first)->isUnspecified()) {
       error(f.mark(), owner,
             "advertised_address is required when the first listen address (" + first +
                 ") is a wildcard");
@@ -694,7 +675,7 @@ void Loader::listen(const Entry& e, const std::string& owner, Realm& realm) {
       std::string where = "realm " + quote(b.realm) + " (line " + std::to_string(b.line) + ")";
       if (b.ip == ip) {
         error(item.mark, owner, "listen " + self + " is already used by " + where);
-      } else if (b.ip.isWildcard() || ip.isWildcard()) {
+      } else if (b.ip.isUnspecified() || ip.isUnspecified()) {
         error(item.mark, owner,
               "listen " + self + " overlaps " + std::string(transportName(b.transport)) + " " +
                   hostPort(b.address, b.port) + " of " + where);
@@ -954,15 +935,6 @@ void Loader::limits(const Entry& e, const std::string& owner, RealmLimits& out) 
   }
 }
 
-// The subnet test for a gateway: both IPv4, same first `prefix` bits.
-bool sameSubnet(const IpAddress& a, const IpAddress& b, uint8_t prefix) {
-  for (size_t bit = 0; bit < prefix; ++bit) {
-    uint8_t mask = static_cast<uint8_t>(0x80 >> (bit % 8));
-    if ((a.bytes[bit / 8] & mask) != (b.bytes[bit / 8] & mask)) return false;
-  }
-  return true;
-}
-
 void Loader::mediaPlane(const Entry& e, Config& config) {
   const std::string owner = "media_plane";
   size_t errorsBefore = errors_.size();
@@ -1065,7 +1037,7 @@ void Loader::mediaInterface(const Entry& e, size_t index, Config& config) {
         realm = nullptr;
       } else {
         media = *parseIp(realm->media->address);
-        if (media.family != AF_INET) {
+        if (media.family != 4) {
           error(v->mark, owner,
                 "realm " + quote(*s) + " has an IPv6 media address: the media plane relays " +
                     "IPv4 only for now");
@@ -1098,8 +1070,7 @@ void Loader::mediaInterface(const Entry& e, size_t index, Config& config) {
     auto s = address(*v, owner, "gateway", false, &gateway);
     if (s && realm && gateway == media) {
       error(v->mark, owner, "gateway " + *s + " is the realm's media address itself");
-    } else if (s && realm &&
-               (gateway.family != AF_INET || !sameSubnet(gateway, media, out.prefixLength))) {
+    } else if (s && realm && !gateway.inSubnet(media, out.prefixLength)) {
       error(v->mark, owner,
             "gateway " + *s + " is outside " + realm->media->address + "/" +
                 std::to_string(out.prefixLength) +
@@ -1111,12 +1082,11 @@ void Loader::mediaInterface(const Entry& e, size_t index, Config& config) {
   }
   if (const Entry* v = f.get("mac")) {
     if (auto s = text(*v, owner, "mac")) {
-      std::optional<std::array<uint8_t, 6>> mac = parseMac(*s);
+      std::optional<net::MacAddress> mac = net::parseMac(*s);
       if (!mac) {
         error(v->mark, owner,
               "mac " + quote(*s) + " is not a MAC address (six hex bytes: 02:00:5e:00:53:01)");
-      } else if (((*mac)[0] & 1) != 0 ||
-                 std::all_of(mac->begin(), mac->end(), [](uint8_t b) { return b == 0; })) {
+      } else if (!net::isUnicast(*mac)) {
         error(v->mark, owner, "mac " + quote(*s) + " is not a unicast address");
       } else {
         out.mac = *s;
@@ -1469,17 +1439,6 @@ LoadResult finish(Config config, std::vector<ConfigError> errors) {
 }
 
 }  // namespace
-
-std::optional<std::array<uint8_t, 6>> parseMac(std::string_view text) {
-  std::array<uint8_t, 6> mac{};
-  if (text.size() != 17) return std::nullopt;
-  for (size_t i = 0; i < 6; ++i) {
-    if (i > 0 && text[3 * i - 1] != ':') return std::nullopt;
-    auto [end, ec] = std::from_chars(text.data() + 3 * i, text.data() + 3 * i + 2, mac[i], 16);
-    if (ec != std::errc() || end != text.data() + 3 * i + 2) return std::nullopt;
-  }
-  return mac;
-}
 
 LoadResult parseConfig(std::string_view yamlText) {
   std::vector<ConfigError> errors;

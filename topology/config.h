@@ -204,7 +204,4 @@ struct LoadResult {
 LoadResult loadConfigFile(const std::string& path);
 LoadResult parseConfig(std::string_view yamlText);
 
-// "02:00:5e:00:53:01" (six hex bytes, colons) as bytes; nullopt for anything else.
-std::optional<std::array<uint8_t, 6>> parseMac(std::string_view text);
-
 }  // namespace sbc::topology

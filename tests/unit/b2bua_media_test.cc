@@ -14,7 +14,6 @@ namespace sbc::b2bua {
 namespace {
 
 using namespace std::chrono_literals;
-namespace asio = boost::asio;
 
 struct Sent {
   transport::Destination to;
@@ -25,9 +24,9 @@ class FakeTransport : public transport::Transport {
  public:
   FakeTransport() {
     infos.push_back(
-        {0, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.1"), 5060, "access"});
+        {0, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.1"), 5060, "access"});
     infos.push_back(
-        {1, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.2"), 5060, "core"});
+        {1, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.2"), 5060, "core"});
   }
   bool send(const transport::Destination& to, std::string bytes) override {
     Sent s{to, {}};
@@ -117,7 +116,7 @@ class B2buaMediaTest : public ::testing::Test {
     ASSERT_TRUE(sip::parseMessage(text, sip::Framing::kDatagram, {}, m).ok()) << text;
     txn->onMessage(
         std::move(m),
-        transport::Source{{transport::Protocol::kUdp, asio::ip::make_address(ip), port}, l, 0});
+        transport::Source{{transport::Protocol::kUdp, *net::IpAddress::parse(ip), port}, l, 0});
   }
   const Sent* last(transport::ListenerId l, std::string_view key) const {
     for (size_t i = transport.sent.size(); i-- > 0;) {

@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
       }
       const auto* info = transport.listener(*id);
       spdlog::info("event=listening realm={} transport={} address={} port={}", realm.name,
-                   sbc::transport::protocolName(info->protocol), info->address.to_string(),
+                   sbc::transport::protocolName(info->protocol), info->address.toString(),
                    info->port);
     }
   }

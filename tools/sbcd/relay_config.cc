@@ -29,7 +29,7 @@ std::string relayConfigFrom(const topology::Config& config, dpdk::RelayConfig& o
         return "media interface '" + i.realm + "': gateway '" + i.gateway + "' is not an IP";
     }
     if (!i.mac.empty()) {
-      itf.mac = topology::parseMac(i.mac);
+      itf.mac = net::parseMac(i.mac);
       if (!itf.mac) return "media interface '" + i.realm + "': bad MAC '" + i.mac + "'";
     }
     out.interfaces.push_back(std::move(itf));
