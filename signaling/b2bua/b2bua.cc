@@ -109,9 +109,12 @@ const dialog::LocalAddress* RealmContext::local(transport::Protocol p) const {
 
 class B2bua::Impl {
  public:
-  Impl(timer::TimerService& timers, const topology::Config& config,
+  Impl(timer::TimerService& timers, const config::Config& config,
        const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
-      : timers_(timers), config_(config), routes_(config), anchor_(media, config) {
+      : timers_(timers),
+        config_(config),
+        routes_(config.routes, config.realms),
+        anchor_(media, config) {
     for (const topology::Realm& r : config.realms) {
       RealmContext ctx;
       ctx.config = &r;
@@ -1201,7 +1204,7 @@ class B2bua::Impl {
   }
 
   timer::TimerService& timers_;
-  const topology::Config& config_;
+  const config::Config& config_;
   topology::RouteTable routes_;
   MediaAnchor anchor_;
   transaction::TransactionLayer* txn_ = nullptr;
@@ -1217,7 +1220,7 @@ class B2bua::Impl {
   CallStats stats_;
 };
 
-B2bua::B2bua(timer::TimerService& timers, const topology::Config& config,
+B2bua::B2bua(timer::TimerService& timers, const config::Config& config,
              const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
     : impl_(std::make_unique<Impl>(timers, config, listeners, media)) {}
 B2bua::~B2bua() = default;

@@ -3,12 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "config/loader.h"
 #include "mediaplane/api/media_plane.h"
 #include "signaling/b2bua/b2bua.h"
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
-#include "topology/config.h"
 
 namespace sbc::b2bua {
 namespace {
@@ -96,7 +96,7 @@ std::string withSdp(std::string head, const std::string& body) {
 class B2buaMediaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    topology::LoadResult loaded = topology::parseConfig(kConfig);
+    config::LoadResult loaded = config::parseConfig(kConfig);
     ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].toString());
     config = std::move(*loaded.config);
     // The media side of the config, set directly: these tests need no DPDK.
@@ -169,7 +169,7 @@ class B2buaMediaTest : public ::testing::Test {
   timer::TimerWheel wheel{[this] { return now; }};
   FakeTransport transport;
   RecordingPlane plane;
-  topology::Config config;
+  config::Config config;
   std::unique_ptr<B2bua> b2bua;
   std::unique_ptr<transaction::TransactionLayer> txn;
 };

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "config/loader.h"
 #include "signaling/b2bua/b2bua.h"
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
-#include "topology/config.h"
 
 namespace sbc::b2bua {
 namespace {
@@ -86,7 +86,7 @@ std::string withBody(std::string head, const std::string& body) {
 class B2buaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    topology::LoadResult loaded = topology::parseConfig(kConfig);
+    config::LoadResult loaded = config::parseConfig(kConfig);
     ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].toString());
     config = std::move(*loaded.config);
     b2bua = std::make_unique<B2bua>(wheel, config, transport.infos);
@@ -284,7 +284,7 @@ class B2buaTest : public ::testing::Test {
   timer::TimePoint now = timer::Clock::now();
   timer::TimerWheel wheel{[this] { return now; }};
   FakeTransport transport;
-  topology::Config config;
+  config::Config config;
   std::unique_ptr<B2bua> b2bua;
   std::unique_ptr<transaction::TransactionLayer> txn;
 };

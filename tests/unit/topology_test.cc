@@ -4,14 +4,21 @@
 #include <string>
 #include <vector>
 
+#include "config/loader.h"
 #include "signaling/sip/parser.h"
-#include "topology/config.h"
 #include "topology/header_filter.h"
 #include "topology/route_table.h"
 
 namespace sbc::topology {
 namespace {
 
+using config::Config;
+using config::ConfigError;
+using config::loadConfigFile;
+using config::LoadResult;
+using config::MediaPlaneSettings;
+using config::parseConfig;
+using config::SipSettings;
 using sip::HeaderId;
 using sip::Message;
 
@@ -971,7 +978,7 @@ routes:
 
 class RouteTableTest : public ::testing::Test {
  protected:
-  RouteTableTest() : config_(loadOk(kRouting)), table_(config_) {}
+  RouteTableTest() : config_(loadOk(kRouting)), table_(config_.routes, config_.realms) {}
 
   std::string routeFor(const Message& m, std::string_view realm) {
     auto d = table_.match(m, realm);
@@ -1052,7 +1059,7 @@ TEST_F(RouteTableTest, EmptyTableMatchesNothing) {
 
 TEST_F(RouteTableTest, AnEmptyMatchMatchesEverything) {
   Config c = loadOk(std::string(kTwoRealms) + "  - { name: all, reject: { code: 404 } }\n");
-  RouteTable t(c);
+  RouteTable t(c.routes, c.realms);
   EXPECT_TRUE(t.match(request("BYE", "sip:h"), "anything"));
 }
 
@@ -1096,7 +1103,7 @@ TEST(RouteTable, RewritesAndEscaping) {
                     "from_user: '', from_host: 'f.example', to_user: '$user', to_host: "
                     "'t.example' }\n"
                     "    media: bypass\n");
-  RouteTable table(c);
+  RouteTable table(c.routes, c.realms);
   Message m = request("INVITE", "sip:*72%23@127.0.0.1");
   auto d = table.match(m, "access");
   ASSERT_TRUE(d);

@@ -2,15 +2,15 @@
 
 namespace sbc::sbcd {
 
-std::string relayConfigFrom(const topology::Config& config, dpdk::RelayConfig& out) {
-  const topology::MediaPlaneSettings& m = config.mediaPlane;
+std::string relayConfigFrom(const config::Config& config, dpdk::RelayConfig& out) {
+  const config::MediaPlaneSettings& m = config.mediaPlane;
   out = dpdk::RelayConfig{};
   out.eal = m.eal;
   out.lcores = m.lcores;
   out.strictSource = m.strictSource;
   out.mediaTimeout = m.mediaTimeout;
   out.maxSessions = m.maxSessions;
-  for (const topology::MediaInterface& i : m.interfaces) {
+  for (const config::MediaInterface& i : m.interfaces) {
     const topology::Realm* realm = config.realm(i.realm);
     if (!realm || !realm->media)
       return "media interface for realm '" + i.realm + "': the realm has no media range";

@@ -5,13 +5,13 @@
 
 #include <string>
 
+#include "config/config.h"
 #include "dpdk/relay_config.h"
-#include "topology/config.h"
 
 namespace sbc::sbcd {
 
 // Fills `out` from the media_plane section and each interface's realm media address.
 // Returns an empty string, or what is wrong.
-std::string relayConfigFrom(const topology::Config& config, dpdk::RelayConfig& out);
+std::string relayConfigFrom(const config::Config& config, dpdk::RelayConfig& out);
 
 }  // namespace sbc::sbcd
