@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mediaplane/relay_settings.h"
 #include "topology/realm.h"
 #include "topology/route.h"
 
@@ -75,5 +76,9 @@ struct Config {
 
   const topology::Realm* realm(std::string_view name) const;
 };
+
+// The relay's settings from the media_plane section and each interface's realm media
+// address (mediaplane::validate() checks them; the loader already has for a loaded Config).
+mediaplane::RelaySettings relaySettingsOf(const Config& config);
 
 }  // namespace sbc::config

@@ -5,8 +5,11 @@
 #include <string>
 #include <vector>
 
+#include <map>
 #include "config/sections.h"
+
 #include "mediaplane/api/address.h"
+#include "mediaplane/relay_settings.h"
 
 namespace sbc::config {
 namespace {
@@ -23,7 +26,12 @@ class MediaPlaneSection : public Schema {
       : Schema(s), mediaPlaneComplete_(notes.mediaPlaneComplete) {}
 
  private:
+  // Where validate()'s problems go: the key they are about, else the nearest map.
+  YAML::Mark markOf(const mediaplane::Problem& p, const YAML::Mark& section) const;
+
   bool& mediaPlaneComplete_;
+  std::map<std::string, YAML::Mark> keys_;                     // of media_plane
+  std::vector<std::map<std::string, YAML::Mark>> interfaces_;  // per loaded interface; "" = it
 };
 
 void MediaPlaneSection::mediaPlane(const Entry& e, Config& config) {
@@ -47,6 +55,9 @@ void MediaPlaneSection::mediaPlane(const Entry& e, Config& config) {
     }
   }
   out.lcores = {1};  // the first worker after main lcore 0, as DPDK numbers them by default
+  for (std::string_view key : {"interfaces", "lcores", "max_sessions"}) {
+    if (const Entry* v = f.get(key)) keys_.emplace(std::string(key), v->mark);
+  }
   if (const Entry* v = f.get("lcores")) {
     if (isList(*v, owner, "lcores")) {
       out.lcores.clear();
@@ -88,6 +99,49 @@ void MediaPlaneSection::mediaPlane(const Entry& e, Config& config) {
     if (auto n = number(*v, owner, "max_sessions", 1, 4194304)) out.maxSessions = uint32_t(*n);
   }
   mediaPlaneComplete_ = errorCount() == errorsBefore;
+  if (!mediaPlaneComplete_) return;
+  // The relay's own rules (mediaplane/relay_settings.h), which dpdk::validateConfig runs at
+  // start: what the checks above let through is reported here, at its key.
+  for (const mediaplane::Problem& p : mediaplane::validate(relaySettingsOf(config)))
+    error(markOf(p, f.mark()), owner, p.message);
+  mediaPlaneComplete_ = errorCount() == errorsBefore;
+}
+
+YAML::Mark MediaPlaneSection::markOf(const mediaplane::Problem& p,
+                                     const YAML::Mark& section) const {
+  using Key = mediaplane::Problem::Key;
+  auto find = [](const std::map<std::string, YAML::Mark>& marks, const std::string& key,
+                 const YAML::Mark& fallback) {
+    auto it = marks.find(key);
+    return it != marks.end() ? it->second : fallback;
+  };
+  if (p.interface && *p.interface < interfaces_.size()) {
+    const auto& marks = interfaces_[*p.interface];
+    YAML::Mark item = find(marks, "", section);
+    switch (p.key) {
+      case Key::kRealm:
+      case Key::kAddress:  // the realm's media address
+        return find(marks, "realm", item);
+      case Key::kDevice:
+        return find(marks, "device", item);
+      case Key::kPrefixLength:
+        return find(marks, "prefix_length", item);
+      case Key::kGateway:
+        return find(marks, "gateway", item);
+      case Key::kMac:
+        return find(marks, "mac", item);
+      default:
+        return item;
+    }
+  }
+  switch (p.key) {
+    case Key::kLcores:
+      return find(keys_, "lcores", section);
+    case Key::kMaxSessions:
+      return find(keys_, "max_sessions", section);
+    default:
+      return find(keys_, "interfaces", section);
+  }
 }
 
 void MediaPlaneSection::mediaInterface(const Entry& e, size_t index, Config& config) {
@@ -185,10 +239,42 @@ void MediaPlaneSection::mediaInterface(const Entry& e, size_t index, Config& con
     }
   }
   // Kept even when partial, so that routes are not also blamed for its realm.
-  if (!out.realm.empty()) config.mediaPlane.interfaces.push_back(out);
+  if (!out.realm.empty()) {
+    config.mediaPlane.interfaces.push_back(out);
+    std::map<std::string, YAML::Mark> marks{{"", e.mark}};
+    for (std::string_view key : {"realm", "device", "prefix_length", "gateway", "mac"}) {
+      if (const Entry* v = f.get(key)) marks.emplace(std::string(key), v->mark);
+    }
+    interfaces_.push_back(std::move(marks));
+  }
 }
 
 }  // namespace
+
+mediaplane::RelaySettings relaySettingsOf(const Config& config) {
+  const MediaPlaneSettings& m = config.mediaPlane;
+  mediaplane::RelaySettings out;
+  out.eal = m.eal;
+  out.lcores = m.lcores;
+  out.strictSource = m.strictSource;
+  out.mediaTimeout = m.mediaTimeout;
+  out.portQuarantine = m.portQuarantine;
+  out.maxSessions = m.maxSessions;
+  for (const MediaInterface& i : m.interfaces) {
+    mediaplane::RelayInterface itf;
+    itf.realm = i.realm;
+    itf.device = i.device;
+    itf.prefixLength = i.prefixLength;
+    const Realm* realm = config.realm(i.realm);
+    if (realm && realm->media) {
+      if (auto address = IpAddress::parse(realm->media->address)) itf.address = *address;
+    }
+    if (!i.gateway.empty()) itf.gateway = IpAddress::parse(i.gateway);
+    if (!i.mac.empty()) itf.mac = net::parseMac(i.mac);
+    out.interfaces.push_back(std::move(itf));
+  }
+  return out;
+}
 
 void loadMediaPlane(Schema& schema, const Entry& e, Config& config, Notes& notes) {
   notes.mediaPlaneGiven = true;

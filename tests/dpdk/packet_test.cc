@@ -551,5 +551,21 @@ TEST(RelayConfigCheck, Problems) {
             "interface 'access': static neighbour 10.1.0.254 needs a unicast MAC address");
 }
 
+// The relay's checks are mediaplane::validate(), the one the config loader reports at
+// `sbcd --check-config` (tests/unit/topology_test.cc, MediaPlaneValidator): same text.
+TEST(RelayConfigCheck, SameValidatorAsTheConfigLoader) {
+  RelayConfig c = validConfig();
+  for (int i = 2; i <= 17; ++i) {
+    RelayConfig::Interface extra = c.interfaces[0];
+    extra.realm = "r" + std::to_string(i);
+    extra.device = "d" + std::to_string(i);
+    c.interfaces.push_back(extra);
+  }
+  std::vector<mediaplane::Problem> problems = mediaplane::validate(c);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(validateConfig(c), problems.front().message);
+  EXPECT_EQ(validateConfig(c), "at most 16 media interfaces");
+}
+
 }  // namespace
 }  // namespace sbc::dpdk

@@ -1412,3 +1412,50 @@ TEST(ConfigErrors, MetricsSection) {
 
 }  // namespace
 }  // namespace sbc::topology
+
+namespace sbc::config {
+namespace {
+
+// One validator: a media-plane mistake only the relay's rules catch (mediaplane::validate,
+// which dpdk::validateConfig runs at start) is what `sbcd --check-config` reports, at the
+// offending key.
+TEST(MediaPlaneValidator, CheckConfigReportsTheRelaysProblem) {
+  std::string realms = "realms:\n";
+  std::string interfaces;
+  for (int i = 1; i <= 17; ++i) {
+    std::string n = std::to_string(i);
+    realms += "  - { name: r" + n + ", listen: [ { address: 10.0." + n +
+              ".1 } ], media: { address: 10.0." + n + ".1, port_min: 30000, port_max: 30099 } }\n";
+    interfaces += "    - { realm: r" + n + ", device: d" + n + " }\n";
+  }
+  // media_plane on line 19, its interfaces from line 21 on
+  std::string yaml = realms + "media_plane:\n  interfaces:\n" + interfaces;
+  LoadResult r = parseConfig(yaml);
+  ASSERT_EQ(r.errors.size(), 1u);
+
+  mediaplane::RelaySettings relay;
+  relay.lcores = {1};
+  for (int i = 1; i <= 17; ++i) {
+    mediaplane::RelayInterface itf;
+    itf.realm = "r" + std::to_string(i);
+    itf.device = "d" + std::to_string(i);
+    itf.address = *net::IpAddress::parse("10.0." + std::to_string(i) + ".1");
+    relay.interfaces.push_back(itf);
+  }
+  std::vector<mediaplane::Problem> problems = mediaplane::validate(relay);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].message, "at most 16 media interfaces");
+  EXPECT_EQ(r.errors[0].toString(), "line 21, column 5: media_plane: " + problems[0].message);
+}
+
+// A loaded media_plane section converts to settings the relay's validator accepts.
+TEST(MediaPlaneValidator, LoadedSettingsPassTheRelaysRules) {
+  LoadResult r = loadConfigFile(SBC_SOURCE_DIR "/config/examples/edge.yaml");
+  ASSERT_TRUE(r.ok());
+  mediaplane::RelaySettings relay = relaySettingsOf(*r.config);
+  EXPECT_EQ(relay.interfaces.size(), r.config->mediaPlane.interfaces.size());
+  EXPECT_TRUE(mediaplane::validate(relay).empty());
+}
+
+}  // namespace
+}  // namespace sbc::config

@@ -1,6 +1,6 @@
 #pragma once
 
-// The daemon's translation from the YAML model (topology) to the relay's plain config
+// The daemon's translation from the configuration (config/) to the relay's plain config
 // (dpdk): the one place that sees both, so that neither area includes the other.
 
 #include <string>
