@@ -69,7 +69,8 @@ bool isName(std::string_view name) {
 }
 
 bool isHost(std::string_view host) {
-  return sip::classifyHost(host) != sip::HostType::kNone || net::IpAddress::parse(host).has_value();
+  return sip::classifyHost(host) != sip::HostType::kNone ||
+         net::IpAddress::parseHost(host).has_value();
 }
 
 Entry mapEntry(const YAML::Node& key, const YAML::Node& value) {
@@ -222,7 +223,7 @@ std::optional<std::string> Schema::address(const Entry& e, const std::string& ow
                                            net::IpAddress* parsed) {
   std::optional<std::string> s = text(e, owner, what);
   if (!s) return std::nullopt;
-  std::optional<net::IpAddress> ip = net::IpAddress::parse(*s);
+  std::optional<net::IpAddress> ip = net::IpAddress::parseHost(*s);
   if (!ip) {
     error(e.mark, owner, what + " " + quote(*s) + " is not an IPv4 or IPv6 address");
     return std::nullopt;

@@ -17,11 +17,9 @@ IpAddress IpAddress::v4(uint32_t hostOrder) {
 }
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
-  std::string_view inner = stripBrackets(text);
-  std::string s(inner);
+  std::string s(text);
   IpAddress a;
-  // Brackets belong to IPv6 only: "[192.0.2.1]" is not an address.
-  if (inner.size() == text.size() && inet_pton(AF_INET, s.c_str(), a.bytes.data()) == 1) {
+  if (inet_pton(AF_INET, s.c_str(), a.bytes.data()) == 1) {
     a.family = 4;
     return a;
   }
@@ -30,6 +28,14 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
     return a;
   }
   return std::nullopt;
+}
+
+std::optional<IpAddress> IpAddress::parseHost(std::string_view text) {
+  std::string_view inner = stripBrackets(text);
+  std::optional<IpAddress> a = parse(inner);
+  // Brackets belong to IPv6 only: "[192.0.2.1]" is not an address.
+  if (a && inner.size() != text.size() && a->family != 6) return std::nullopt;
+  return a;
 }
 
 uint32_t IpAddress::v4HostOrder() const {
@@ -41,7 +47,7 @@ uint32_t IpAddress::v4HostOrder() const {
 std::string IpAddress::toString() const {
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(family == 6 ? AF_INET6 : AF_INET, bytes.data(), buf, sizeof(buf));
-  return buf;
+  return scope == 0 ? std::string(buf) : std::string(buf) + "%" + std::to_string(scope);
 }
 
 std::string IpAddress::uriHost() const {

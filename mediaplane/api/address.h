@@ -16,12 +16,19 @@ namespace sbc::net {
 struct IpAddress {
   uint8_t family = 4;               // 4 or 6
   std::array<uint8_t, 16> bytes{};  // network order; IPv4 in the first four
+  // The IPv6 zone of a link-local peer (the interface index a socket reported); 0 = none.
+  // Kept so that an answer to such a peer leaves on the interface the request came in on.
+  uint32_t scope = 0;
 
   static IpAddress v4(uint32_t hostOrder);
-  // An IPv4 literal, or an IPv6 literal with or without brackets ("[2001:db8::1]").
+  // A bare IPv4 or IPv6 literal, as in SDP c= or a YAML address ("2001:db8::1"): brackets
+  // are refused, because neither grammar allows them.
   static std::optional<IpAddress> parse(std::string_view text);
+  // A URI or Via host: an IPv4 literal, or an IPv6 reference in brackets ("[2001:db8::1]");
+  // a bare IPv6 literal is accepted too, since operators write it that way in config.
+  static std::optional<IpAddress> parseHost(std::string_view text);
   uint32_t v4HostOrder() const;  // for family 4
-  std::string toString() const;  // without brackets
+  std::string toString() const;  // without brackets; "%<zone>" when scoped
   std::string uriHost() const;   // as a URI host: IPv6 in brackets
   bool isUnspecified() const;    // 0.0.0.0 or ::
   // Same family and the same first `prefixLength` bits as `network`.

@@ -70,7 +70,7 @@ std::optional<transport::Endpoint> endpointOf(std::string_view uriText,
       (uri.hostType != sip::HostType::kIPv4 && uri.hostType != sip::HostType::kIPv6)) {
     return std::nullopt;
   }
-  std::optional<net::IpAddress> addr = net::IpAddress::parse(uri.host);
+  std::optional<net::IpAddress> addr = net::IpAddress::parseHost(uri.host);
   if (!addr) return std::nullopt;
   transport::Protocol p = fallback;
   if (auto t = uri.params.get("transport"))
@@ -79,7 +79,7 @@ std::optional<transport::Endpoint> endpointOf(std::string_view uriText,
 }
 
 std::optional<net::IpAddress> resolve(const std::string& host) {
-  if (auto literal = net::IpAddress::parse(host)) return literal;
+  if (auto literal = net::IpAddress::parseHost(host)) return literal;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;

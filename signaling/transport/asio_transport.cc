@@ -44,7 +44,7 @@ asio::ip::address toAsio(const net::IpAddress& a) {
   if (a.family == 6) {
     asio::ip::address_v6::bytes_type bytes;
     std::copy(a.bytes.begin(), a.bytes.end(), bytes.begin());
-    return asio::ip::address_v6(bytes);
+    return asio::ip::address_v6(bytes, a.scope);
   }
   return asio::ip::address_v4(a.v4HostOrder());
 }
@@ -55,6 +55,7 @@ net::IpAddress fromAsio(const asio::ip::address& a) {
     out.family = 6;
     asio::ip::address_v6::bytes_type bytes = a.to_v6().to_bytes();
     std::copy(bytes.begin(), bytes.end(), out.bytes.begin());
+    out.scope = static_cast<uint32_t>(a.to_v6().scope_id());
   } else {
     out = net::IpAddress::v4(a.to_v4().to_uint());
   }

@@ -53,6 +53,9 @@ forbid_except() {
   hits=$(git ls-files "$dir" | grep -E '\.(h|cc|cpp|hpp)$' | xargs -r grep -nE "#include\s*[<\"]($pattern)" 2>/dev/null | grep -vE "$allowed")
   [ -z "$hits" ] || fail "$why:"$'\n'"$hits"
 }
+# signaling reaches the media plane through its API, plus the control-side port allocator
+# (plain C++, no DPDK) that the B2BUA draws media ports from.
+forbid_except signaling 'mediaplane/' '#include "mediaplane/(api/[a-z_]+|port_allocator)\.h"' "signaling uses mediaplane/api and the port allocator only"
 forbid_except signaling 'config/' '^signaling/b2bua/[a-z0-9_]+\.(h|cc):[0-9]+:#include "config/config\.h"' "signaling sits below the configuration"
 forbid topology 'config/' "topology sits below the configuration"
 forbid mediaplane 'config/' "mediaplane sits below the configuration"
@@ -62,7 +65,8 @@ forbid metrics 'config/' "metrics sit below the configuration"
 forbid mediaplane 'signaling/|topology/|dpdk/|rte_' "mediaplane (the API and its control-side parts) includes nothing above it and no DPDK"
 forbid mediaplane/api 'mediaplane/[a-z_]+\.h' "mediaplane/api is the bottom layer: plain data only"
 forbid dpdk 'signaling/|topology/' "the fast path knows nothing of SIP"
-forbid metrics 'signaling/|dpdk/|topology/|mediaplane/' "metrics collect through interfaces, not by reaching into areas"
+forbid metrics 'signaling/|dpdk/|topology/' "metrics collect through interfaces, not by reaching into areas"
+forbid_except metrics 'mediaplane/' '#include "mediaplane/api/address\.h"' "metrics use only the shared address helpers from mediaplane/api"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures layout check(s) failed"

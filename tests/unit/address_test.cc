@@ -17,9 +17,9 @@ TEST(IpAddress, ParsesIpv4) {
   EXPECT_TRUE(IpAddress::parse("0.0.0.0")->isUnspecified());
 }
 
-TEST(IpAddress, ParsesIpv6WithAndWithoutBrackets) {
-  std::optional<IpAddress> bare = IpAddress::parse("2001:DB8::1");
-  std::optional<IpAddress> bracketed = IpAddress::parse("[2001:db8::1]");
+TEST(IpAddress, ParsesIpv6HostsWithAndWithoutBrackets) {
+  std::optional<IpAddress> bare = IpAddress::parseHost("2001:DB8::1");
+  std::optional<IpAddress> bracketed = IpAddress::parseHost("[2001:db8::1]");
   ASSERT_TRUE(bare);
   ASSERT_TRUE(bracketed);
   EXPECT_EQ(*bare, *bracketed);
@@ -27,13 +27,30 @@ TEST(IpAddress, ParsesIpv6WithAndWithoutBrackets) {
   EXPECT_EQ(bare->toString(), "2001:db8::1");
   EXPECT_EQ(bare->uriHost(), "[2001:db8::1]");
   EXPECT_TRUE(IpAddress::parse("::")->isUnspecified());
-  EXPECT_TRUE(IpAddress::parse("[::]")->isUnspecified());
+  EXPECT_TRUE(IpAddress::parseHost("[::]")->isUnspecified());
+  EXPECT_EQ(*IpAddress::parseHost("192.0.2.1"), *IpAddress::parse("192.0.2.1"));
+}
+
+// SDP c= and YAML addresses are bare literals: a bracketed one is not an address there.
+TEST(IpAddress, LiteralsHaveNoBrackets) {
+  EXPECT_TRUE(IpAddress::parse("2001:db8::1"));
+  EXPECT_FALSE(IpAddress::parse("[2001:db8::1]"));
+  EXPECT_FALSE(IpAddress::parse("[::]"));
+}
+
+// A link-local peer's zone survives the trip through the project type.
+TEST(IpAddress, KeepsTheZoneOfAScopedAddress) {
+  IpAddress a = *IpAddress::parse("fe80::1");
+  a.scope = 3;
+  EXPECT_EQ(a.toString(), "fe80::1%3");
+  EXPECT_NE(a, *IpAddress::parse("fe80::1"));
 }
 
 TEST(IpAddress, RefusesWhatIsNotALiteral) {
   for (const char* text : {"", "example.com", "192.0.2", "192.0.2.256", "[192.0.2.1]", "[::1",
                            "::1]", "[]", "2001:db8::1::2", " 192.0.2.1", "192.0.2.1:5060"}) {
     EXPECT_FALSE(IpAddress::parse(text)) << text;
+    EXPECT_FALSE(IpAddress::parseHost(text)) << text;
   }
 }
 
