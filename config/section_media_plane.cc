@@ -1,11 +1,12 @@
 // The media_plane section: the DPDK relay (EAL, lcores, one interface per anchoring
 // realm, source policy, timeouts, sizes).
 
-#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <map>
 #include "config/sections.h"
 
 #include "mediaplane/api/address.h"
@@ -17,22 +18,47 @@ namespace {
 using net::IpAddress;
 using topology::Realm;
 
+// Reads the section into plain settings and leaves every rule about their values to
+// mediaplane::validate(), the relay's own validator: this file checks only what YAML can
+// get wrong (keys, types, text forms) and what needs other sections (the realm exists and
+// has a media range). validate()'s problems are reported at the key they are about.
 class MediaPlaneSection : public Schema {
  public:
-  void mediaPlane(const Entry& e, Config& config);
-  void mediaInterface(const Entry& e, size_t index, Config& config);
-
   MediaPlaneSection(Schema& s, Notes& notes)
       : Schema(s), mediaPlaneComplete_(notes.mediaPlaneComplete) {}
 
+  void mediaPlane(const Entry& e, Config& config);
+
  private:
-  // Where validate()'s problems go: the key they are about, else the nearest map.
-  YAML::Mark markOf(const mediaplane::Problem& p, const YAML::Mark& section) const;
+  // Where a key was written, and whether reading it failed (then validate() has only a
+  // default to judge, and the reader's own error says enough).
+  struct Key {
+    YAML::Mark mark;
+    bool failed = false;
+  };
+  using Keys = std::map<std::string, Key>;  // "" is the map itself
+
+  void mediaInterface(const Entry& e, size_t index, Config& config);
+  // Where validate()'s problem goes; nullopt when a reader's error already covers it.
+  std::optional<YAML::Mark> markOf(const mediaplane::Problem& p, const YAML::Mark& section) const;
+  // Reads `key` of `f` with `read`, noting its mark and whether it added an error.
+  template <typename Read>
+  void read(Fields& f, std::string_view key, Keys& keys, Read read);
 
   bool& mediaPlaneComplete_;
-  std::map<std::string, YAML::Mark> keys_;                     // of media_plane
-  std::vector<std::map<std::string, YAML::Mark>> interfaces_;  // per loaded interface; "" = it
+  Keys keys_;                           // of media_plane
+  std::vector<YAML::Mark> lcoreMarks_;  // parallel to the lcores read
+  std::vector<Keys> interfaces_;        // parallel to the interfaces read
 };
+
+template <typename Read>
+void MediaPlaneSection::read(Fields& f, std::string_view key, Keys& keys, Read read) {
+  const Entry* v = f.get(key);
+  if (!v) return;
+  size_t before = errorCount();
+  read(*v);
+  keys[std::string(key)] = Key{v->mark, errorCount() != before};
+}
 
 void MediaPlaneSection::mediaPlane(const Entry& e, Config& config) {
   const std::string owner = "media_plane";
@@ -46,101 +72,99 @@ void MediaPlaneSection::mediaPlane(const Entry& e, Config& config) {
     mediaPlaneComplete_ = false;
     return;
   }
-  if (const Entry* v = f.get("eal")) {
-    if (isList(*v, owner, "eal")) {
-      for (const YAML::Node& node : v->value) {
-        Entry item = listItem(node, v->mark);
-        if (auto arg = text(item, owner, "eal")) out.eal.push_back(*arg);
-      }
+  read(f, "eal", keys_, [&](const Entry& v) {
+    if (!isList(v, owner, "eal")) return;
+    for (const YAML::Node& node : v.value) {
+      Entry item = listItem(node, v.mark);
+      if (auto arg = text(item, owner, "eal")) out.eal.push_back(*arg);
     }
-  }
+  });
   out.lcores = {1};  // the first worker after main lcore 0, as DPDK numbers them by default
-  for (std::string_view key : {"interfaces", "lcores", "max_sessions"}) {
-    if (const Entry* v = f.get(key)) keys_.emplace(std::string(key), v->mark);
-  }
-  if (const Entry* v = f.get("lcores")) {
-    if (isList(*v, owner, "lcores")) {
-      out.lcores.clear();
-      for (const YAML::Node& node : v->value) {
-        Entry item = listItem(node, v->mark);
-        auto n = number(item, owner, "lcores", 0, 1023);
-        if (!n) continue;
-        if (std::find(out.lcores.begin(), out.lcores.end(), unsigned(*n)) != out.lcores.end()) {
-          error(item.mark, owner, "lcores " + std::to_string(*n) + " is listed twice");
-          continue;
-        }
+  read(f, "lcores", keys_, [&](const Entry& v) {
+    if (!isList(v, owner, "lcores")) return;
+    out.lcores.clear();
+    for (const YAML::Node& node : v.value) {
+      Entry item = listItem(node, v.mark);
+      if (auto n = number(item, owner, "lcores", 0, 1023)) {
         out.lcores.push_back(unsigned(*n));
+        lcoreMarks_.push_back(item.mark);
       }
-      if (v->value.size() == 0)
-        error(v->mark, owner, "lcores is empty: the relay needs at least one worker lcore");
     }
-  }
-  if (const Entry* v = f.require("interfaces")) {
-    if (isList(*v, owner, "interfaces")) {
-      if (v->value.size() == 0)
-        error(v->mark, owner, "interfaces is empty: give each anchoring realm one interface");
-      size_t index = 0;
-      for (const YAML::Node& node : v->value)
-        mediaInterface(listItem(node, v->mark), ++index, config);
-    }
-  }
-  if (const Entry* v = f.get("strict_source")) {
-    if (auto b = choice(*v, owner, "strict_source", kBooleans)) out.strictSource = *b == 0;
-  }
-  if (const Entry* v = f.get("media_timeout_s")) {
-    if (auto n = number(*v, owner, "media_timeout_s", 0, 86400))
+  });
+  if (!f.require("interfaces")) keys_["interfaces"] = Key{f.mark(), true};
+  read(f, "interfaces", keys_, [&](const Entry& v) {
+    if (!isList(v, owner, "interfaces")) return;
+    size_t index = 0;
+    for (const YAML::Node& node : v.value)
+      mediaInterface(listItem(node, v.mark), ++index, config);
+  });
+  read(f, "strict_source", keys_, [&](const Entry& v) {
+    if (auto b = choice(v, owner, "strict_source", kBooleans)) out.strictSource = *b == 0;
+  });
+  read(f, "media_timeout_s", keys_, [&](const Entry& v) {
+    if (auto n = number(v, owner, "media_timeout_s", 0, 86400))
       out.mediaTimeout = std::chrono::seconds(*n);
-  }
-  if (const Entry* v = f.get("port_quarantine_ms")) {
-    if (auto n = number(*v, owner, "port_quarantine_ms", 0, 600000))
+  });
+  read(f, "port_quarantine_ms", keys_, [&](const Entry& v) {
+    if (auto n = number(v, owner, "port_quarantine_ms", 0, 600000))
       out.portQuarantine = std::chrono::milliseconds(*n);
+  });
+  read(f, "max_sessions", keys_, [&](const Entry& v) {
+    if (auto n = number(v, owner, "max_sessions", 0, UINT32_MAX)) out.maxSessions = uint32_t(*n);
+  });
+  mediaplane::RelaySettings settings = relaySettingsOf(config);
+  for (const mediaplane::Problem& p : mediaplane::validate(settings)) {
+    if (std::optional<YAML::Mark> at = markOf(p, f.mark()))
+      error(*at, mediaplane::ownerOf(p, settings), p.message);
   }
-  if (const Entry* v = f.get("max_sessions")) {
-    if (auto n = number(*v, owner, "max_sessions", 1, 4194304)) out.maxSessions = uint32_t(*n);
-  }
-  mediaPlaneComplete_ = errorCount() == errorsBefore;
-  if (!mediaPlaneComplete_) return;
-  // The relay's own rules (mediaplane/relay_settings.h), which dpdk::validateConfig runs at
-  // start: what the checks above let through is reported here, at its key.
-  for (const mediaplane::Problem& p : mediaplane::validate(relaySettingsOf(config)))
-    error(markOf(p, f.mark()), owner, p.message);
   mediaPlaneComplete_ = errorCount() == errorsBefore;
 }
 
-YAML::Mark MediaPlaneSection::markOf(const mediaplane::Problem& p,
-                                     const YAML::Mark& section) const {
-  using Key = mediaplane::Problem::Key;
-  auto find = [](const std::map<std::string, YAML::Mark>& marks, const std::string& key,
-                 const YAML::Mark& fallback) {
-    auto it = marks.find(key);
-    return it != marks.end() ? it->second : fallback;
+std::optional<YAML::Mark> MediaPlaneSection::markOf(const mediaplane::Problem& p,
+                                                    const YAML::Mark& section) const {
+  using K = mediaplane::Problem::Key;
+  auto at = [](const Keys& keys, const std::string& key,
+               const YAML::Mark& fallback) -> std::optional<YAML::Mark> {
+    auto it = keys.find(key);
+    if (it == keys.end()) return fallback;
+    if (it->second.failed) return std::nullopt;
+    return it->second.mark;
   };
-  if (p.interface && *p.interface < interfaces_.size()) {
-    const auto& marks = interfaces_[*p.interface];
-    YAML::Mark item = find(marks, "", section);
+  if (p.interface) {
+    if (*p.interface >= interfaces_.size()) return section;
+    const Keys& keys = interfaces_[*p.interface];
+    YAML::Mark item = keys.at("").mark;
+    // The interface's realm is not usable (not defined, no media range): said already.
+    if (keys.at("realm").failed) return std::nullopt;
     switch (p.key) {
-      case Key::kRealm:
-      case Key::kAddress:  // the realm's media address
-        return find(marks, "realm", item);
-      case Key::kDevice:
-        return find(marks, "device", item);
-      case Key::kPrefixLength:
-        return find(marks, "prefix_length", item);
-      case Key::kGateway:
-        return find(marks, "gateway", item);
-      case Key::kMac:
-        return find(marks, "mac", item);
+      case K::kRealm:
+      case K::kAddress:  // the realm's media address
+        return at(keys, "realm", item);
+      case K::kDevice:
+        return at(keys, "device", item);
+      case K::kPrefixLength:
+        return at(keys, "prefix_length", item);
+      case K::kGateway:
+        return at(keys, "gateway", item);
+      case K::kMac:
+        return at(keys, "mac", item);
       default:
         return item;
     }
   }
   switch (p.key) {
-    case Key::kLcores:
-      return find(keys_, "lcores", section);
-    case Key::kMaxSessions:
-      return find(keys_, "max_sessions", section);
-    default:
-      return find(keys_, "interfaces", section);
+    case K::kLcores:
+      if (p.item && *p.item < lcoreMarks_.size()) return lcoreMarks_[*p.item];
+      return at(keys_, "lcores", section);
+    case K::kMaxSessions:
+      return at(keys_, "max_sessions", section);
+    default: {
+      // "interfaces is empty" only when the list really is: entries that failed to read
+      // have their own errors.
+      auto it = keys_.find("interfaces");
+      if (it == keys_.end() || it->second.failed) return std::nullopt;
+      return it->second.mark;
+    }
   }
 }
 
@@ -158,94 +182,51 @@ void MediaPlaneSection::mediaInterface(const Entry& e, size_t index, Config& con
   Fields f(*this, e, owner, "", {"realm", "device", "prefix_length", "gateway", "mac"});
   if (!f.valid()) return;
   MediaInterface out;
-  const Realm* realm = nullptr;
-  IpAddress media;
-  if (const Entry* v = f.require("realm")) {
-    if (auto s = text(*v, owner, "realm")) {
-      realm = config.realm(*s);
-      std::vector<std::string_view> names;
-      for (const Realm& r : config.realms)
-        names.push_back(r.name);
-      auto taken =
-          std::find_if(config.mediaPlane.interfaces.begin(), config.mediaPlane.interfaces.end(),
-                       [&s](const MediaInterface& i) { return i.realm == *s; });
-      if (!realm) {
-        error(v->mark, owner,
-              "realm " + quote(*s) + " is not a defined realm" + didYouMean(*s, names));
-      } else if (!realm->media) {
-        error(v->mark, owner,
-              "realm " + quote(*s) +
-                  " has no media range: add media: { address, port_min, port_max } to it");
-        realm = nullptr;
-      } else if (taken != config.mediaPlane.interfaces.end()) {
-        error(v->mark, owner, "realm " + quote(*s) + " has an interface already: one per realm");
-        realm = nullptr;
-      } else {
-        media = *IpAddress::parse(realm->media->address);
-        if (media.family != 4) {
-          error(v->mark, owner,
-                "realm " + quote(*s) + " has an IPv6 media address: the media plane relays " +
-                    "IPv4 only for now");
-          realm = nullptr;
-        }
-      }
-      out.realm = *s;
+  Keys keys{{"", Key{e.mark, false}}};
+  if (!f.require("realm")) keys["realm"] = Key{e.mark, true};
+  read(f, "realm", keys, [&](const Entry& v) {
+    std::optional<std::string> s = text(v, owner, "realm");
+    if (!s) return;
+    out.realm = *s;
+    const Realm* realm = config.realm(*s);
+    std::vector<std::string_view> names;
+    for (const Realm& r : config.realms)
+      names.push_back(r.name);
+    if (!realm) {
+      error(v.mark, owner,
+            "realm " + quote(*s) + " is not a defined realm" + didYouMean(*s, names));
+    } else if (!realm->media) {
+      error(v.mark, owner,
+            "realm " + quote(*s) +
+                " has no media range: add media: { address, port_min, port_max } to it");
     }
-  }
-  if (const Entry* v = f.require("device")) {
-    auto s = text(*v, owner, "device");
-    if (s && s->empty()) error(v->mark, owner, "device needs a value");
-    if (s && !s->empty()) {
-      auto same =
-          std::find_if(config.mediaPlane.interfaces.begin(), config.mediaPlane.interfaces.end(),
-                       [&s](const MediaInterface& i) { return i.device == *s; });
-      if (same != config.mediaPlane.interfaces.end()) {
-        error(v->mark, owner,
-              "device " + quote(*s) + " is used by the interface of realm " + quote(same->realm));
-      }
-      out.device = *s;
+  });
+  if (!f.require("device")) keys["device"] = Key{e.mark, true};
+  read(f, "device", keys, [&](const Entry& v) {
+    std::optional<std::string> s = text(v, owner, "device");
+    if (s && s->empty()) error(v.mark, owner, "device needs a value");
+    if (s) out.device = *s;
+  });
+  read(f, "prefix_length", keys, [&](const Entry& v) {
+    if (auto n = number(v, owner, "prefix_length", 0, 255)) out.prefixLength = uint8_t(*n);
+  });
+  read(f, "gateway", keys, [&](const Entry& v) {
+    if (auto s = address(v, owner, "gateway", false)) out.gateway = *s;
+  });
+  read(f, "mac", keys, [&](const Entry& v) {
+    std::optional<std::string> s = text(v, owner, "mac");
+    if (!s) return;
+    if (!net::parseMac(*s)) {
+      error(v.mark, owner,
+            "mac " + quote(*s) + " is not a MAC address (six hex bytes: 02:00:5e:00:53:01)");
+    } else {
+      out.mac = *s;
     }
-  }
-  if (const Entry* v = f.get("prefix_length")) {
-    auto n = number(*v, owner, "prefix_length", 1, 32);
-    if (n) out.prefixLength = uint8_t(*n);
-  }
-  if (const Entry* v = f.get("gateway")) {
-    IpAddress gateway;
-    auto s = address(*v, owner, "gateway", false, &gateway);
-    if (s && realm && gateway == media) {
-      error(v->mark, owner, "gateway " + *s + " is the realm's media address itself");
-    } else if (s && realm && !gateway.inSubnet(media, out.prefixLength)) {
-      error(v->mark, owner,
-            "gateway " + *s + " is outside " + realm->media->address + "/" +
-                std::to_string(out.prefixLength) +
-                " (the realm's media address and prefix_length): the relay reaches its "
-                "gateway on the link");
-    } else if (s) {
-      out.gateway = *s;
-    }
-  }
-  if (const Entry* v = f.get("mac")) {
-    if (auto s = text(*v, owner, "mac")) {
-      std::optional<net::MacAddress> mac = net::parseMac(*s);
-      if (!mac) {
-        error(v->mark, owner,
-              "mac " + quote(*s) + " is not a MAC address (six hex bytes: 02:00:5e:00:53:01)");
-      } else if (!net::isUnicast(*mac)) {
-        error(v->mark, owner, "mac " + quote(*s) + " is not a unicast address");
-      } else {
-        out.mac = *s;
-      }
-    }
-  }
+  });
   // Kept even when partial, so that routes are not also blamed for its realm.
   if (!out.realm.empty()) {
     config.mediaPlane.interfaces.push_back(out);
-    std::map<std::string, YAML::Mark> marks{{"", e.mark}};
-    for (std::string_view key : {"realm", "device", "prefix_length", "gateway", "mac"}) {
-      if (const Entry* v = f.get(key)) marks.emplace(std::string(key), v->mark);
-    }
-    interfaces_.push_back(std::move(marks));
+    interfaces_.push_back(std::move(keys));
   }
 }
 

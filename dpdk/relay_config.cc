@@ -4,7 +4,7 @@ namespace sbc::dpdk {
 
 std::string validateConfig(const RelayConfig& config) {
   std::vector<mediaplane::Problem> problems = mediaplane::validate(config);
-  if (!problems.empty()) return problems.front().message;
+  if (!problems.empty()) return mediaplane::describe(problems.front(), config);
   if (config.mbufsPerLcore < 1023) return "at least 1023 mbufs per lcore";
   if (config.rxDescriptors < 32 || config.txDescriptors < 32)
     return "at least 32 RX and TX descriptors";

@@ -54,8 +54,11 @@ struct RelaySettings {
   uint32_t maxSessions = 131072;  // also sizes the stream table (see dpdk/README.md)
 };
 
-// One thing wrong with RelaySettings, and where: the interface (by index) and the key it is
-// about, so that the config loader can point at that key's line.
+// One thing wrong with RelaySettings, and where: the interface (by index), the key, and the
+// list item it is about, so that the config loader can point at that key's line. The
+// message names the key as the YAML does ("gateway 10.0.1.1 is outside ..."), and
+// describe() puts the owner before it, so the operator reads the same words from
+// `sbcd --check-config` and from a relay that refuses to start.
 struct Problem {
   enum class Key : uint8_t {
     kInterfaces,  // the list itself (empty, too long)
@@ -72,10 +75,17 @@ struct Problem {
   };
   std::optional<size_t> interface;  // index into RelaySettings::interfaces
   Key key = Key::kInterfaces;
-  std::string message;  // "interface 'access': ..." for interface problems
+  std::optional<size_t> item;  // index into the key's list (lcores), if it is about one entry
+  std::string message;
 };
 
 // Every problem found, in the order of the settings; empty when the relay can start.
 std::vector<Problem> validate(const RelaySettings& settings);
+
+// "media_plane: <message>" or "media_plane interface 'access': <message>".
+std::string describe(const Problem& problem, const RelaySettings& settings);
+// The owner describe() names: "media_plane", "media_plane interface 'access'", or by
+// position ("media_plane interface #2") when the interface has no realm.
+std::string ownerOf(const Problem& problem, const RelaySettings& settings);
 
 }  // namespace sbc::mediaplane
