@@ -6,6 +6,7 @@
 
 #include <exception>
 
+#include "mediaplane/api/address.h"
 #include "metrics/process.h"
 
 namespace sbc::metrics {
@@ -89,9 +90,7 @@ Exporter::Exporter(ExporterSettings settings, Sampler sampler)
 std::unique_ptr<Exporter> Exporter::start(const ExporterSettings& settings, Sampler sampler,
                                           std::string& error) {
   std::unique_ptr<Exporter> e(new Exporter(settings, std::move(sampler)));
-  std::string host = settings.address.find(':') != std::string::npos ? "[" + settings.address + "]"
-                                                                     : settings.address;
-  std::string bind = host + ":" + std::to_string(settings.port);
+  std::string bind = net::hostPort(settings.address, settings.port);
   try {
     // Several HTTP threads and a short request timeout: a client that connects and sends
     // nothing must not hold the only thread while Prometheus times out. Scrapes still

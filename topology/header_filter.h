@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "signaling/sip/message.h"
-#include "topology/config.h"
+#include "topology/realm.h"
 
 namespace sbc::topology {
 

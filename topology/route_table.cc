@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mediaplane/api/address.h"
 #include "signaling/sip/charset.h"
 #include "signaling/sip/uri.h"
 
@@ -13,21 +14,13 @@ namespace {
 // a user_regex.
 constexpr size_t kMaxRegexSubject = 256;
 
-std::string_view stripBrackets(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    return host.substr(1, host.size() - 2);
-  return host;
-}
-
 bool sameHost(std::string_view a, std::string_view b) {
-  return sip::iequals(stripBrackets(a), stripBrackets(b));
+  return sip::iequals(net::stripBrackets(a), net::stripBrackets(b));
 }
 
 // An IPv6 literal needs brackets in a URI host.
 std::string uriHost(std::string_view host) {
-  if (host.find(':') != std::string_view::npos && host.front() != '[')
-    return "[" + std::string(host) + "]";
-  return std::string(host);
+  return net::bracketHost(host);
 }
 
 bool domainMatches(const sip::Parsed<sip::NameAddr>& address, std::string_view domain) {
@@ -64,11 +57,13 @@ std::string buildUri(std::string_view user, std::string_view host) {
 
 }  // namespace
 
-RouteTable::RouteTable(const Config& config) : routes_(config.routes) {
+RouteTable::RouteTable(std::vector<Route> routes, const std::vector<Realm>& realms)
+    : routes_(std::move(routes)) {
   advertised_.reserve(routes_.size());
   for (const Route& route : routes_) {
-    const Realm* realm = config.realm(route.trunk.realm);
-    advertised_.push_back(realm != nullptr ? realm->advertisedAddress : std::string());
+    auto realm = std::find_if(realms.begin(), realms.end(),
+                              [&route](const Realm& r) { return r.name == route.trunk.realm; });
+    advertised_.push_back(realm != realms.end() ? realm->advertisedAddress : std::string());
   }
 }
 

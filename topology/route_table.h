@@ -18,7 +18,8 @@
 #include <vector>
 
 #include "signaling/sip/message.h"
-#include "topology/config.h"
+#include "topology/realm.h"
+#include "topology/route.h"
 
 namespace sbc::topology {
 
@@ -33,7 +34,8 @@ struct RouteDecision {
 class RouteTable {
  public:
   RouteTable() = default;
-  explicit RouteTable(const Config& config);
+  // `realms` gives each route's trunk realm its advertised address (the default From host).
+  RouteTable(std::vector<Route> routes, const std::vector<Realm>& realms);
 
   std::optional<RouteDecision> match(const sip::Message& request,
                                      std::string_view sourceRealm) const;

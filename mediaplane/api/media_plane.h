@@ -11,27 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "mediaplane/api/address.h"
+
 namespace sbc::mediaplane {
 
-// IPv4 now; the family and 16 bytes keep the seam for IPv6.
-struct IpAddress {
-  uint8_t family = 4;  // 4 or 6
-  std::array<uint8_t, 16> bytes{};
-
-  static IpAddress v4(uint32_t hostOrder);
-  static std::optional<IpAddress> parse(const std::string& text);
-  uint32_t v4HostOrder() const;  // for family 4
-  std::string toString() const;
-  bool isUnspecified() const;
-  bool operator==(const IpAddress&) const = default;
-};
-
-struct SocketAddress {
-  IpAddress ip;
-  uint16_t port = 0;  // 0: unknown
-  std::string toString() const;
-  bool operator==(const SocketAddress&) const = default;
-};
+// The one address type of the project (mediaplane/api/address.h), under the names the
+// media plane has always used.
+using IpAddress = net::IpAddress;
+using SocketAddress = net::SocketAddress;
 
 // One side of an anchored stream: the SBC's address on that side's realm, and the peer.
 struct MediaEndpoint {

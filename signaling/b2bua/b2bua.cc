@@ -9,6 +9,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "mediaplane/api/address.h"
 #include "signaling/b2bua/call.h"
 #include "signaling/sip/response.h"
 
@@ -48,8 +49,8 @@ bool isSdp(const sip::Message& m) {
   return ct && ct.value.matches("application", "sdp");
 }
 
-std::string hostLiteral(const boost::asio::ip::address& a) {
-  return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+std::string hostLiteral(const net::IpAddress& a) {
+  return a.uriHost();
 }
 
 // Where the requests of a leg go: a URI's host must be an IP literal (the SBC does no DNS
@@ -69,35 +70,29 @@ std::optional<transport::Endpoint> endpointOf(std::string_view uriText,
       (uri.hostType != sip::HostType::kIPv4 && uri.hostType != sip::HostType::kIPv6)) {
     return std::nullopt;
   }
-  std::string host(uri.host);
-  if (uri.hostType == sip::HostType::kIPv6) host = host.substr(1, host.size() - 2);
-  boost::system::error_code ec;
-  auto addr = boost::asio::ip::make_address(host, ec);
-  if (ec) return std::nullopt;
+  std::optional<net::IpAddress> addr = net::IpAddress::parseHost(uri.host);
+  if (!addr) return std::nullopt;
   transport::Protocol p = fallback;
   if (auto t = uri.params.get("transport"))
     p = sip::iequals(*t, "tcp") ? transport::Protocol::kTcp : transport::Protocol::kUdp;
-  return transport::Endpoint{p, addr, uri.hasPort ? uri.port : static_cast<uint16_t>(5060)};
+  return transport::Endpoint{p, *addr, uri.hasPort ? uri.port : static_cast<uint16_t>(5060)};
 }
 
-std::optional<boost::asio::ip::address> resolve(const std::string& host) {
-  boost::system::error_code ec;
-  auto literal = boost::asio::ip::make_address(host, ec);
-  if (!ec) return literal;
+std::optional<net::IpAddress> resolve(const std::string& host) {
+  if (auto literal = net::IpAddress::parseHost(host)) return literal;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* res = nullptr;
   if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return std::nullopt;
-  std::optional<boost::asio::ip::address> out;
+  std::optional<net::IpAddress> out;
   if (res->ai_family == AF_INET) {
     auto* in = reinterpret_cast<sockaddr_in*>(res->ai_addr);
-    out = boost::asio::ip::address_v4(ntohl(in->sin_addr.s_addr));
+    out = net::IpAddress::v4(ntohl(in->sin_addr.s_addr));
   } else if (res->ai_family == AF_INET6) {
     auto* in6 = reinterpret_cast<sockaddr_in6*>(res->ai_addr);
-    boost::asio::ip::address_v6::bytes_type bytes;
-    std::memcpy(bytes.data(), in6->sin6_addr.s6_addr, 16);
-    out = boost::asio::ip::address_v6(bytes);
+    out = net::IpAddress{6, {}};
+    std::memcpy(out->bytes.data(), in6->sin6_addr.s6_addr, 16);
   }
   freeaddrinfo(res);
   return out;
@@ -114,9 +109,12 @@ const dialog::LocalAddress* RealmContext::local(transport::Protocol p) const {
 
 class B2bua::Impl {
  public:
-  Impl(timer::TimerService& timers, const topology::Config& config,
+  Impl(timer::TimerService& timers, const config::Config& config,
        const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
-      : timers_(timers), config_(config), routes_(config), anchor_(media, config) {
+      : timers_(timers),
+        config_(config),
+        routes_(config.routes, config.realms),
+        anchor_(media, config) {
     for (const topology::Realm& r : config.realms) {
       RealmContext ctx;
       ctx.config = &r;
@@ -131,8 +129,7 @@ class B2bua::Impl {
       std::string advertised = ctx.config->advertisedAddress.empty()
                                    ? hostLiteral(l.address)
                                    : ctx.config->advertisedAddress;
-      if (advertised.find(':') != std::string::npos && advertised.front() != '[')
-        advertised = "[" + advertised + "]";
+      advertised = net::bracketHost(advertised);
       if (ctx.advertised.empty()) ctx.advertised = advertised;
       dialog::LocalAddress local{l.id, l.protocol, advertised, l.port};
       (l.protocol == transport::Protocol::kTcp ? ctx.tcp : ctx.udp) = local;
@@ -546,7 +543,7 @@ class B2bua::Impl {
     auto trunk = trunkAddresses_.find(route.trunk.host);
     if (!outLocal || !inLocal) return reject(500, "Route misconfigured");
     if (trunk == trunkAddresses_.end()) return reject(503, "Trunk Address Unknown");
-    const boost::asio::ip::address& trunkAddr = trunk->second;
+    const net::IpAddress& trunkAddr = trunk->second;
 
     auto owned = std::make_unique<Call>();
     Call& call = *owned;
@@ -1207,13 +1204,13 @@ class B2bua::Impl {
   }
 
   timer::TimerService& timers_;
-  const topology::Config& config_;
+  const config::Config& config_;
   topology::RouteTable routes_;
   MediaAnchor anchor_;
   transaction::TransactionLayer* txn_ = nullptr;
   std::unordered_map<std::string, RealmContext> realms_;
   std::unordered_map<transport::ListenerId, RealmContext*> listenerRealm_;
-  std::unordered_map<std::string, boost::asio::ip::address> trunkAddresses_;
+  std::unordered_map<std::string, net::IpAddress> trunkAddresses_;
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
   std::unordered_map<std::string, std::pair<uint64_t, Side>> dialogs_;
   std::unordered_map<TransactionId, ServerCtx> servers_;
@@ -1223,7 +1220,7 @@ class B2bua::Impl {
   CallStats stats_;
 };
 
-B2bua::B2bua(timer::TimerService& timers, const topology::Config& config,
+B2bua::B2bua(timer::TimerService& timers, const config::Config& config,
              const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
     : impl_(std::make_unique<Impl>(timers, config, listeners, media)) {}
 B2bua::~B2bua() = default;

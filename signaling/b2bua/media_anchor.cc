@@ -2,7 +2,7 @@
 
 namespace sbc::b2bua {
 
-MediaAnchor::MediaAnchor(mediaplane::MediaPlane* plane, const topology::Config& config)
+MediaAnchor::MediaAnchor(mediaplane::MediaPlane* plane, const config::Config& config)
     : plane_(plane), strict_(config.mediaPlane.strictSource) {
   for (const topology::Realm& r : config.realms) {
     if (!r.media) continue;

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "mediaplane/api/address.h"
 #include "signaling/sdp/session.h"
 
 namespace sbc::b2bua {
@@ -53,8 +54,7 @@ const char* SdpOrigin::apply(sdp::SessionDescription& sd, std::string_view origi
   if (lastContent_ != 0 && content != lastContent_) ++version_;
   lastContent_ = content;
   std::string version = std::to_string(version_);
-  std::string host(address);
-  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+  std::string host(net::stripBrackets(address));
   sdp::Origin o;
   o.username = "-";
   o.sessionId = sessionId_;

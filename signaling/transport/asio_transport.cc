@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -37,9 +38,32 @@ std::string randomTag() {
   return tag;
 }
 
+// The socket's address types appear only here; everything above the transport sees
+// net::IpAddress.
+asio::ip::address toAsio(const net::IpAddress& a) {
+  if (a.family == 6) {
+    asio::ip::address_v6::bytes_type bytes;
+    std::copy(a.bytes.begin(), a.bytes.end(), bytes.begin());
+    return asio::ip::address_v6(bytes, a.scope);
+  }
+  return asio::ip::address_v4(a.v4HostOrder());
+}
+
+net::IpAddress fromAsio(const asio::ip::address& a) {
+  net::IpAddress out;
+  if (a.is_v6()) {
+    out.family = 6;
+    asio::ip::address_v6::bytes_type bytes = a.to_v6().to_bytes();
+    std::copy(bytes.begin(), bytes.end(), out.bytes.begin());
+    out.scope = static_cast<uint32_t>(a.to_v6().scope_id());
+  } else {
+    out = net::IpAddress::v4(a.to_v4().to_uint());
+  }
+  return out;
+}
+
 std::string describe(const asio::ip::address& a, uint16_t port, std::string_view proto) {
-  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(port) +
-         "/" + std::string(proto);
+  return net::hostPort(a.to_string(), port) + "/" + std::string(proto);
 }
 
 std::optional<asio::ip::address> listenAddress(const std::string& address, std::string& error) {
@@ -70,7 +94,7 @@ class AsioTransport::UdpListener {
 
   bool send(const Endpoint& to, const std::string& bytes) {
     boost::system::error_code ec;
-    socket_.send_to(asio::buffer(bytes), udp::endpoint(to.address, to.port), 0, ec);
+    socket_.send_to(asio::buffer(bytes), udp::endpoint(toAsio(to.address), to.port), 0, ec);
     if (ec) {
       spdlog::warn("event=send_error transport=udp to={} error=\"{}\"", to.toString(),
                    ec.message());
@@ -89,7 +113,7 @@ class AsioTransport::UdpListener {
   void onReceive(const boost::system::error_code& ec, size_t n) {
     if (ec == asio::error::operation_aborted || t_.closed_) return;
     if (!ec) {
-      Source from{Endpoint{Protocol::kUdp, sender_.address(), sender_.port()}, id_, 0};
+      Source from{Endpoint{Protocol::kUdp, fromAsio(sender_.address()), sender_.port()}, id_, 0};
       t_.deliver(std::string_view(buffer_->data(), n), sip::Framing::kDatagram, from);
     }
     receive();
@@ -160,7 +184,7 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
 
   void connect() {
     auto self = shared_from_this();
-    socket_.async_connect(tcp::endpoint(remote_.address, remote_.port),
+    socket_.async_connect(tcp::endpoint(toAsio(remote_.address), remote_.port),
                           [self](const boost::system::error_code& ec) {
                             if (self->closing_) return;
                             if (ec) {
@@ -360,7 +384,7 @@ void AsioTransport::TcpListener::onAccepted(tcp::socket socket) {
   ++active;
   ++t_.counters_.tcpAccepted;
   socket.set_option(tcp::no_delay(true), ec);
-  Endpoint remote{Protocol::kTcp, peer.address(), peer.port()};
+  Endpoint remote{Protocol::kTcp, fromAsio(peer.address()), peer.port()};
   ConnectionId id = t_.connections_->nextId++;
   auto c = std::make_shared<Connection>(t_, std::move(socket), id, id_, remote, true, limits_);
   t_.connections_->byId[id] = c;
@@ -400,7 +424,7 @@ std::optional<ListenerId> AsioTransport::listenUdp(const std::string& address, u
   }
   auto id = static_cast<ListenerId>(infos_.size());
   uint16_t bound = socket.local_endpoint(ec).port();
-  infos_.push_back(ListenerInfo{id, Protocol::kUdp, addr, bound, realm});
+  infos_.push_back(ListenerInfo{id, Protocol::kUdp, fromAsio(addr), bound, realm});
   traffic_.emplace_back();
   udp_.push_back(std::make_unique<UdpListener>(*this, id, std::move(socket)));
   tcp_.push_back(nullptr);
@@ -427,7 +451,7 @@ std::optional<ListenerId> AsioTransport::listenTcp(const std::string& address, u
   }
   auto id = static_cast<ListenerId>(infos_.size());
   uint16_t bound = acceptor.local_endpoint(ec).port();
-  infos_.push_back(ListenerInfo{id, Protocol::kTcp, addr, bound, realm});
+  infos_.push_back(ListenerInfo{id, Protocol::kTcp, fromAsio(addr), bound, realm});
   traffic_.emplace_back();
   udp_.push_back(nullptr);
   tcp_.push_back(std::make_unique<TcpListener>(*this, id, std::move(acceptor), limits));
@@ -480,8 +504,8 @@ std::shared_ptr<AsioTransport::Connection> AsioTransport::connectionTo(const Des
   if (!l) return nullptr;
   boost::system::error_code ec;
   tcp::socket socket(io_);
-  socket.open(to.remote.address.is_v6() ? tcp::v6() : tcp::v4(), ec);
-  if (!ec) socket.bind(tcp::endpoint(infos_[to.listener].address, 0), ec);
+  socket.open(to.remote.address.family == 6 ? tcp::v6() : tcp::v4(), ec);
+  if (!ec) socket.bind(tcp::endpoint(toAsio(infos_[to.listener].address), 0), ec);
   if (!ec) socket.set_option(tcp::no_delay(true), ec);
   if (ec) {
     spdlog::warn("event=tcp_connect_error to={} error=\"{}\"", to.remote.toString(), ec.message());

@@ -16,16 +16,12 @@ bool isReliable(Protocol p) {
 
 std::string Endpoint::toString() const {
   std::string out = protocol == Protocol::kTcp ? "tcp:" : "udp:";
-  if (address.is_v6()) {
-    out += "[" + address.to_string() + "]";
-  } else {
-    out += address.to_string();
-  }
-  return out + ":" + std::to_string(port);
+  return out + address.uriHost() + ":" + std::to_string(port);
 }
 
 size_t EndpointHash::operator()(const Endpoint& e) const {
-  size_t h = std::hash<std::string>()(e.address.to_string());
+  size_t h = boost::hash_range(e.address.bytes.begin(), e.address.bytes.end());
+  boost::hash_combine(h, e.address.family);
   boost::hash_combine(h, e.port);
   boost::hash_combine(h, static_cast<int>(e.protocol));
   return h;
@@ -51,7 +47,7 @@ bool stampReceived(sip::Message& request, const Source& from) {
   const sip::HeaderField* top = request.first(sip::HeaderId::kVia);
   sip::Parsed<sip::Via> via = request.topVia();
   if (!top || !via) return false;
-  std::string ip = from.remote.address.to_string();
+  std::string ip = from.remote.address.toString();
   bool needReceived = !via.value.received.empty() ? false : via.value.host != ip;
   bool needRport = via.value.hasRport && via.value.rport == 0;
   if (!needReceived && !needRport) return true;

@@ -6,12 +6,12 @@
 // requests (RFC 3581), and sends bytes to an endpoint, over UDP or over a (reused) TCP
 // connection. Everything runs on the signaling thread.
 
-#include <boost/asio/ip/address.hpp>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 
+#include "mediaplane/api/address.h"
 #include "signaling/sip/message.h"
 
 namespace sbc::transport {
@@ -23,7 +23,7 @@ bool isReliable(Protocol p);
 
 struct Endpoint {
   Protocol protocol = Protocol::kUdp;
-  boost::asio::ip::address address;
+  net::IpAddress address;
   uint16_t port = 0;
 
   bool operator==(const Endpoint&) const = default;
@@ -56,8 +56,8 @@ struct Destination {
 struct ListenerInfo {
   ListenerId id = 0;
   Protocol protocol = Protocol::kUdp;
-  boost::asio::ip::address address;  // the address it is bound to
-  uint16_t port = 0;                 // the port it is bound to (resolved when 0 was asked)
+  net::IpAddress address;  // the address it is bound to
+  uint16_t port = 0;       // the port it is bound to (resolved when 0 was asked)
   std::string realm;
 };
 

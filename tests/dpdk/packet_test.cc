@@ -511,44 +511,70 @@ TEST(RelayConfigCheck, Problems) {
     return validateConfig(c);
   };
   EXPECT_EQ(problem([](RelayConfig& c) { c.interfaces.clear(); }),
-            "the media plane needs at least one interface");
+            "media_plane: interfaces is empty: give each anchoring realm one interface");
   EXPECT_EQ(problem([](RelayConfig& c) { c.lcores.clear(); }),
-            "the media plane needs at least one worker lcore");
-  EXPECT_EQ(problem([](RelayConfig& c) { c.lcores = {1, 1}; }), "lcore 1 is listed twice");
-  EXPECT_EQ(problem([](RelayConfig& c) { c.interfaces.push_back(c.interfaces[0]); }),
-            "realm 'access' has two media interfaces");
+            "media_plane: lcores is empty: the relay needs at least one worker lcore");
+  EXPECT_EQ(problem([](RelayConfig& c) {
+              c.lcores = {1, 1};
+            }),
+            "media_plane: lcores 1 is listed twice");
+  EXPECT_EQ(
+      problem([](RelayConfig& c) { c.interfaces.push_back(c.interfaces[0]); }),
+      "media_plane interface 'access': realm 'access' has an interface already: one per realm");
   EXPECT_EQ(problem([](RelayConfig& c) {
               c.interfaces.push_back(c.interfaces[0]);
               c.interfaces[1].realm = "core";
             }),
-            "device 'net_null0' is used by two interfaces");
+            "media_plane interface 'core': device 'net_null0' is used by the interface of realm "
+            "'access'");
   EXPECT_EQ(problem([](RelayConfig& c) { c.interfaces[0].gateway = c.interfaces[0].address; }),
-            "interface 'access': the gateway is the media address itself");
-  EXPECT_EQ(problem([](RelayConfig& c) {
-              c.interfaces[0].gateway = mediaplane::IpAddress::parse("10.1.1.254");
-            }),
-            "interface 'access': gateway 10.1.1.254 is outside 10.1.0.1/24");
+            "media_plane interface 'access': gateway 10.1.0.1 is the realm's media address itself");
+  EXPECT_EQ(
+      problem([](RelayConfig& c) {
+        c.interfaces[0].gateway = mediaplane::IpAddress::parse("10.1.1.254");
+      }),
+      "media_plane interface 'access': gateway 10.1.1.254 is outside 10.1.0.1/24 (the realm's "
+      "media address and prefix_length): the relay reaches its gateway on the link");
   EXPECT_EQ(problem([](RelayConfig& c) {
               c.interfaces[0].address = *mediaplane::IpAddress::parse("2001:db8::1");
             }),
-            "interface 'access': IPv6 media addresses are not supported yet");
+            "media_plane interface 'access': realm 'access' has an IPv6 media address: the media "
+            "plane relays IPv4 only for now");
   EXPECT_EQ(problem([](RelayConfig& c) { c.interfaces[0].prefixLength = 33; }),
-            "interface 'access': prefix length 33 is not 1-32");
+            "media_plane interface 'access': prefix_length 33 is out of range 1-32");
   EXPECT_EQ(problem([](RelayConfig& c) {
               c.interfaces[0].mac = std::array<uint8_t, 6>{0x01, 0, 0x5e, 0, 0, 1};
             }),
-            "interface 'access': the MAC address must be a unicast address");
-  EXPECT_EQ(problem([](RelayConfig& c) { c.maxSessions = 0; }), "max_sessions must be 1-4194304");
+            "media_plane interface 'access': mac '01:00:5e:00:00:01' is not a unicast address");
+  EXPECT_EQ(problem([](RelayConfig& c) { c.maxSessions = 0; }),
+            "media_plane: max_sessions 0 is out of range 1-4194304");
   EXPECT_EQ(problem([](RelayConfig& c) {
               c.interfaces[0].extraAddresses = {*mediaplane::IpAddress::parse("10.1.0.2"),
                                                 *mediaplane::IpAddress::parse("10.1.0.2")};
             }),
-            "interface 'access': address 10.1.0.2 is given twice");
-  EXPECT_EQ(problem([](RelayConfig& c) {
-              c.interfaces[0].staticNeighbours.push_back(
-                  {*mediaplane::IpAddress::parse("10.1.0.254"), {}});
-            }),
-            "interface 'access': static neighbour 10.1.0.254 needs a unicast MAC address");
+            "media_plane interface 'access': address 10.1.0.2 is given twice");
+  EXPECT_EQ(
+      problem([](RelayConfig& c) {
+        c.interfaces[0].staticNeighbours.push_back(
+            {*mediaplane::IpAddress::parse("10.1.0.254"), {}});
+      }),
+      "media_plane interface 'access': static neighbour 10.1.0.254 needs a unicast MAC address");
+}
+
+// The relay's checks are mediaplane::validate(), the one the config loader reports at
+// `sbcd --check-config` (tests/unit/topology_test.cc, MediaPlaneValidator): same text.
+TEST(RelayConfigCheck, SameValidatorAsTheConfigLoader) {
+  RelayConfig c = validConfig();
+  for (int i = 2; i <= 17; ++i) {
+    RelayConfig::Interface extra = c.interfaces[0];
+    extra.realm = "r" + std::to_string(i);
+    extra.device = "d" + std::to_string(i);
+    c.interfaces.push_back(extra);
+  }
+  std::vector<mediaplane::Problem> problems = mediaplane::validate(c);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(validateConfig(c), mediaplane::describe(problems.front(), c));
+  EXPECT_EQ(validateConfig(c), "media_plane: at most 16 media interfaces");
 }
 
 }  // namespace

@@ -3,18 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include "config/loader.h"
 #include "mediaplane/api/media_plane.h"
 #include "signaling/b2bua/b2bua.h"
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
-#include "topology/config.h"
 
 namespace sbc::b2bua {
 namespace {
 
 using namespace std::chrono_literals;
-namespace asio = boost::asio;
 
 struct Sent {
   transport::Destination to;
@@ -25,9 +24,9 @@ class FakeTransport : public transport::Transport {
  public:
   FakeTransport() {
     infos.push_back(
-        {0, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.1"), 5060, "access"});
+        {0, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.1"), 5060, "access"});
     infos.push_back(
-        {1, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.2"), 5060, "core"});
+        {1, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.2"), 5060, "core"});
   }
   bool send(const transport::Destination& to, std::string bytes) override {
     Sent s{to, {}};
@@ -97,7 +96,7 @@ std::string withSdp(std::string head, const std::string& body) {
 class B2buaMediaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    topology::LoadResult loaded = topology::parseConfig(kConfig);
+    config::LoadResult loaded = config::parseConfig(kConfig);
     ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].toString());
     config = std::move(*loaded.config);
     // The media side of the config, set directly: these tests need no DPDK.
@@ -117,7 +116,7 @@ class B2buaMediaTest : public ::testing::Test {
     ASSERT_TRUE(sip::parseMessage(text, sip::Framing::kDatagram, {}, m).ok()) << text;
     txn->onMessage(
         std::move(m),
-        transport::Source{{transport::Protocol::kUdp, asio::ip::make_address(ip), port}, l, 0});
+        transport::Source{{transport::Protocol::kUdp, *net::IpAddress::parse(ip), port}, l, 0});
   }
   const Sent* last(transport::ListenerId l, std::string_view key) const {
     for (size_t i = transport.sent.size(); i-- > 0;) {
@@ -170,7 +169,7 @@ class B2buaMediaTest : public ::testing::Test {
   timer::TimerWheel wheel{[this] { return now; }};
   FakeTransport transport;
   RecordingPlane plane;
-  topology::Config config;
+  config::Config config;
   std::unique_ptr<B2bua> b2bua;
   std::unique_ptr<transaction::TransactionLayer> txn;
 };

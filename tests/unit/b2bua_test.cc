@@ -7,17 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "config/loader.h"
 #include "signaling/b2bua/b2bua.h"
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
-#include "topology/config.h"
 
 namespace sbc::b2bua {
 namespace {
 
 using namespace std::chrono_literals;
-namespace asio = boost::asio;
 
 constexpr transport::ListenerId kAccess = 0;
 constexpr transport::ListenerId kCore = 1;
@@ -32,9 +31,9 @@ class FakeTransport : public transport::Transport {
  public:
   FakeTransport() {
     infos.push_back(
-        {kAccess, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.1"), 5060, "access"});
+        {kAccess, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.1"), 5060, "access"});
     infos.push_back(
-        {kCore, transport::Protocol::kUdp, asio::ip::make_address("127.0.0.2"), 5060, "core"});
+        {kCore, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.2"), 5060, "core"});
   }
   bool send(const transport::Destination& to, std::string bytes) override {
     Sent s{to, bytes, {}};
@@ -87,7 +86,7 @@ std::string withBody(std::string head, const std::string& body) {
 class B2buaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    topology::LoadResult loaded = topology::parseConfig(kConfig);
+    config::LoadResult loaded = config::parseConfig(kConfig);
     ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].toString());
     config = std::move(*loaded.config);
     b2bua = std::make_unique<B2bua>(wheel, config, transport.infos);
@@ -101,7 +100,7 @@ class B2buaTest : public ::testing::Test {
     sip::Message m;
     ASSERT_TRUE(sip::parseMessage(text, sip::Framing::kDatagram, {}, m).ok()) << text;
     transport::Source from{
-        transport::Endpoint{transport::Protocol::kUdp, asio::ip::make_address(ip), port}, listener,
+        transport::Endpoint{transport::Protocol::kUdp, *net::IpAddress::parse(ip), port}, listener,
         0};
     txn->onMessage(std::move(m), from);
   }
@@ -285,7 +284,7 @@ class B2buaTest : public ::testing::Test {
   timer::TimePoint now = timer::Clock::now();
   timer::TimerWheel wheel{[this] { return now; }};
   FakeTransport transport;
-  topology::Config config;
+  config::Config config;
   std::unique_ptr<B2bua> b2bua;
   std::unique_ptr<transaction::TransactionLayer> txn;
 };
@@ -296,7 +295,7 @@ TEST_F(B2buaTest, OutboundInviteIsANewDialogThatHidesTheInboundLeg) {
   const Sent* inv = last(kCore, "INVITE");
   ASSERT_NE(inv, nullptr);
   const sip::Message& m = inv->msg;
-  EXPECT_EQ(inv->to.remote.address.to_string(), "127.0.0.3");
+  EXPECT_EQ(inv->to.remote.address.toString(), "127.0.0.3");
   EXPECT_EQ(inv->to.remote.port, 5080);
   EXPECT_EQ(m.requestUri(), "sip:+15551234@127.0.0.3:5080");
   EXPECT_NE(m.callId(), "acall@192.0.2.10");

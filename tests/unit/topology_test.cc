@@ -4,14 +4,21 @@
 #include <string>
 #include <vector>
 
+#include "config/loader.h"
 #include "signaling/sip/parser.h"
-#include "topology/config.h"
 #include "topology/header_filter.h"
 #include "topology/route_table.h"
 
 namespace sbc::topology {
 namespace {
 
+using config::Config;
+using config::ConfigError;
+using config::loadConfigFile;
+using config::LoadResult;
+using config::MediaPlaneSettings;
+using config::parseConfig;
+using config::SipSettings;
 using sip::HeaderId;
 using sip::Message;
 
@@ -971,7 +978,7 @@ routes:
 
 class RouteTableTest : public ::testing::Test {
  protected:
-  RouteTableTest() : config_(loadOk(kRouting)), table_(config_) {}
+  RouteTableTest() : config_(loadOk(kRouting)), table_(config_.routes, config_.realms) {}
 
   std::string routeFor(const Message& m, std::string_view realm) {
     auto d = table_.match(m, realm);
@@ -1052,7 +1059,7 @@ TEST_F(RouteTableTest, EmptyTableMatchesNothing) {
 
 TEST_F(RouteTableTest, AnEmptyMatchMatchesEverything) {
   Config c = loadOk(std::string(kTwoRealms) + "  - { name: all, reject: { code: 404 } }\n");
-  RouteTable t(c);
+  RouteTable t(c.routes, c.realms);
   EXPECT_TRUE(t.match(request("BYE", "sip:h"), "anything"));
 }
 
@@ -1096,7 +1103,7 @@ TEST(RouteTable, RewritesAndEscaping) {
                     "from_user: '', from_host: 'f.example', to_user: '$user', to_host: "
                     "'t.example' }\n"
                     "    media: bypass\n");
-  RouteTable table(c);
+  RouteTable table(c.routes, c.realms);
   Message m = request("INVITE", "sip:*72%23@127.0.0.1");
   auto d = table.match(m, "access");
   ASSERT_TRUE(d);
@@ -1405,3 +1412,50 @@ TEST(ConfigErrors, MetricsSection) {
 
 }  // namespace
 }  // namespace sbc::topology
+
+namespace sbc::config {
+namespace {
+
+// One validator: a media-plane mistake only the relay's rules catch (mediaplane::validate,
+// which dpdk::validateConfig runs at start) is what `sbcd --check-config` reports, at the
+// offending key.
+TEST(MediaPlaneValidator, CheckConfigReportsTheRelaysProblem) {
+  std::string realms = "realms:\n";
+  std::string interfaces;
+  for (int i = 1; i <= 17; ++i) {
+    std::string n = std::to_string(i);
+    realms += "  - { name: r" + n + ", listen: [ { address: 10.0." + n +
+              ".1 } ], media: { address: 10.0." + n + ".1, port_min: 30000, port_max: 30099 } }\n";
+    interfaces += "    - { realm: r" + n + ", device: d" + n + " }\n";
+  }
+  // media_plane on line 19, its interfaces from line 21 on
+  std::string yaml = realms + "media_plane:\n  interfaces:\n" + interfaces;
+  LoadResult r = parseConfig(yaml);
+  ASSERT_EQ(r.errors.size(), 1u);
+
+  mediaplane::RelaySettings relay;
+  relay.lcores = {1};
+  for (int i = 1; i <= 17; ++i) {
+    mediaplane::RelayInterface itf;
+    itf.realm = "r" + std::to_string(i);
+    itf.device = "d" + std::to_string(i);
+    itf.address = *net::IpAddress::parse("10.0." + std::to_string(i) + ".1");
+    relay.interfaces.push_back(itf);
+  }
+  std::vector<mediaplane::Problem> problems = mediaplane::validate(relay);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].message, "at most 16 media interfaces");
+  EXPECT_EQ(r.errors[0].toString(), "line 21, column 5: media_plane: " + problems[0].message);
+}
+
+// A loaded media_plane section converts to settings the relay's validator accepts.
+TEST(MediaPlaneValidator, LoadedSettingsPassTheRelaysRules) {
+  LoadResult r = loadConfigFile(SBC_SOURCE_DIR "/config/examples/edge.yaml");
+  ASSERT_TRUE(r.ok());
+  mediaplane::RelaySettings relay = relaySettingsOf(*r.config);
+  EXPECT_EQ(relay.interfaces.size(), r.config->mediaPlane.interfaces.size());
+  EXPECT_TRUE(mediaplane::validate(relay).empty());
+}
+
+}  // namespace
+}  // namespace sbc::config

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <boost/asio/ip/address.hpp>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -272,14 +271,12 @@ struct Req {
   sip::Message message() const { return parse(text()); }
 };
 
-const Source kUdpPeer{Endpoint{Protocol::kUdp, boost::asio::ip::make_address("192.0.2.10"), 5060},
-                      0, 0};
-const Source kTcpPeer{Endpoint{Protocol::kTcp, boost::asio::ip::make_address("192.0.2.20"), 40000},
-                      1, 7};
-const Destination kUdpNext{
-    Endpoint{Protocol::kUdp, boost::asio::ip::make_address("198.51.100.7"), 5060}, 0, 0};
-const Destination kTcpNext{
-    Endpoint{Protocol::kTcp, boost::asio::ip::make_address("198.51.100.8"), 5060}, 1, 0};
+const Source kUdpPeer{Endpoint{Protocol::kUdp, *net::IpAddress::parse("192.0.2.10"), 5060}, 0, 0};
+const Source kTcpPeer{Endpoint{Protocol::kTcp, *net::IpAddress::parse("192.0.2.20"), 40000}, 1, 7};
+const Destination kUdpNext{Endpoint{Protocol::kUdp, *net::IpAddress::parse("198.51.100.7"), 5060},
+                           0, 0};
+const Destination kTcpNext{Endpoint{Protocol::kTcp, *net::IpAddress::parse("198.51.100.8"), 5060},
+                           1, 0};
 
 class TransactionTest : public ::testing::Test {
  protected:

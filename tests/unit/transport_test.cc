@@ -107,7 +107,7 @@ TEST_F(TransportTest, UdpRequestIsStampedWithReceivedAndRport) {
   // Responses go to the source address and port (rport), not to the sent-by.
   Destination d = responseDestination(m, recorder.sources[0]);
   EXPECT_EQ(d.remote.port, peerPort);
-  EXPECT_EQ(d.remote.address.to_string(), "127.0.0.1");
+  EXPECT_EQ(d.remote.address.toString(), "127.0.0.1");
 }
 
 TEST_F(TransportTest, UdpWithoutRportAnswersToTheSentByPort) {
@@ -255,7 +255,7 @@ TEST_F(TransportTest, TcpConnectionLimitRefusesTheExtraConnection) {
 TEST_F(TransportTest, OutboundTcpConnectsFromTheListenerAddressAndIsReused) {
   ListenerId id = tcpListener();
   tcp::acceptor server(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  Endpoint to{Protocol::kTcp, asio::ip::make_address("127.0.0.1"), server.local_endpoint().port()};
+  Endpoint to{Protocol::kTcp, *net::IpAddress::parse("127.0.0.1"), server.local_endpoint().port()};
   ASSERT_TRUE(transport.send(Destination{to, id, 0}, "ONE"));
   ASSERT_TRUE(transport.send(Destination{to, id, 0}, "TWO"));
   tcp::socket peer(io);
@@ -280,7 +280,7 @@ TEST_F(TransportTest, OutboundTcpFailureIsReported) {
     tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     port = a.local_endpoint().port();
   }
-  Endpoint to{Protocol::kTcp, asio::ip::make_address("127.0.0.1"), port};
+  Endpoint to{Protocol::kTcp, *net::IpAddress::parse("127.0.0.1"), port};
   ASSERT_TRUE(transport.send(Destination{to, id, 0}, "HELLO"));
   ASSERT_TRUE(runUntil([&] { return !recorder.failures.empty(); }));
   EXPECT_NE(recorder.failures[0].find("connect failed"), std::string::npos);
@@ -301,14 +301,14 @@ TEST(StampReceived, RportAndReceived) {
                   options("SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bKx, SIP/2.0/UDP 10.0.0.2"),
                   sip::Framing::kDatagram, {}, m)
                   .ok());
-  Source from{Endpoint{Protocol::kUdp, asio::ip::make_address("203.0.113.7"), 40000}, 0, 0};
+  Source from{Endpoint{Protocol::kUdp, *net::IpAddress::parse("203.0.113.7"), 40000}, 0, 0};
   ASSERT_TRUE(stampReceived(m, from));
   EXPECT_EQ(m.header(sip::HeaderId::kVia),
             "SIP/2.0/UDP 10.0.0.1:5060;rport=40000;branch=z9hG4bKx;received=203.0.113.7, "
             "SIP/2.0/UDP 10.0.0.2");
   Destination d = responseDestination(m, from);
   EXPECT_EQ(d.remote.port, 40000);
-  EXPECT_EQ(d.remote.address.to_string(), "203.0.113.7");
+  EXPECT_EQ(d.remote.address.toString(), "203.0.113.7");
 }
 
 TEST(SipTrafficCount, SentMessagesByMethodAndCode) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/loader.h"
 #include "dpdk/dpdk_media_plane.h"
 #include "metrics/exporter.h"
 #include "signaling/b2bua/b2bua.h"
@@ -28,7 +29,6 @@
 #include "signaling/transport/asio_transport.h"
 #include "tools/sbcd/metrics_source.h"
 #include "tools/sbcd/relay_config.h"
-#include "topology/config.h"
 
 namespace {
 
@@ -40,8 +40,8 @@ constexpr const char* kUsage =
 constexpr std::string_view kVersion = "0.2.0";
 
 // Every error of the configuration, each on its own line, for the operator.
-bool loadOrExplain(const std::string& path, sbc::topology::Config& out) {
-  sbc::topology::LoadResult r = sbc::topology::loadConfigFile(path);
+bool loadOrExplain(const std::string& path, sbc::config::Config& out) {
+  sbc::config::LoadResult r = sbc::config::loadConfigFile(path);
   if (!r.ok()) {
     std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(), r.errors.size());
     for (const auto& e : r.errors)
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  sbc::topology::Config config;
+  sbc::config::Config config;
   if (!checkPath.empty()) {
     if (!loadOrExplain(checkPath, config)) return 1;
     std::printf("%s: ok (%zu realms, %zu routes)\n", checkPath.c_str(), config.realms.size(),
@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
       }
       const auto* info = transport.listener(*id);
       spdlog::info("event=listening realm={} transport={} address={} port={}", realm.name,
-                   sbc::transport::protocolName(info->protocol), info->address.to_string(),
+                   sbc::transport::protocolName(info->protocol), info->address.toString(),
                    info->port);
     }
   }
