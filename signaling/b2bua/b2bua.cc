@@ -197,10 +197,9 @@ class B2bua::Impl {
     if (leg.ok.timer != 0 && ack.cseq().value.number == leg.ok.cseq) stopRetransmission(leg.ok);
     // Late offer: the answer travels in this ACK, and the other leg's 2xx waits for it.
     Leg& otherLeg = call.leg(other(side));
-    if (otherLeg.ackWaitsForAnswer != 0) {
-      uint32_t cseq = otherLeg.ackWaitsForAnswer;
-      otherLeg.ackWaitsForAnswer = 0;
-      sendAck(call, other(side), cseq, &ack);
+    if (std::optional<uint32_t> cseq = otherLeg.negotiation.ackOwesAnswer) {
+      otherLeg.negotiation.ackOwesAnswer.reset();
+      sendAck(call, other(side), *cseq, &ack);
     }
   }
 
@@ -208,9 +207,8 @@ class B2bua::Impl {
     Call* call = callOfServer(invite);
     if (!call || call->aInvite != invite) return;
     spdlog::info("event=cancel call={}", call->id);
-    outcome(*call, &CallCounters::cancelled);
-    call->cancelRequested = true;
-    if (call->bProvisional) sendCancel(*call);
+    outcome(*call, Outcome::kCancelled);
+    requestCancel(*call);
     // If the far side never answers the CANCEL, the caller still gets its 487.
     uint64_t id = call->id;
     call->cancelGuardTimer = timers_.schedule(64 * txn_->timers().t1, [this, id] {
@@ -258,12 +256,12 @@ class B2bua::Impl {
                  why == transaction::ClientFailure::kTimeout ? "timeout" : "transport");
     if (ctx.purpose == Purpose::kInitialInvite) {
       call->bInviteRequest.reset();
-      outcome(*call, &CallCounters::failed);
-      finishA(*call, call->cancelRequested ? 487 : code);
+      outcome(*call, Outcome::kFailed);
+      finishA(*call, cancelRequested(call->state) ? 487 : code);
       endCall(*call, "no answer from the far side");
     } else if (ctx.purpose == Purpose::kRelay) {
       if (ctx.method == sip::Method::kInvite || ctx.method == sip::Method::kUpdate) {
-        call->leg(ctx.side).pendingClientOffer = 0;
+        call->leg(ctx.side).negotiation.pendingClientOffer = 0;
       }
       if (ctx.peer) respondServer(*call, ctx.peer, code, {});
     }
@@ -283,8 +281,11 @@ class B2bua::Impl {
     if (call->aInvite == server) {
       call->aInvite = 0;
       spdlog::info("event=caller_unreachable call={}", call->id);
-      if (call->state == Call::State::kConfirmed) sendBye(*call, Side::kB);
-      if (call->bInvite && call->bProvisional) sendCancel(*call);
+      if (call->state == CallState::kConfirmed) {
+        sendBye(*call, Side::kB);
+      } else {
+        requestCancel(*call);
+      }
       endCall(*call, "caller unreachable");
     }
   }
@@ -296,11 +297,11 @@ class B2bua::Impl {
     for (uint64_t id : ids) {
       Call* c = find(id);
       if (!c) continue;
-      if (c->state == Call::State::kConfirmed) {
+      if (c->state == CallState::kConfirmed) {
         sendBye(*c, Side::kA);
         sendBye(*c, Side::kB);
       } else {
-        if (c->bInvite && c->bProvisional) sendCancel(*c);
+        requestCancel(*c);
         finishA(*c, 503);
       }
       endCall(*c, "shutdown");
@@ -610,7 +611,8 @@ class B2bua::Impl {
     if (hasOptionTag(req, sip::HeaderId::kRequire, "100rel"))
       invite.addHeader(sip::HeaderId::kRequire, "100rel");
     b.realm->filters.apply(invite);
-    call.bOffer = !invite.body().empty() && isSdp(invite);
+    call.initialOffer =
+        !invite.body().empty() && isSdp(invite) ? InitialOffer::kInInvite : InitialOffer::kLate;
     call.bInviteRequest = std::make_unique<sip::Message>(invite);
 
     registerDialog(call, Side::kA);
@@ -622,7 +624,7 @@ class B2bua::Impl {
 
     call.bInvite = sendClient(call, Side::kB, std::move(invite), Purpose::kInitialInvite, server);
     if (call.bInvite == 0) {
-      outcome(call, &CallCounters::failed);
+      outcome(call, Outcome::kFailed);
       finishA(call, 503);
       endCall(call, "trunk unreachable");
       return;
@@ -635,12 +637,11 @@ class B2bua::Impl {
     uint64_t id = call.id;
     call.noAnswerTimer = timers_.schedule(config_.sip.noAnswerTimeout, [this, id] {
       Call* c = find(id);
-      if (!c || c->state == Call::State::kConfirmed) return;
+      if (!c || c->state == CallState::kConfirmed) return;
       c->noAnswerTimer = 0;
       spdlog::info("event=no_answer call={}", id);
-      c->cancelRequested = true;
-      if (c->bProvisional) sendCancel(*c);
-      outcome(*c, &CallCounters::failed);
+      requestCancel(*c);
+      outcome(*c, Outcome::kFailed);
       finishA(*c, 480);
       endCall(*c, "no answer");
     });
@@ -662,14 +663,12 @@ class B2bua::Impl {
     Leg& a = call.leg(Side::kA);
     Leg& b = call.leg(Side::kB);
     if (code < 200) {
-      call.bProvisional = true;
-      if (call.cancelRequested) {
-        if (!call.cancelSent) sendCancel(call);
-        return;
-      }
-      if (code == 100 || !resp.to().value.hasTag()) return;  // nothing to relay
+      bool early = code != 100 && resp.to().value.hasTag();
+      CallAction action =
+          transition(call, early ? CallEvent::kEarlyProvisional : CallEvent::kProvisional);
+      if (action == CallAction::kSendCancel) sendCancel(call);
+      if (action != CallAction::kRelayProvisional) return;  // nothing to relay
       dialog::applyResponse(b.dialog, resp);
-      if (call.state == Call::State::kCalling) call.state = Call::State::kEarly;
       relayProvisional(call, resp);
       return;
     }
@@ -679,11 +678,12 @@ class B2bua::Impl {
     for (ReliableProvisional& p : call.reliable)
       stopRetransmission(p.resend);
     if (code < 300) {
-      if (call.state == Call::State::kConfirmed) return;  // a second fork: stray2xx handles it
+      CallAction action = transition(call, CallEvent::kAnswered);
+      if (action == CallAction::kNone) return;  // a second fork: stray2xx handles it
       dialog::applyResponse(b.dialog, resp);
       timers_.cancel(call.noAnswerTimer);
       call.noAnswerTimer = 0;
-      if (call.cancelRequested) {
+      if (action == CallAction::kAckAndBye) {
         // The callee answered while the CANCEL was on its way: end its dialog.
         sendAck(call, Side::kB, resp.cseq().value.number, nullptr);
         sendBye(call, Side::kB);
@@ -691,16 +691,15 @@ class B2bua::Impl {
         endCall(call, "answered after cancel");
         return;
       }
-      call.state = Call::State::kConfirmed;
       a.dialog.state = dialog::Dialog::State::kConfirmed;
       // Our offer went out with the INVITE: ACK the callee now. A late offer waits for the
       // caller's ACK, which carries the answer.
-      if (call.bOffer) {
+      if (call.initialOffer == InitialOffer::kInInvite) {
         sendAck(call, Side::kB, resp.cseq().value.number, nullptr);
       } else {
-        b.ackWaitsForAnswer = resp.cseq().value.number;
+        b.negotiation.ackOwesAnswer = resp.cseq().value.number;
       }
-      outcome(call, &CallCounters::answered);
+      outcome(call, Outcome::kAnswered);
       relayResponseTo(call, resp, Side::kA, call.aInvite);
       call.aInvite = 0;
       call.answered = timers_.now();
@@ -715,11 +714,12 @@ class B2bua::Impl {
     int mapped = code;
     if (auto m = config_.sip.responseMap.find(code); m != config_.sip.responseMap.end())
       mapped = m->second;
-    if (call.cancelRequested) mapped = 487;
+    bool cancelled = cancelRequested(call.state);
+    if (cancelled) mapped = 487;
     if (code == 486 || code == 600)
-      outcome(call, &CallCounters::busy);
-    else if (!call.cancelRequested)
-      outcome(call, &CallCounters::failed);
+      outcome(call, Outcome::kBusy);
+    else if (!cancelled)
+      outcome(call, Outcome::kFailed);
     spdlog::info("event=call_failed call={} status={} relayed={}", call.id, code, mapped);
     if (call.aInvite) {
       sip::Message r =
@@ -816,8 +816,7 @@ class B2bua::Impl {
   }
 
   void sendCancel(Call& call) {
-    if (call.cancelSent || !call.bInviteRequest) return;
-    call.cancelSent = true;
+    if (!call.bInviteRequest) return;
     const sip::Message& inv = *call.bInviteRequest;
     // CANCEL (§9.1): the INVITE's Request-URI, top Via, Call-ID, From, To, CSeq number and
     // Route, so that it matches the INVITE's transaction.
@@ -876,7 +875,7 @@ class B2bua::Impl {
     Leg& leg = call.leg(side);
     std::string_view tag = resp.to().value.tag();
     if (tag == leg.dialog.remoteTag) {
-      if (leg.ackWaitsForAnswer == 0) sendAck(call, side, resp.cseq().value.number, nullptr);
+      if (!leg.negotiation.ackOwesAnswer) sendAck(call, side, resp.cseq().value.number, nullptr);
       return;
     }
     spdlog::info("event=extra_fork_answered call={} tag={}", call.id, tag);
@@ -918,12 +917,11 @@ class B2bua::Impl {
       spdlog::info("event=bye call={} from={}", call.id, sideName(side));
       respondServer(call, server, 200, {});
       Side far = other(side);
-      if (call.state == Call::State::kConfirmed) {
+      if (call.state == CallState::kConfirmed) {
         sendBye(call, far);
       } else if (far == Side::kB) {
         // The caller hung up an early dialog: cancel the outbound INVITE.
-        call.cancelRequested = true;
-        if (call.bProvisional) sendCancel(call);
+        requestCancel(call);
         finishA(call, 487);
       } else {
         finishA(call, 480);  // the callee ended its early dialog
@@ -941,11 +939,11 @@ class B2bua::Impl {
     }
     if (method == sip::Method::kInvite || method == sip::Method::kUpdate) {
       // Glare (RFC 3261 §14.2, RFC 3311 §5.2): our own offer on this leg is pending.
-      if (leg.pendingClientOffer != 0) {
+      if (leg.negotiation.pendingClientOffer != 0) {
         respondServer(call, server, 491, {});
         return;
       }
-      if (method == sip::Method::kInvite && leg.pendingServerInvite != 0) {
+      if (method == sip::Method::kInvite && leg.negotiation.pendingServerInvite != 0) {
         respondServer(call, server, 500, "Pending Re-INVITE", {{sip::HeaderId::kRetryAfter, "2"}});
         return;
       }
@@ -983,8 +981,9 @@ class B2bua::Impl {
       return;
     }
     servers_[server].peer = client;
-    if (m == sip::Method::kInvite || m == sip::Method::kUpdate) target.pendingClientOffer = client;
-    if (m == sip::Method::kInvite) call.leg(from).pendingServerInvite = server;
+    if (m == sip::Method::kInvite || m == sip::Method::kUpdate)
+      target.negotiation.pendingClientOffer = client;
+    if (m == sip::Method::kInvite) call.leg(from).negotiation.pendingServerInvite = server;
   }
 
   void relayResponse(Call& call, const ClientCtx& ctx, const sip::Message& resp) {
@@ -992,18 +991,19 @@ class B2bua::Impl {
     Leg& sent = call.leg(ctx.side);  // the leg the request went out on
     Side back = other(ctx.side);
     if (code >= 200 && (ctx.method == sip::Method::kInvite || ctx.method == sip::Method::kUpdate)) {
-      sent.pendingClientOffer = 0;
+      sent.negotiation.pendingClientOffer = 0;
       if (code < 300 && resp.first(sip::HeaderId::kContact)) {
         std::string target = dialog::uriOf(resp.header(sip::HeaderId::kContact));
         if (!target.empty()) sent.dialog.remoteTarget = target;
       }
     }
-    if (ctx.method == sip::Method::kInvite && code >= 200) call.leg(back).pendingServerInvite = 0;
+    if (ctx.method == sip::Method::kInvite && code >= 200)
+      call.leg(back).negotiation.pendingServerInvite = 0;
     if (ctx.method == sip::Method::kInvite && code / 100 == 2) {
       if (ctx.offer) {
         sendAck(call, ctx.side, resp.cseq().value.number, nullptr);
       } else {
-        sent.ackWaitsForAnswer = resp.cseq().value.number;
+        sent.negotiation.ackOwesAnswer = resp.cseq().value.number;
       }
     }
     if (!ctx.peer || code == 100) return;
@@ -1066,7 +1066,7 @@ class B2bua::Impl {
         // No ACK (or PRACK) within 64*T1: the peer is gone (RFC 3261 §13.3.1.4).
         Call* call = find(callId);
         spdlog::info("event=ack_timeout call={}", callId);
-        if (call && call->state == Call::State::kConfirmed) {
+        if (call && call->state == CallState::kConfirmed) {
           sendBye(*call, Side::kA);
           sendBye(*call, Side::kB);
           endCall(*call, "no ACK");
@@ -1106,7 +1106,7 @@ class B2bua::Impl {
     }
     // No media either way for the configured time: the endpoints are gone.
     spdlog::info("event=media_timeout call={} stream={}", call->id, e.stream);
-    if (call->state == Call::State::kConfirmed) {
+    if (call->state == CallState::kConfirmed) {
       sendBye(*call, Side::kA);
       sendBye(*call, Side::kB);
       endCall(*call, "media timeout");
@@ -1159,19 +1159,39 @@ class B2bua::Impl {
     ++(counters_.*field);
     if (realm) ++(realm->calls.*field);
   }
-  // A call's result counts once, the first one seen: a CANCEL that crosses a 486, or a
-  // timeout after a CANCEL, is one cancelled call, so that the results add up to the calls.
-  void outcome(Call& call, uint64_t CallCounters::*field) {
-    if (call.outcomeCounted) return;
-    call.outcomeCounted = true;
-    tally(call.leg(Side::kA).realm, field);
+  // A call's result counts once, the first one seen (see Outcome).
+  void outcome(Call& call, Outcome o) {
+    if (call.outcome) return;
+    call.outcome = o;
+    static constexpr uint64_t CallCounters::*kField[] = {
+        &CallCounters::answered, &CallCounters::busy, &CallCounters::cancelled,
+        &CallCounters::failed};
+    tally(call.leg(Side::kA).realm, kField[static_cast<size_t>(o)]);
+  }
+
+  // The only writer of a call's state: runs the machine (call_state.h) and returns what
+  // the B2BUA must do; kNone when the event is refused in the call's state.
+  CallAction transition(Call& call, CallEvent event) {
+    CallTransition t = nextState(call.state, event);
+    if (!t.accepted) {
+      spdlog::debug("event=call_event_refused call={} state={} input={}", call.id,
+                    callStateName(call.state), callEventName(event));
+      return CallAction::kNone;
+    }
+    call.state = t.next;
+    return t.action;
+  }
+
+  // The caller (or the SBC) no longer wants the call answered: CANCEL leg B now, or after
+  // its first provisional (RFC 3261 §9.1).
+  void requestCancel(Call& call) {
+    if (transition(call, CallEvent::kCancel) == CallAction::kSendCancel) sendCancel(call);
   }
 
   // ---- teardown -----------------------------------------------------------------------
 
   void endCall(Call& call, std::string_view why) {
-    if (call.state == Call::State::kEnded) return;
-    call.state = Call::State::kEnded;
+    if (transition(call, CallEvent::kEnd) != CallAction::kTearDown) return;
     timers_.cancel(call.noAnswerTimer);
     timers_.cancel(call.cancelGuardTimer);
     for (Leg& leg : call.legs) {
