@@ -64,11 +64,15 @@ std::string buildUri(std::string_view user, std::string_view host) {
 
 }  // namespace
 
-RouteTable::RouteTable(const Config& config) : routes_(config.routes) {
+RouteTable::RouteTable(const Config& config) : RouteTable(config.routes, config.realms) {}
+
+RouteTable::RouteTable(std::vector<Route> routes, const std::vector<Realm>& realms)
+    : routes_(std::move(routes)) {
   advertised_.reserve(routes_.size());
   for (const Route& route : routes_) {
-    const Realm* realm = config.realm(route.trunk.realm);
-    advertised_.push_back(realm != nullptr ? realm->advertisedAddress : std::string());
+    auto realm = std::find_if(realms.begin(), realms.end(),
+                              [&](const Realm& r) { return r.name == route.trunk.realm; });
+    advertised_.push_back(realm != realms.end() ? realm->advertisedAddress : std::string());
   }
 }
 

@@ -34,6 +34,8 @@ class RouteTable {
  public:
   RouteTable() = default;
   explicit RouteTable(const Config& config);
+  // `realms` give each forward route's trunk realm its advertised address.
+  RouteTable(std::vector<Route> routes, const std::vector<Realm>& realms);
 
   std::optional<RouteDecision> match(const sip::Message& request,
                                      std::string_view sourceRealm) const;

@@ -2,10 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <netdb.h>
-
 #include <algorithm>
-#include <cstring>
 #include <random>
 #include <unordered_map>
 
@@ -80,29 +77,6 @@ std::optional<transport::Endpoint> endpointOf(std::string_view uriText,
   return transport::Endpoint{p, addr, uri.hasPort ? uri.port : static_cast<uint16_t>(5060)};
 }
 
-std::optional<boost::asio::ip::address> resolve(const std::string& host) {
-  boost::system::error_code ec;
-  auto literal = boost::asio::ip::make_address(host, ec);
-  if (!ec) return literal;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return std::nullopt;
-  std::optional<boost::asio::ip::address> out;
-  if (res->ai_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(res->ai_addr);
-    out = boost::asio::ip::address_v4(ntohl(in->sin_addr.s_addr));
-  } else if (res->ai_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(res->ai_addr);
-    boost::asio::ip::address_v6::bytes_type bytes;
-    std::memcpy(bytes.data(), in6->sin6_addr.s6_addr, 16);
-    out = boost::asio::ip::address_v6(bytes);
-  }
-  freeaddrinfo(res);
-  return out;
-}
-
 }  // namespace
 
 const dialog::LocalAddress* RealmContext::local(transport::Protocol p) const {
@@ -114,10 +88,13 @@ const dialog::LocalAddress* RealmContext::local(transport::Protocol p) const {
 
 class B2bua::Impl {
  public:
-  Impl(timer::TimerService& timers, const topology::Config& config,
+  Impl(timer::TimerService& timers, Settings settings,
        const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
-      : timers_(timers), config_(config), routes_(config), anchor_(media, config) {
-    for (const topology::Realm& r : config.realms) {
+      : timers_(timers),
+        settings_(std::move(settings)),
+        routes_(settings_.routes, settings_.realms),
+        anchor_(media, settings_) {
+    for (const topology::Realm& r : settings_.realms) {
       RealmContext ctx;
       ctx.config = &r;
       ctx.name = r.name;
@@ -137,18 +114,6 @@ class B2bua::Impl {
       dialog::LocalAddress local{l.id, l.protocol, advertised, l.port};
       (l.protocol == transport::Protocol::kTcp ? ctx.tcp : ctx.udp) = local;
       listenerRealm_[l.id] = &ctx;
-    }
-    // Trunk host names are resolved once, at start: the call path does no DNS.
-    for (const topology::Route& r : config.routes) {
-      if (r.action != topology::Route::Action::kForward || trunkAddresses_.count(r.trunk.host))
-        continue;
-      if (auto addr = resolve(r.trunk.host)) {
-        trunkAddresses_.emplace(r.trunk.host, *addr);
-      } else {
-        spdlog::error(
-            "event=trunk_unresolved route={} host={} note=\"calls on this route get 503\"", r.name,
-            r.trunk.host);
-      }
     }
   }
 
@@ -313,7 +278,7 @@ class B2bua::Impl {
   const CallStats& stats() const { return stats_; }
   std::vector<const RealmContext*> realms() const {
     std::vector<const RealmContext*> out;
-    for (const topology::Realm& r : config_.realms)
+    for (const topology::Realm& r : settings_.realms)
       out.push_back(&realms_.at(r.name));
     return out;
   }
@@ -544,9 +509,9 @@ class B2bua::Impl {
                                          : transport::Protocol::kUdp;
     const dialog::LocalAddress* outLocal = outRealm.local(trunkProto);
     const dialog::LocalAddress* inLocal = inRealm.local(from.remote.protocol);
-    auto trunk = trunkAddresses_.find(route.trunk.host);
+    auto trunk = settings_.trunkAddresses.find(route.trunk.host);
     if (!outLocal || !inLocal) return reject(500, "Route misconfigured");
-    if (trunk == trunkAddresses_.end()) return reject(503, "Trunk Address Unknown");
+    if (trunk == settings_.trunkAddresses.end()) return reject(503, "Trunk Address Unknown");
     const boost::asio::ip::address& trunkAddr = trunk->second;
 
     auto owned = std::make_unique<Call>();
@@ -587,7 +552,7 @@ class B2bua::Impl {
     b.dialog.remoteTarget = ruri;
     b.dialog.localCseq = 0;
 
-    uint32_t mf = config_.sip.maxForwards;
+    uint32_t mf = settings_.maxForwards;
     if (req.first(sip::HeaderId::kMaxForwards)) mf = std::min(mf, req.maxForwards().value - 1);
     sip::Message invite = dialog::makeRequest(b.dialog, "INVITE", b.local, txn_->newBranch(), mf);
     invite.addHeader(sip::HeaderId::kAllow, std::string(kAllow));
@@ -635,7 +600,7 @@ class B2bua::Impl {
         "call_id_out={}",
         call.id, inRealm.name, outRealm.name, route.name, req.callId(), b.dialog.callId);
     uint64_t id = call.id;
-    call.noAnswerTimer = timers_.schedule(config_.sip.noAnswerTimeout, [this, id] {
+    call.noAnswerTimer = timers_.schedule(settings_.noAnswerTimeout, [this, id] {
       Call* c = find(id);
       if (!c || c->state == CallState::kConfirmed) return;
       c->noAnswerTimer = 0;
@@ -712,7 +677,7 @@ class B2bua::Impl {
 
     // A failure: mapped, relayed with a standard reason phrase, and the call is over.
     int mapped = code;
-    if (auto m = config_.sip.responseMap.find(code); m != config_.sip.responseMap.end())
+    if (auto m = settings_.responseMap.find(code); m != settings_.responseMap.end())
       mapped = m->second;
     bool cancelled = cancelRequested(call.state);
     if (cancelled) mapped = 487;
@@ -822,7 +787,7 @@ class B2bua::Impl {
     // Route, so that it matches the INVITE's transaction.
     sip::Message c = sip::Message::request("CANCEL", inv.requestUri());
     c.addHeader(sip::HeaderId::kVia, inv.header(sip::HeaderId::kVia));
-    c.addHeader(sip::HeaderId::kMaxForwards, std::to_string(config_.sip.maxForwards));
+    c.addHeader(sip::HeaderId::kMaxForwards, std::to_string(settings_.maxForwards));
     for (const sip::HeaderField& f : inv.fields()) {
       if (!f.removed && f.id == sip::HeaderId::kRoute)
         c.addHeader(sip::HeaderId::kRoute, inv.value(f));
@@ -840,7 +805,7 @@ class B2bua::Impl {
   void sendAck(Call& call, Side side, uint32_t cseq, const sip::Message* answerFrom) {
     Leg& leg = call.leg(side);
     sip::Message ack = dialog::makeRequest(leg.dialog, "ACK", leg.local, txn_->newBranch(),
-                                           config_.sip.maxForwards, cseq);
+                                           settings_.maxForwards, cseq);
     std::string error;
     int code = 0;
     if (answerFrom && !answerFrom->body().empty() && isSdp(*answerFrom)) {
@@ -858,8 +823,8 @@ class B2bua::Impl {
   void sendBye(Call& call, Side side) {
     Leg& leg = call.leg(side);
     if (leg.dialog.remoteTag.empty()) return;
-    sip::Message bye = dialog::makeRequest(leg.dialog, "BYE", leg.local, txn_->newBranch(),
-                                           config_.sip.maxForwards);
+    sip::Message bye =
+        dialog::makeRequest(leg.dialog, "BYE", leg.local, txn_->newBranch(), settings_.maxForwards);
     bye.setBody("");
     leg.realm->filters.apply(bye);
     sendClient(call, side, std::move(bye), Purpose::kBye, 0);
@@ -883,11 +848,11 @@ class B2bua::Impl {
     fork.state = dialog::Dialog::State::kEarly;
     dialog::applyResponse(fork, resp);
     sip::Message ack = dialog::makeRequest(fork, "ACK", leg.local, txn_->newBranch(),
-                                           config_.sip.maxForwards, resp.cseq().value.number);
+                                           settings_.maxForwards, resp.cseq().value.number);
     ack.setBody("");
     if (auto to = destinationFor(leg, ack)) txn_->sendStateless(ack, *to);
     sip::Message bye =
-        dialog::makeRequest(fork, "BYE", leg.local, txn_->newBranch(), config_.sip.maxForwards);
+        dialog::makeRequest(fork, "BYE", leg.local, txn_->newBranch(), settings_.maxForwards);
     bye.setBody("");
     if (auto to = destinationFor(leg, bye)) txn_->sendRequest(std::move(bye), *to);
   }
@@ -959,7 +924,7 @@ class B2bua::Impl {
       return;
     }
     std::string method(req.method());
-    uint32_t mf = config_.sip.maxForwards;
+    uint32_t mf = settings_.maxForwards;
     if (req.first(sip::HeaderId::kMaxForwards)) mf = std::min(mf, req.maxForwards().value - 1);
     sip::Message out =
         dialog::makeRequest(target.dialog, method, target.local, txn_->newBranch(), mf);
@@ -1027,7 +992,7 @@ class B2bua::Impl {
     dialog::Dialog early = b.dialog;
     early.remoteTag = it->bTag;
     sip::Message out =
-        dialog::makeRequest(early, "PRACK", b.local, txn_->newBranch(), config_.sip.maxForwards);
+        dialog::makeRequest(early, "PRACK", b.local, txn_->newBranch(), settings_.maxForwards);
     b.dialog.localCseq = early.localCseq;
     std::string error;
     if (!crossOver(call, Side::kB, req, out, error)) {
@@ -1227,13 +1192,12 @@ class B2bua::Impl {
   }
 
   timer::TimerService& timers_;
-  const topology::Config& config_;
+  const Settings settings_;
   topology::RouteTable routes_;
   MediaAnchor anchor_;
   transaction::TransactionLayer* txn_ = nullptr;
   std::unordered_map<std::string, RealmContext> realms_;
   std::unordered_map<transport::ListenerId, RealmContext*> listenerRealm_;
-  std::unordered_map<std::string, boost::asio::ip::address> trunkAddresses_;
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
   std::unordered_map<std::string, std::pair<uint64_t, Side>> dialogs_;
   std::unordered_map<TransactionId, ServerCtx> servers_;
@@ -1243,9 +1207,9 @@ class B2bua::Impl {
   CallStats stats_;
 };
 
-B2bua::B2bua(timer::TimerService& timers, const topology::Config& config,
+B2bua::B2bua(timer::TimerService& timers, Settings settings,
              const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
-    : impl_(std::make_unique<Impl>(timers, config, listeners, media)) {}
+    : impl_(std::make_unique<Impl>(timers, std::move(settings), listeners, media)) {}
 B2bua::~B2bua() = default;
 void B2bua::attach(transaction::TransactionLayer& t) {
   impl_->attach(t);

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "mediaplane/api/media_plane.h"
+#include "signaling/b2bua/settings.h"
 #include "signaling/dialog/dialog.h"
 #include "signaling/timer/timer_service.h"
 #include "signaling/transaction/transaction_layer.h"
-#include "topology/config.h"
 #include "topology/header_filter.h"
 #include "topology/route_table.h"
 
@@ -74,7 +74,7 @@ class B2bua : public transaction::TransactionUser {
   // config realms). Call attach() before the first message.
   // `media` relays the anchored calls' media; null when no media plane runs (then only
   // routes with `media: bypass` work).
-  B2bua(timer::TimerService& timers, const topology::Config& config,
+  B2bua(timer::TimerService& timers, Settings settings,
         const std::vector<transport::ListenerInfo>& listeners,
         mediaplane::MediaPlane* media = nullptr);
   ~B2bua() override;

@@ -11,6 +11,7 @@
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
+#include "tests/unit/b2bua_settings.h"
 #include "topology/config.h"
 
 namespace sbc::b2bua {
@@ -90,7 +91,7 @@ class B2buaTest : public ::testing::Test {
     topology::LoadResult loaded = topology::parseConfig(kConfig);
     ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].toString());
     config = std::move(*loaded.config);
-    b2bua = std::make_unique<B2bua>(wheel, config, transport.infos);
+    b2bua = std::make_unique<B2bua>(wheel, testSettings(config), transport.infos);
     txn = std::make_unique<transaction::TransactionLayer>(transport, wheel,
                                                           transaction::TimerConfig{}, *b2bua);
     b2bua->attach(*txn);

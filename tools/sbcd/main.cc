@@ -26,6 +26,7 @@
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
 #include "signaling/transport/asio_transport.h"
+#include "tools/sbcd/b2bua_settings.h"
 #include "tools/sbcd/metrics_source.h"
 #include "tools/sbcd/relay_config.h"
 #include "topology/config.h"
@@ -160,7 +161,10 @@ int main(int argc, char** argv) {
     }
   }
 
-  sbc::b2bua::B2bua b2bua(wheel, config, transport.listeners(), media.get());
+  // Trunk host names are resolved once, here: the B2BUA's call path does no DNS.
+  sbc::sbcd::TrunkAddresses trunks = sbc::sbcd::resolveTrunks(config.routes);
+  sbc::b2bua::B2bua b2bua(wheel, sbc::sbcd::b2buaSettings(config, std::move(trunks)),
+                          transport.listeners(), media.get());
   sbc::transaction::TimerConfig timers;
   timers.t1 = config.sip.t1;
   timers.t2 = config.sip.t2;
