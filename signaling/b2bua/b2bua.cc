@@ -89,8 +89,10 @@ const dialog::LocalAddress* RealmContext::local(transport::Protocol p) const {
 class B2bua::Impl {
  public:
   Impl(timer::TimerService& timers, Settings settings,
-       const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
+       const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media,
+       CallObserver* observer)
       : timers_(timers),
+        observer_(observer),
         settings_(std::move(settings)),
         routes_(settings_.routes, settings_.realms),
         anchor_(media, settings_) {
@@ -275,7 +277,6 @@ class B2bua::Impl {
 
   size_t activeCalls() const { return calls_.size(); }
   const CallCounters& counters() const { return counters_; }
-  const CallStats& stats() const { return stats_; }
   std::vector<const RealmContext*> realms() const {
     std::vector<const RealmContext*> out;
     for (const topology::Realm& r : settings_.realms)
@@ -669,7 +670,7 @@ class B2bua::Impl {
       call.aInvite = 0;
       call.answered = timers_.now();
       std::chrono::duration<double> setup = call.answered - call.started;
-      stats_.setupSeconds.observe(setup.count());
+      if (observer_) observer_->callAnswered(setup);
       spdlog::info("event=answered call={} setup_ms={}", call.id,
                    std::chrono::duration_cast<std::chrono::milliseconds>(setup).count());
       return;
@@ -1115,8 +1116,9 @@ class B2bua::Impl {
   // nothing about the network.
   void observeStream(const mediaplane::DirectionStats& d) {
     if (d.packets == 0) return;
-    stats_.lossRatio.observe(double(d.lost) / double(d.packets + d.lost));
-    stats_.jitterSeconds.observe(d.jitterMs / 1000.0);
+    if (!observer_) return;
+    observer_->streamEnded(double(d.lost) / double(d.packets + d.lost),
+                           CallObserver::Seconds(d.jitterMs / 1000.0));
   }
 
   // Every count goes twice: in the totals and in the caller's realm.
@@ -1181,9 +1183,8 @@ class B2bua::Impl {
       clients_.erase(c);
     if (call.leg(Side::kA).realm && call.leg(Side::kA).realm->activeCalls > 0)
       --call.leg(Side::kA).realm->activeCalls;
-    if (call.answered != timer::TimePoint{})
-      stats_.durationSeconds.observe(
-          std::chrono::duration<double>(timers_.now() - call.answered).count());
+    if (call.answered != timer::TimePoint{} && observer_)
+      observer_->answeredCallEnded(timers_.now() - call.answered);
     spdlog::info("event=call_end call={} reason=\"{}\" duration_ms={}", call.id, why,
                  std::chrono::duration_cast<std::chrono::milliseconds>(timers_.now() - call.started)
                      .count());
@@ -1192,6 +1193,7 @@ class B2bua::Impl {
   }
 
   timer::TimerService& timers_;
+  CallObserver* observer_;
   const Settings settings_;
   topology::RouteTable routes_;
   MediaAnchor anchor_;
@@ -1204,12 +1206,12 @@ class B2bua::Impl {
   std::unordered_map<TransactionId, ClientCtx> clients_;
   uint64_t nextCallId_ = 1;
   CallCounters counters_;
-  CallStats stats_;
 };
 
 B2bua::B2bua(timer::TimerService& timers, Settings settings,
-             const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media)
-    : impl_(std::make_unique<Impl>(timers, std::move(settings), listeners, media)) {}
+             const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media,
+             CallObserver* observer)
+    : impl_(std::make_unique<Impl>(timers, std::move(settings), listeners, media, observer)) {}
 B2bua::~B2bua() = default;
 void B2bua::attach(transaction::TransactionLayer& t) {
   impl_->attach(t);
@@ -1244,23 +1246,11 @@ size_t B2bua::activeCalls() const {
 const CallCounters& B2bua::counters() const {
   return impl_->counters();
 }
-const CallStats& B2bua::stats() const {
-  return impl_->stats();
-}
 std::vector<const RealmContext*> B2bua::realms() const {
   return impl_->realms();
 }
 const RealmContext* B2bua::realm(std::string_view name) const {
   return impl_->realm(name);
-}
-
-void Histogram::observe(double value) {
-  size_t i = 0;
-  while (i < bounds.size() && value > bounds[i])
-    ++i;
-  ++counts[i];
-  sum += value;
-  ++count;
 }
 
 }  // namespace sbc::b2bua

@@ -163,8 +163,9 @@ int main(int argc, char** argv) {
 
   // Trunk host names are resolved once, here: the B2BUA's call path does no DNS.
   sbc::sbcd::TrunkAddresses trunks = sbc::sbcd::resolveTrunks(config.routes);
+  sbc::sbcd::CallMetrics callMetrics;
   sbc::b2bua::B2bua b2bua(wheel, sbc::sbcd::b2buaSettings(config, std::move(trunks)),
-                          transport.listeners(), media.get());
+                          transport.listeners(), media.get(), &callMetrics);
   sbc::transaction::TimerConfig timers;
   timers.t1 = config.sip.t1;
   timers.t2 = config.sip.t2;
@@ -188,7 +189,7 @@ int main(int argc, char** argv) {
   // this thread and waits for it (a stalled control thread serves the previous values).
   std::unique_ptr<sbc::metrics::Exporter> exporter;
   if (config.metrics.enabled) {
-    sbc::sbcd::MetricsSources sources{&transport, &transactions, &b2bua, media.get()};
+    sbc::sbcd::MetricsSources sources{&transport, &transactions, &b2bua, &callMetrics, media.get()};
     auto sampler =
         [&io, sources](const std::atomic<bool>& stopping) -> std::optional<sbc::metrics::Snapshot> {
       auto done = std::make_shared<std::promise<sbc::metrics::Snapshot>>();
