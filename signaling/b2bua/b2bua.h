@@ -17,6 +17,7 @@
 #include "mediaplane/api/media_plane.h"
 #include "signaling/b2bua/call_counters.h"
 #include "signaling/b2bua/call_observer.h"
+#include "signaling/b2bua/realm_context.h"
 #include "signaling/b2bua/settings.h"
 #include "signaling/dialog/dialog.h"
 #include "signaling/timer/timer_service.h"
@@ -25,20 +26,6 @@
 #include "topology/route_table.h"
 
 namespace sbc::b2bua {
-
-// A realm as the B2BUA uses it: where it sends from and what it advertises.
-struct RealmContext {
-  const topology::Realm* config = nullptr;
-  std::string name;
-  std::string advertised;  // for Via, Contact, SDP o= (IPv6 in brackets)
-  std::optional<dialog::LocalAddress> udp;
-  std::optional<dialog::LocalAddress> tcp;
-  topology::FilterChain filters;
-  uint32_t activeCalls = 0;  // calls that came in through this realm
-  CallCounters calls;        // ... and how they went
-
-  const dialog::LocalAddress* local(transport::Protocol p) const;
-};
 
 class B2bua : public transaction::TransactionUser {
  public:
