@@ -14,8 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
 #include "mediaplane/api/media_plane.h"
+#include "signaling/b2bua/call_counters.h"
+#include "signaling/b2bua/call_observer.h"
+#include "signaling/b2bua/realm_context.h"
+#include "signaling/b2bua/settings.h"
 #include "signaling/dialog/dialog.h"
 #include "signaling/timer/timer_service.h"
 #include "signaling/transaction/transaction_layer.h"
@@ -24,59 +27,15 @@
 
 namespace sbc::b2bua {
 
-struct CallCounters {
-  uint64_t started = 0;    // INVITEs that were routed out
-  uint64_t answered = 0;   // 2xx relayed to the caller
-  uint64_t busy = 0;       // 486/600 relayed
-  uint64_t cancelled = 0;  // caller CANCEL
-  uint64_t failed = 0;     // other failures (including timeouts)
-  uint64_t rejected = 0;   // refused by the SBC itself (no route, limits, bad SDP, 483)
-};
-
-// A fixed-bucket histogram for the metrics endpoint: counts[i] holds the observations
-// <= bounds[i] (and above the bound before); the last count is above every bound.
-struct Histogram {
-  explicit Histogram(std::vector<double> upperBounds)
-      : bounds(std::move(upperBounds)), counts(bounds.size() + 1, 0) {}
-  void observe(double value);
-
-  std::vector<double> bounds;
-  std::vector<uint64_t> counts;
-  double sum = 0;
-  uint64_t count = 0;
-};
-
-// Per call and per media stream, observed when they end.
-struct CallStats {
-  Histogram setupSeconds{{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}};     // INVITE to 200
-  Histogram durationSeconds{{1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600}};  // 200 to end
-  Histogram lossRatio{{0, 0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5}};   // per direction
-  Histogram jitterSeconds{{0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5}};
-};
-
-// A realm as the B2BUA uses it: where it sends from and what it advertises.
-struct RealmContext {
-  const topology::Realm* config = nullptr;
-  std::string name;
-  std::string advertised;  // for Via, Contact, SDP o= (IPv6 in brackets)
-  std::optional<dialog::LocalAddress> udp;
-  std::optional<dialog::LocalAddress> tcp;
-  topology::FilterChain filters;
-  uint32_t activeCalls = 0;  // calls that came in through this realm
-  CallCounters calls;        // ... and how they went
-
-  const dialog::LocalAddress* local(transport::Protocol p) const;
-};
-
 class B2bua : public transaction::TransactionUser {
  public:
   // `listeners` are the transport's bound listeners (their realm names tie them to
   // config realms). Call attach() before the first message.
   // `media` relays the anchored calls' media; null when no media plane runs (then only
-  // routes with `media: bypass` work).
-  B2bua(timer::TimerService& timers, const config::Config& config,
+  // routes with `media: bypass` work). `observer`, when set, hears how calls went.
+  B2bua(timer::TimerService& timers, Settings settings,
         const std::vector<transport::ListenerInfo>& listeners,
-        mediaplane::MediaPlane* media = nullptr);
+        mediaplane::MediaPlane* media = nullptr, CallObserver* observer = nullptr);
   ~B2bua() override;
   B2bua(const B2bua&) = delete;
   B2bua& operator=(const B2bua&) = delete;
@@ -99,7 +58,6 @@ class B2bua : public transaction::TransactionUser {
 
   size_t activeCalls() const;
   const CallCounters& counters() const;
-  const CallStats& stats() const;
   // Every realm, in configuration order.
   std::vector<const RealmContext*> realms() const;
   const RealmContext* realm(std::string_view name) const;

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "signaling/b2bua/b2bua.h"
+#include "signaling/b2bua/call_state.h"
 #include "signaling/b2bua/media_anchor.h"
 #include "signaling/b2bua/sdp_origin.h"
 
@@ -38,6 +40,15 @@ struct Retransmission {
   uint32_t cseq = 0;  // the INVITE's CSeq (2xx) or the RSeq (reliable 1xx)
 };
 
+// Where a leg's offer/answer exchanges stand, as far as the B2BUA must act on them.
+struct Negotiation {
+  transaction::TransactionId pendingClientOffer = 0;   // our INVITE/UPDATE not yet final
+  transaction::TransactionId pendingServerInvite = 0;  // their re-INVITE not yet final
+  // A 2xx to an INVITE we sent on this leg carried the offer (late offer): its ACK must
+  // carry the answer, which comes in the other leg's ACK. The INVITE's CSeq.
+  std::optional<uint32_t> ackOwesAnswer;
+};
+
 struct Leg {
   dialog::Dialog dialog;
   RealmContext* realm = nullptr;
@@ -45,12 +56,8 @@ struct Leg {
   transport::Destination peer;  // where this leg's peer was last seen (A) or the trunk (B)
   bool preferPeer = false;      // send in-dialog requests to `peer` (endpoints behind NAT)
   SdpOrigin origin;
-  Retransmission ok;                                   // our 2xx awaiting the ACK
-  transaction::TransactionId pendingClientOffer = 0;   // our INVITE/UPDATE not yet final
-  transaction::TransactionId pendingServerInvite = 0;  // their re-INVITE not yet final
-  // A 2xx to an INVITE we sent on this leg whose ACK must carry the answer from the other
-  // leg (late offer): its CSeq, 0 when none.
-  uint32_t ackWaitsForAnswer = 0;
+  Retransmission ok;  // our 2xx awaiting the ACK
+  Negotiation negotiation;
 };
 
 // A reliable provisional from B relayed reliably to A with an RSeq of A's leg.
@@ -62,19 +69,19 @@ struct ReliableProvisional {
   Retransmission resend;
 };
 
+// Where the offer of the initial INVITE is: in our INVITE to B (the answer comes in B's
+// 2xx), or late (B's 2xx carries the offer, and the answer goes in our ACK).
+enum class InitialOffer : uint8_t { kInInvite, kLate };
+
 struct Call {
-  enum class State : uint8_t { kCalling, kEarly, kConfirmed, kEnded };
   uint64_t id = 0;
-  State state = State::kCalling;
+  CallState state = CallState::kCalling;  // written by the call's transition() only
   std::array<Leg, 2> legs;
   transaction::TransactionId aInvite = 0;        // the caller's INVITE, until its final response
   transaction::TransactionId bInvite = 0;        // our INVITE, until its final response
   std::unique_ptr<sip::Message> bInviteRequest;  // kept for CANCEL until the final response
-  bool bProvisional = false;
-  bool cancelRequested = false;
-  bool cancelSent = false;
-  bool outcomeCounted = false;  // answered, busy, cancelled or failed: counted once
-  bool bOffer = false;          // our INVITE carried SDP
+  std::optional<Outcome> outcome;                // set once, when the set-up's result is known
+  InitialOffer initialOffer = InitialOffer::kLate;
   uint32_t nextRseq = 1;
   std::deque<ReliableProvisional> reliable;  // a deque: timers point into its elements
   timer::TimerId noAnswerTimer = 0;

@@ -2,12 +2,12 @@
 
 namespace sbc::b2bua {
 
-MediaAnchor::MediaAnchor(mediaplane::MediaPlane* plane, const config::Config& config)
-    : plane_(plane), strict_(config.mediaPlane.strictSource) {
-  for (const topology::Realm& r : config.realms) {
+MediaAnchor::MediaAnchor(mediaplane::MediaPlane* plane, const Settings& settings)
+    : plane_(plane), strict_(settings.strictMediaSource) {
+  for (const topology::Realm& r : settings.realms) {
     if (!r.media) continue;
     ports_.emplace(r.name, mediaplane::PortAllocator(r.media->portMin, r.media->portMax,
-                                                     config.mediaPlane.portQuarantine));
+                                                     settings.portQuarantine));
     if (auto ip = mediaplane::IpAddress::parse(r.media->address)) addresses_.emplace(r.name, *ip);
   }
 }

@@ -13,9 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "config/config.h"
 #include "mediaplane/api/media_plane.h"
 #include "mediaplane/port_allocator.h"
+#include "signaling/b2bua/settings.h"
 #include "signaling/sdp/session.h"
 
 namespace sbc::b2bua {
@@ -39,7 +39,7 @@ struct CallMedia {
 class MediaAnchor {
  public:
   // `plane` may be null: then no route can anchor (the config loader refuses such routes).
-  MediaAnchor(mediaplane::MediaPlane* plane, const config::Config& config);
+  MediaAnchor(mediaplane::MediaPlane* plane, const Settings& settings);
 
   bool available() const { return plane_ != nullptr; }
 

@@ -46,8 +46,6 @@ forbid config 'signaling/(sdp|timer|transport|transaction|dialog|b2bua)/' "the c
 forbid config 'dpdk/|metrics/|tools/|rte_' "the configuration knows no DPDK, metrics or tools: the daemon translates"
 
 # Nothing below the configuration includes it; the daemon (tools/) hands each area its part.
-# One exception while the B2BUA still takes the whole Config (issue 13: the B2BUA rewrite
-# gives it its own settings and removes this): signaling/b2bua may include config/config.h.
 forbid_except() {
   local dir=$1 pattern=$2 allowed=$3 why=$4 hits
   hits=$(git ls-files "$dir" | grep -E '\.(h|cc|cpp|hpp)$' | xargs -r grep -nE "#include\s*[<\"]($pattern)" 2>/dev/null | grep -vE "$allowed")
@@ -56,7 +54,7 @@ forbid_except() {
 # signaling reaches the media plane through its API, plus the control-side port allocator
 # (plain C++, no DPDK) that the B2BUA draws media ports from.
 forbid_except signaling 'mediaplane/' '#include "mediaplane/(api/[a-z_]+|port_allocator)\.h"' "signaling uses mediaplane/api and the port allocator only"
-forbid_except signaling 'config/' '^signaling/b2bua/[a-z0-9_]+\.(h|cc):[0-9]+:#include "config/config\.h"' "signaling sits below the configuration"
+forbid signaling 'config/' "signaling sits below the configuration"
 forbid topology 'config/' "topology sits below the configuration"
 forbid mediaplane 'config/' "mediaplane sits below the configuration"
 forbid dpdk 'config/' "the fast path sits below the configuration"

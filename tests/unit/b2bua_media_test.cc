@@ -9,6 +9,7 @@
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
+#include "tests/unit/b2bua_settings.h"
 
 namespace sbc::b2bua {
 namespace {
@@ -104,7 +105,7 @@ class B2buaMediaTest : public ::testing::Test {
     config.realms[1].media = topology::MediaRange{"10.0.4.1", 40000, 40099};
     config.routes[0].media = topology::Route::Media::kAnchor;
     config.mediaPlane.enabled = true;
-    b2bua = std::make_unique<B2bua>(wheel, config, transport.infos, &plane);
+    b2bua = std::make_unique<B2bua>(wheel, testSettings(config), transport.infos, &plane);
     txn = std::make_unique<transaction::TransactionLayer>(transport, wheel,
                                                           transaction::TimerConfig{}, *b2bua);
     b2bua->attach(*txn);

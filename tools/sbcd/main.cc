@@ -27,6 +27,7 @@
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
 #include "signaling/transport/asio_transport.h"
+#include "tools/sbcd/b2bua_settings.h"
 #include "tools/sbcd/metrics_source.h"
 #include "tools/sbcd/relay_config.h"
 
@@ -160,7 +161,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  sbc::b2bua::B2bua b2bua(wheel, config, transport.listeners(), media.get());
+  // Trunk host names are resolved once, here: the B2BUA's call path does no DNS.
+  sbc::sbcd::TrunkAddresses trunks = sbc::sbcd::resolveTrunks(config.routes);
+  sbc::sbcd::CallMetrics callMetrics;
+  sbc::b2bua::B2bua b2bua(wheel, sbc::sbcd::b2buaSettings(config, std::move(trunks)),
+                          transport.listeners(), media.get(), &callMetrics);
   sbc::transaction::TimerConfig timers;
   timers.t1 = config.sip.t1;
   timers.t2 = config.sip.t2;
@@ -184,7 +189,7 @@ int main(int argc, char** argv) {
   // this thread and waits for it (a stalled control thread serves the previous values).
   std::unique_ptr<sbc::metrics::Exporter> exporter;
   if (config.metrics.enabled) {
-    sbc::sbcd::MetricsSources sources{&transport, &transactions, &b2bua, media.get()};
+    sbc::sbcd::MetricsSources sources{&transport, &transactions, &b2bua, &callMetrics, media.get()};
     auto sampler =
         [&io, sources](const std::atomic<bool>& stopping) -> std::optional<sbc::metrics::Snapshot> {
       auto done = std::make_shared<std::promise<sbc::metrics::Snapshot>>();

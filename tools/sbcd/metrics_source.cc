@@ -10,7 +10,7 @@ namespace {
 
 using metrics::Kind;
 
-metrics::HistogramValue convert(const b2bua::Histogram& h) {
+metrics::HistogramValue convert(const Histogram& h) {
   return metrics::HistogramValue{h.bounds, h.counts, h.sum, h.count};
 }
 
@@ -112,7 +112,7 @@ void sampleCalls(const MetricsSources& src, metrics::Snapshot& out) {
     total.add({{"realm", r->name}, {"result", "failed"}}, double(c.failed));
     total.add({{"realm", r->name}, {"result", "rejected"}}, double(c.rejected));
   }
-  const b2bua::CallStats& s = src.b2bua->stats();
+  const CallMetrics& s = *src.calls;
   out.family("sbc_call_setup_seconds", "Time from the caller's INVITE to the 200 relayed back.",
              Kind::kHistogram)
       .add({}, convert(s.setupSeconds));
@@ -136,7 +136,7 @@ void sampleCalls(const MetricsSources& src, metrics::Snapshot& out) {
 metrics::Snapshot sampleSbc(const MetricsSources& sources) {
   metrics::Snapshot out;
   if (sources.transport && sources.transactions) sampleSip(sources, out);
-  if (sources.b2bua) sampleCalls(sources, out);
+  if (sources.b2bua && sources.calls) sampleCalls(sources, out);
   if (sources.media) sampleMedia(*sources.media, out);
   return out;
 }

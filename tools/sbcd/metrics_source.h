@@ -8,6 +8,7 @@
 #include "signaling/b2bua/b2bua.h"
 #include "signaling/transaction/transaction_layer.h"
 #include "signaling/transport/asio_transport.h"
+#include "tools/sbcd/call_metrics.h"
 #include "tools/sbcd/media_metrics.h"
 
 namespace sbc::sbcd {
@@ -16,6 +17,7 @@ struct MetricsSources {
   const transport::AsioTransport* transport = nullptr;
   const transaction::TransactionLayer* transactions = nullptr;
   const b2bua::B2bua* b2bua = nullptr;
+  const CallMetrics* calls = nullptr;           // the B2BUA's observer: set with b2bua
   const dpdk::DpdkMediaPlane* media = nullptr;  // null when media is only bypassed
 };
 

@@ -1,0 +1,140 @@
+#pragma once
+
+// The B2BUA's one working class, declared here and defined unit by unit: each group of
+// members below names the file that defines it. Private to signaling/b2bua.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "signaling/b2bua/b2bua.h"
+#include "signaling/b2bua/call.h"
+#include "signaling/b2bua/call_registry.h"
+#include "signaling/b2bua/media_anchor.h"
+
+namespace sbc::b2bua {
+
+class B2bua::Impl {
+  friend class B2bua;  // onAck and onCancel are declared with their units, below
+
+ public:
+  Impl(timer::TimerService& timers, Settings settings,
+       const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media,
+       CallObserver* observer);
+
+  // ---- transaction-layer entry points (b2bua.cc)
+  void attach(transaction::TransactionLayer& t);
+  void onRequest(TransactionId server, const sip::Message& req, const transport::Source& from);
+  void onResponse(TransactionId client, const sip::Message& resp);
+  void onClientFailure(TransactionId client, transaction::ClientFailure why);
+  void onStrayResponse(const sip::Message& resp, const transport::Source&);
+  void onServerFailure(TransactionId server);
+  std::vector<const RealmContext*> realms() const;
+  const RealmContext* realm(std::string_view name) const;
+  void terminateAll();
+  size_t activeCalls() const { return registry_.size(); }
+  const CallCounters& counters() const { return counters_; }
+
+ private:
+  // ---- a new INVITE: route, limits, leg B (call_setup.cc)
+  void newCall(TransactionId server, const sip::Message& req, const transport::Source& from);
+
+  // ---- our INVITE's responses, CANCEL, forks (initial_response.cc)
+  void initialInviteResponse(Call& call, const sip::Message& resp);
+  void relayProvisional(Call& call, const sip::Message& resp);
+  void finishA(Call& call, int code);
+  void onCancel(TransactionId invite, const sip::Message&);
+  void sendCancel(Call& call);
+  // A 2xx to an INVITE of ours that no transaction claims: a retransmission (ACK again) or
+  // another fork's answer after the call was answered (ACK it, then BYE it).
+  void stray2xx(const sip::Message& resp);
+
+  // ---- in-dialog requests and their responses (in_dialog.cc)
+  void inDialog(TransactionId server, const sip::Message& req, const transport::Source& from);
+  void relayRequest(Call& call, TransactionId server, const sip::Message& req, Side from);
+  void relayResponse(Call& call, const ClientCtx& ctx, const sip::Message& resp);
+  // A response from the other leg relayed on server transaction `server` of leg `to`; a
+  // 2xx to an INVITE is then retransmitted by us until the ACK (RFC 3261 §13.3.1.4).
+  void relayResponseTo(Call& call, const sip::Message& resp, Side to, TransactionId server);
+  void prack(Call& call, TransactionId server, const sip::Message& req);
+  void onAck(const sip::Message& ack, const transport::Source& from);
+
+  // ---- requests of no call, answered here (local_answers.cc)
+  void answerOutOfDialog(TransactionId server, const sip::Message& req);
+  // Answers a request that belongs to no call.
+  void respond(TransactionId server, const sip::Message& req, int code, std::string_view reason,
+               const std::vector<std::pair<sip::HeaderId, std::string>>& extra = {});
+  void answerOptions(TransactionId server, const sip::Message& req);
+
+  // ---- sending on a leg: requests, responses, ACK, BYE (leg_messages.cc)
+  TransactionId sendClient(Call& call, Side side, sip::Message&& request, Purpose purpose,
+                           TransactionId peer);
+  // Sends a response on a server transaction and forgets it when final.
+  void respondServer(Call& call, TransactionId server, int code, std::string_view reason,
+                     const std::vector<std::pair<sip::HeaderId, std::string>>& extra = {});
+  void sendResponse(Call& call, Side side, TransactionId server, sip::Message&& r);
+  std::optional<transport::Destination> destinationFor(const Leg& leg, const sip::Message& request);
+  // The ACK for a 2xx to an INVITE we sent on `side` (§13.2.2.4): a new transaction-less
+  // request in the dialog, carrying the answer from `answerFrom` when the offer was late.
+  void sendAck(Call& call, Side side, uint32_t cseq, const sip::Message* answerFrom);
+  void sendBye(Call& call, Side side);
+
+  // ---- SDP crossing the legs, media anchoring (negotiation.cc)
+  // The SDP `body` (from the other leg) as leg `to` must see it: anchored to the SBC's
+  // media address when the call anchors media, and with the leg's own o=. nullopt with
+  // `error` and `code` (488 invalid SDP, 503 no media resources) when it cannot be.
+  std::optional<std::string> sdpFor(Call& call, Side to, std::string_view body, std::string& error,
+                                    int& code);
+  // Copies what may cross from `src` into `dst` (a message for leg `to`) and puts the body
+  // in (SDP through sdpFor). False with `error` (and `code`) when the SDP cannot cross.
+  bool crossOver(Call& call, Side to, const sip::Message& src, sip::Message& dst,
+                 std::string& error, int* code = nullptr);
+  // Refuses a request whose SDP could not cross, with a Warning saying why.
+  void refuseSdp(Call* call, TransactionId server, const sip::Message& req, int code,
+                 const std::string& error, const std::string& host);
+
+  // ---- our 2xx until ACK, reliable 1xx until PRACK (retransmission.cc)
+  void startRetransmission(Call& call, Retransmission& r);
+  void armRetransmission(uint64_t callId, Retransmission* r);
+  void stopRetransmission(Retransmission& r);
+
+  // ---- the media plane's events and end-of-call stats (media_events.cc)
+  void scheduleMediaPoll();
+  void onMediaEvent(const mediaplane::MediaEvent& e);
+  // What the relay did for a call, summed over its streams, when the call ends.
+  void logMediaStats(const Call& call);
+  // The quality a stream's direction ended with; directions that carried nothing say
+  // nothing about the network.
+  void observeStream(const mediaplane::DirectionStats& d);
+
+  // ---- the call state machine driven, outcomes counted (call_progress.cc)
+  // The only writer of a call's state: runs the machine (call_state.h) and returns what
+  // the B2BUA must do; kNone when the event is refused in the call's state.
+  CallAction transition(Call& call, CallEvent event);
+  // The caller (or the SBC) no longer wants the call answered: CANCEL leg B now, or after
+  // its first provisional (RFC 3261 §9.1).
+  void requestCancel(Call& call);
+  // A call's result counts once, the first one seen (see Outcome).
+  void outcome(Call& call, Outcome o);
+  // Every count goes twice: in the totals and in the caller's realm.
+  void tally(RealmContext* realm, uint64_t CallCounters::*field);
+
+  // ---- ending calls (teardown.cc; terminateAll() above)
+  void endCall(Call& call, std::string_view why);
+
+  timer::TimerService& timers_;
+  CallObserver* observer_;
+  const Settings settings_;
+  topology::RouteTable routes_;
+  MediaAnchor anchor_;
+  transaction::TransactionLayer* txn_ = nullptr;
+  std::unordered_map<std::string, RealmContext> realms_;
+  std::unordered_map<transport::ListenerId, RealmContext*> listenerRealm_;
+  CallRegistry registry_;
+  uint64_t nextCallId_ = 1;
+  CallCounters counters_;
+};
+
+}  // namespace sbc::b2bua

@@ -1,0 +1,150 @@
+// A new INVITE: the route, the realm's limits, and leg B built as a new dialog that
+// hides everything of leg A but the user parts and the display name.
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "signaling/b2bua/b2bua_impl.h"
+#include "signaling/b2bua/message_util.h"
+
+namespace sbc::b2bua {
+
+void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
+                          const transport::Source& from) {
+  auto realmIt = listenerRealm_.find(from.listener);
+  if (realmIt == listenerRealm_.end()) {
+    respond(server, req, 500, "No realm for listener");
+    return;
+  }
+  RealmContext& inRealm = *realmIt->second;
+  auto reject = [&](int code, std::string_view reason) {
+    tally(&inRealm, &CallCounters::rejected);
+    spdlog::info("event=reject realm={} call_id_in=\"{}\" status={} reason=\"{}\"", inRealm.name,
+                 req.callId(), code, reason);
+    respond(server, req, code, reason);
+  };
+  if (req.first(sip::HeaderId::kMaxForwards) && req.maxForwards().value == 0)
+    return reject(483, {});
+
+  std::optional<topology::RouteDecision> decision = routes_.match(req, inRealm.name);
+  if (!decision) return reject(404, "No Route");
+  const topology::Route& route = *decision->route;
+  if (route.action == topology::Route::Action::kReject) {
+    return reject(route.rejectCode, route.rejectReason);
+  }
+  auto outIt = realms_.find(route.trunk.realm);
+  if (outIt == realms_.end()) return reject(500, "Route to unknown realm");
+  RealmContext& outRealm = outIt->second;
+  uint32_t maxCalls = inRealm.config->limits.maxCalls;
+  if (maxCalls && inRealm.activeCalls >= maxCalls) return reject(503, "Call Limit Reached");
+  bool anchored = route.media == topology::Route::Media::kAnchor;
+  if (anchored && !anchor_.available()) return reject(500, "Media Plane Unavailable");
+  transport::Protocol trunkProto = route.trunk.transport == topology::Transport::kTcp
+                                       ? transport::Protocol::kTcp
+                                       : transport::Protocol::kUdp;
+  const dialog::LocalAddress* outLocal = outRealm.local(trunkProto);
+  const dialog::LocalAddress* inLocal = inRealm.local(from.remote.protocol);
+  auto trunk = settings_.trunkAddresses.find(route.trunk.host);
+  if (!outLocal || !inLocal) return reject(500, "Route misconfigured");
+  if (trunk == settings_.trunkAddresses.end()) return reject(503, "Trunk Address Unknown");
+  const net::IpAddress& trunkAddr = trunk->second;
+
+  auto owned = std::make_unique<Call>();
+  Call& call = *owned;
+  call.id = nextCallId_++;
+  call.started = timers_.now();
+  call.aInvite = server;
+  call.media.anchored = anchored;
+  call.media.realms = {inRealm.config, outRealm.config};
+
+  Leg& a = call.leg(Side::kA);
+  a.realm = &inRealm;
+  a.local = *inLocal;
+  a.peer = transport::Destination{from.remote, from.listener, from.connection};
+  a.preferPeer = true;
+  a.dialog = dialog::fromRequest(req, randomToken(12));
+
+  Leg& b = call.leg(Side::kB);
+  b.realm = &outRealm;
+  b.local = *outLocal;
+  b.peer = transport::Destination{
+      transport::Endpoint{outLocal->protocol, trunkAddr, route.trunk.port}, outLocal->listener, 0};
+
+  // The outbound leg's identity: nothing of the inbound leg but the user parts and the
+  // display name (subject to the route's rewrites).
+  sip::Parsed<sip::NameAddr> fromA = req.from();
+  // Users are %-escaped, IPv6 hosts bracketed, and a rewritten Request-URI host carries
+  // no port of its own (the request still goes to the trunk): the route table knows how.
+  std::string ruri = routes_.requestUri(*decision, req);
+  b.dialog.callId = randomToken(24);
+  b.dialog.localTag = randomToken(12);
+  b.dialog.localUri =
+      (fromA.value.displayName.empty() ? std::string()
+                                       : std::string(fromA.value.displayName) + " ") +
+      "<" + routes_.fromUri(*decision, req) + ">";
+  b.dialog.remoteUri = "<" + routes_.toUri(*decision, req) + ">";
+  b.dialog.remoteTarget = ruri;
+  b.dialog.localCseq = 0;
+
+  uint32_t mf = settings_.maxForwards;
+  if (req.first(sip::HeaderId::kMaxForwards)) mf = std::min(mf, req.maxForwards().value - 1);
+  sip::Message invite = dialog::makeRequest(b.dialog, "INVITE", b.local, txn_->newBranch(), mf);
+  invite.addHeader(sip::HeaderId::kAllow, std::string(kAllow));
+  std::string error;
+  int code = 488;
+  if (!crossOver(call, Side::kB, req, invite, error, &code)) {
+    tally(&inRealm, &CallCounters::rejected);
+    spdlog::info("event=reject realm={} status={} reason=\"SDP: {}\"", inRealm.name, code, error);
+    anchor_.release(call.id, call.media);
+    refuseSdp(nullptr, server, req, code, error, inRealm.advertised);
+    return;
+  }
+  // 100rel is negotiated per leg by the B2BUA itself (RFC 3262), as are the other tags
+  // it can relay; the caller's other extensions stay on the caller's leg.
+  invite.removeHeader(sip::HeaderId::kSupported);
+  invite.removeHeader(sip::HeaderId::kRequire);
+  bool rel = hasOptionTag(req, sip::HeaderId::kSupported, "100rel") ||
+             hasOptionTag(req, sip::HeaderId::kRequire, "100rel");
+  std::string supported = rel ? std::string(kSupported) : "timer";
+  invite.addHeader(sip::HeaderId::kSupported, supported);
+  if (hasOptionTag(req, sip::HeaderId::kRequire, "100rel"))
+    invite.addHeader(sip::HeaderId::kRequire, "100rel");
+  b.realm->filters.apply(invite);
+  call.initialOffer =
+      !invite.body().empty() && isSdp(invite) ? InitialOffer::kInInvite : InitialOffer::kLate;
+  call.bInviteRequest = std::make_unique<sip::Message>(invite);
+
+  registry_.registerDialog(call, Side::kA);
+  registry_.registerDialog(call, Side::kB);
+  registry_.openServer(call, server, Side::kA);
+  registry_.add(std::move(owned));
+  ++inRealm.activeCalls;
+  tally(&inRealm, &CallCounters::started);
+
+  call.bInvite = sendClient(call, Side::kB, std::move(invite), Purpose::kInitialInvite, server);
+  if (call.bInvite == 0) {
+    outcome(call, Outcome::kFailed);
+    finishA(call, 503);
+    endCall(call, "trunk unreachable");
+    return;
+  }
+  registry_.setServerPeer(server, call.bInvite);
+  spdlog::info(
+      "event=call_start call={} realm_in={} realm_out={} route={} call_id_in=\"{}\" "
+      "call_id_out={}",
+      call.id, inRealm.name, outRealm.name, route.name, req.callId(), b.dialog.callId);
+  uint64_t id = call.id;
+  call.noAnswerTimer = timers_.schedule(settings_.noAnswerTimeout, [this, id] {
+    Call* c = registry_.find(id);
+    if (!c || c->state == CallState::kConfirmed) return;
+    c->noAnswerTimer = 0;
+    spdlog::info("event=no_answer call={}", id);
+    requestCancel(*c);
+    outcome(*c, Outcome::kFailed);
+    finishA(*c, 480);
+    endCall(*c, "no answer");
+  });
+}
+
+}  // namespace sbc::b2bua

@@ -1,0 +1,57 @@
+#include "signaling/b2bua/message_util.h"
+
+#include <random>
+
+#include "mediaplane/api/address.h"
+
+namespace sbc::b2bua {
+
+std::string randomToken(size_t n) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  // Lower case only: some peers (SIPp 3.6) look for "CSeq" anywhere in a message, and a
+  // random tag that spells it breaks their parsing.
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string s(n, 'x');
+  for (char& c : s)
+    c = kChars[rng() % (sizeof(kChars) - 1)];
+  return s;
+}
+
+bool hasOptionTag(const sip::Message& m, sip::HeaderId id, std::string_view tag) {
+  bool found = false;
+  m.forEachValue(id, [&](std::string_view item) -> const char* {
+    found |= sip::iequals(item, tag);
+    return nullptr;
+  });
+  return found;
+}
+
+bool isSdp(const sip::Message& m) {
+  sip::Parsed<sip::MediaType> ct = m.contentType();
+  return ct && ct.value.matches("application", "sdp");
+}
+
+std::optional<transport::Endpoint> endpointOf(std::string_view uriText,
+                                              transport::Protocol fallback) {
+  sip::Uri uri;
+  std::string_view text = uriText;
+  sip::NameAddr na;
+  if (!text.empty() && (text.front() == '<' || text.find('<') != std::string_view::npos)) {
+    if (sip::parseNameAddr(text, sip::AddressForm::kNameAddrOrSpec, na)) return std::nullopt;
+    uri = na.uri;
+  } else if (sip::parseUri(text, uri)) {
+    return std::nullopt;
+  }
+  if (!uri.isSip() ||
+      (uri.hostType != sip::HostType::kIPv4 && uri.hostType != sip::HostType::kIPv6)) {
+    return std::nullopt;
+  }
+  std::optional<net::IpAddress> addr = net::IpAddress::parseHost(uri.host);
+  if (!addr) return std::nullopt;
+  transport::Protocol p = fallback;
+  if (auto t = uri.params.get("transport"))
+    p = sip::iequals(*t, "tcp") ? transport::Protocol::kTcp : transport::Protocol::kUdp;
+  return transport::Endpoint{p, *addr, uri.hasPort ? uri.port : static_cast<uint16_t>(5060)};
+}
+
+}  // namespace sbc::b2bua

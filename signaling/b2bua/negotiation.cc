@@ -1,0 +1,77 @@
+// SDP crossing from one leg to the other: anchored to the SBC when the call anchors media
+// (MediaAnchor), and with the leg's own o= (SdpOrigin); other bodies cross unchanged.
+
+#include "signaling/b2bua/b2bua_impl.h"
+#include "signaling/b2bua/message_util.h"
+
+namespace sbc::b2bua {
+
+// The SDP `body` (from the other leg) as leg `to` must see it: anchored to the SBC's
+// media address when the call anchors media, and with the leg's own o=. nullopt with
+// `error` and `code` (488 invalid SDP, 503 no media resources) when it cannot be.
+std::optional<std::string> B2bua::Impl::sdpFor(Call& call, Side to, std::string_view body,
+                                               std::string& error, int& code) {
+  Leg& leg = call.leg(to);
+  sdp::ParseResult parsed = sdp::SessionDescription::parse(body);
+  if (!parsed.ok()) {
+    error = parsed.error().toString();
+    code = 488;
+    return std::nullopt;
+  }
+  sdp::SessionDescription& sd = parsed.value();
+  if (call.media.anchored) {
+    if (!anchor_.anchor(call.media, index(other(to)), index(to), sd, error)) {
+      code = 503;
+      return std::nullopt;
+    }
+    mediaplane::Error err = anchor_.commit(call.id, call.media);
+    if (!err.empty()) {
+      error = "media plane: " + err;
+      code = 503;
+      return std::nullopt;
+    }
+  }
+  // o= names the address the leg's media goes to: the realm's media address when anchored.
+  const topology::Realm* realm = leg.realm->config;
+  std::string_view originAddress = call.media.anchored && realm && realm->media
+                                       ? std::string_view(realm->media->address)
+                                       : std::string_view(leg.realm->advertised);
+  if (const char* err = leg.origin.apply(sd, body, originAddress)) {
+    error = err;
+    code = 488;
+    return std::nullopt;
+  }
+  return sd.serialize();
+}
+
+// Copies what may cross from `src` into `dst` (a message for leg `to`) and puts the body
+// in (SDP through sdpFor). False with `error` (and `code`) when the SDP cannot cross.
+bool B2bua::Impl::crossOver(Call& call, Side to, const sip::Message& src, sip::Message& dst,
+                            std::string& error, int* code) {
+  Leg& leg = call.leg(to);
+  topology::copyAllowedHeaders(src, dst, *leg.realm->config);
+  if (src.body().empty()) return true;
+  if (isSdp(src)) {
+    int failure = 488;
+    std::optional<std::string> body = sdpFor(call, to, src.body(), error, failure);
+    if (code) *code = failure;
+    if (!body) return false;
+    dst.setBody(*body, "application/sdp");
+  } else {
+    dst.setBody(src.body(), src.header(sip::HeaderId::kContentType));
+  }
+  return true;
+}
+
+// Refuses a request whose SDP could not cross, with a Warning saying why.
+void B2bua::Impl::refuseSdp(Call* call, TransactionId server, const sip::Message& req, int code,
+                            const std::string& error, const std::string& host) {
+  std::string warning = "399 " + host + " \"" + (code == 488 ? "Invalid SDP: " : "") + error + "\"";
+  if (call) {
+    respondServer(*call, server, code, {}, {{sip::HeaderId::kWarning, warning}});
+  } else {
+    respond(server, req, code, {}, {{sip::HeaderId::kWarning, warning}});
+  }
+}
+
+}  // namespace sbc::b2bua

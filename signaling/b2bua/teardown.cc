@@ -1,0 +1,61 @@
+// Ending calls: one at a time (every timer, dialog, transaction and media session of
+// the call released) or all at shutdown.
+
+#include <spdlog/spdlog.h>
+
+#include "signaling/b2bua/b2bua_impl.h"
+#include "signaling/sip/response.h"
+
+namespace sbc::b2bua {
+
+void B2bua::Impl::endCall(Call& call, std::string_view why) {
+  if (transition(call, CallEvent::kEnd) != CallAction::kTearDown) return;
+  timers_.cancel(call.noAnswerTimer);
+  timers_.cancel(call.cancelGuardTimer);
+  for (Leg& leg : call.legs) {
+    stopRetransmission(leg.ok);
+    registry_.unregisterDialog(leg.dialog);
+  }
+  for (ReliableProvisional& p : call.reliable)
+    stopRetransmission(p.resend);
+  if (call.media.created) logMediaStats(call);
+  anchor_.release(call.id, call.media);
+  // Requests still waiting on this call get a final answer; our own transactions run
+  // to completion in the transaction layer but nobody listens any more.
+  for (TransactionId s : call.servers) {
+    if (const ServerCtx* ctx = registry_.server(s); ctx && txn_->request(s)) {
+      sip::Message r =
+          sip::makeResponse(*txn_->request(s), 481, {}, call.leg(ctx->side).dialog.localTag);
+      txn_->respond(s, std::move(r));
+    }
+    registry_.closeServer(s);
+  }
+  for (TransactionId c : call.clients)
+    registry_.closeClient(c);
+  if (call.leg(Side::kA).realm && call.leg(Side::kA).realm->activeCalls > 0)
+    --call.leg(Side::kA).realm->activeCalls;
+  if (call.answered != timer::TimePoint{} && observer_)
+    observer_->answeredCallEnded(timers_.now() - call.answered);
+  spdlog::info(
+      "event=call_end call={} reason=\"{}\" duration_ms={}", call.id, why,
+      std::chrono::duration_cast<std::chrono::milliseconds>(timers_.now() - call.started).count());
+  uint64_t id = call.id;
+  registry_.remove(id);  // `call` is gone from here on
+}
+
+void B2bua::Impl::terminateAll() {
+  for (uint64_t id : registry_.ids()) {
+    Call* c = registry_.find(id);
+    if (!c) continue;
+    if (c->state == CallState::kConfirmed) {
+      sendBye(*c, Side::kA);
+      sendBye(*c, Side::kB);
+    } else {
+      requestCancel(*c);
+      finishA(*c, 503);
+    }
+    endCall(*c, "shutdown");
+  }
+}
+
+}  // namespace sbc::b2bua
