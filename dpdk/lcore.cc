@@ -377,10 +377,10 @@ int lcoreMain(void* arg) {
     // targets of the previous poll's burst and starts fetching the destination latch words
     // they name, and relays the burst looked up three polls ago. At 100,000 sessions every
     // one of those lines is a cache miss; this way each burst's misses overlap with the work
-    // on three others instead of stalling it (four bursts deep rather than three, and the
-    // counters fetched with the target rather than after it: about +7% and +5% at 100,000
-    // sessions, docs/PERFORMANCE.md). A poll that finds nothing relays what waits at once,
-    // so a lone packet is never held for traffic that may not come.
+    // on three others instead of stalling it: the latch words and counters, fetched with the
+    // target, get two polls to arrive (how the depth was chosen: docs/PERFORMANCE.md). A poll
+    // that finds nothing relays what waits at once, so a lone packet is never held for
+    // traffic that may not come.
     for (uint8_t i = 0; i < shared.interfaceCount; ++i) {
       const InterfaceContext& in = shared.interfaces[i];
       uint16_t n = rte_eth_rx_burst(in.port, lc.queue, packets, kBurst);

@@ -1,5 +1,6 @@
 // SDP anchoring in the B2BUA: what each side is told, and what the media plane is asked
-// to relay. A recording MediaPlane stands in for the DPDK fast path (tested on its own).
+// to relay. A recording MediaPlane (tests/support) stands in for the DPDK fast path
+// (tested on its own).
 
 #include <gtest/gtest.h>
 
@@ -9,6 +10,8 @@
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
+#include "tests/support/fake_transport.h"
+#include "tests/support/recording_plane.h"
 #include "tests/unit/b2bua_settings.h"
 
 namespace sbc::b2bua {
@@ -16,51 +19,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Sent {
-  transport::Destination to;
-  sip::Message msg;
-};
+using test::FakeTransport;
+using test::RecordingPlane;
+using test::Sent;
 
-class FakeTransport : public transport::Transport {
- public:
-  FakeTransport() {
-    infos.push_back(
-        {0, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.1"), 5060, "access"});
-    infos.push_back(
-        {1, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.2"), 5060, "core"});
-  }
-  bool send(const transport::Destination& to, std::string bytes) override {
-    Sent s{to, {}};
-    EXPECT_TRUE(sip::parseMessage(bytes, sip::Framing::kDatagram, {}, s.msg).ok());
-    sent.push_back(std::move(s));
-    return true;
-  }
-  const transport::ListenerInfo* listener(transport::ListenerId id) const override {
-    return &infos[id];
-  }
-  std::vector<transport::ListenerInfo> infos;
-  std::vector<Sent> sent;
-};
-
-class RecordingPlane : public mediaplane::MediaPlane {
- public:
-  mediaplane::Error createSession(const mediaplane::SessionSpec& s) override {
-    created.push_back(s);
-    return failNext;
-  }
-  mediaplane::Error updateSession(const mediaplane::SessionSpec& s) override {
-    updated.push_back(s);
-    return {};
-  }
-  void deleteSession(uint64_t id) override { deleted.push_back(id); }
-  std::optional<mediaplane::SessionStats> stats(uint64_t) const override { return std::nullopt; }
-  std::vector<mediaplane::MediaEvent> pollEvents() override { return std::exchange(events, {}); }
-
-  std::vector<mediaplane::SessionSpec> created, updated;
-  std::vector<uint64_t> deleted;
-  std::vector<mediaplane::MediaEvent> events;
-  mediaplane::Error failNext;
-};
+// The listeners the config below binds: access (0) and core (1).
+std::vector<transport::ListenerInfo> listeners() {
+  return {test::udpListener(0, "127.0.0.1", 5060, "access"),
+          test::udpListener(1, "127.0.0.2", 5060, "core")};
+}
 
 constexpr const char* kConfig = R"(
 realms:
@@ -168,7 +135,7 @@ class B2buaMediaTest : public ::testing::Test {
 
   timer::TimePoint now = timer::Clock::now();
   timer::TimerWheel wheel{[this] { return now; }};
-  FakeTransport transport;
+  FakeTransport transport{listeners()};
   RecordingPlane plane;
   config::Config config;
   std::unique_ptr<B2bua> b2bua;

@@ -1,5 +1,5 @@
 // The B2BUA's leg mapping, driven through the real transaction layer with a fake
-// transport (it records what would go on the wire) and a manual clock.
+// transport (tests/support: it records what would go on the wire) and a manual clock.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
+#include "tests/support/fake_transport.h"
 #include "tests/unit/b2bua_settings.h"
 #include "tools/sbcd/call_metrics.h"
 
@@ -23,32 +24,14 @@ using namespace std::chrono_literals;
 constexpr transport::ListenerId kAccess = 0;
 constexpr transport::ListenerId kCore = 1;
 
-struct Sent {
-  transport::Destination to;
-  std::string raw;
-  sip::Message msg;
-};
+using test::FakeTransport;
+using test::Sent;
 
-class FakeTransport : public transport::Transport {
- public:
-  FakeTransport() {
-    infos.push_back(
-        {kAccess, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.1"), 5060, "access"});
-    infos.push_back(
-        {kCore, transport::Protocol::kUdp, *net::IpAddress::parse("127.0.0.2"), 5060, "core"});
-  }
-  bool send(const transport::Destination& to, std::string bytes) override {
-    Sent s{to, bytes, {}};
-    EXPECT_TRUE(sip::parseMessage(bytes, sip::Framing::kDatagram, {}, s.msg).ok()) << bytes;
-    sent.push_back(std::move(s));
-    return true;
-  }
-  const transport::ListenerInfo* listener(transport::ListenerId id) const override {
-    return id < infos.size() ? &infos[id] : nullptr;
-  }
-  std::vector<transport::ListenerInfo> infos;
-  std::vector<Sent> sent;
-};
+// The listeners the config below binds: access and core.
+std::vector<transport::ListenerInfo> listeners() {
+  return {test::udpListener(kAccess, "127.0.0.1", 5060, "access"),
+          test::udpListener(kCore, "127.0.0.2", 5060, "core")};
+}
 
 constexpr const char* kConfig = R"(
 sip:
@@ -285,7 +268,7 @@ class B2buaTest : public ::testing::Test {
 
   timer::TimePoint now = timer::Clock::now();
   timer::TimerWheel wheel{[this] { return now; }};
-  FakeTransport transport;
+  FakeTransport transport{listeners()};
   config::Config config;
   sbcd::CallMetrics stats;  // what sbcd's metrics would show
   std::unique_ptr<B2bua> b2bua;
@@ -318,9 +301,9 @@ TEST_F(B2buaTest, OutboundInviteIsANewDialogThatHidesTheInboundLeg) {
   EXPECT_NE(m.body().find("o=- "), std::string_view::npos);
   EXPECT_NE(m.body().find("IN IP4 127.0.0.2\r\ns=-"), std::string_view::npos);  // o= rewritten
   EXPECT_NE(m.body().find("c=IN IP4 192.0.2.10"), std::string_view::npos);      // bypass: c= kept
-  std::string visible = withoutMediaLines(inv->raw);
+  std::string visible = withoutMediaLines(inv->bytes);
   for (std::string_view ip : {"192.0.2.10", "10.9.9.9", "127.0.0.1"}) {
-    EXPECT_FALSE(hasAddress(visible, ip)) << ip << " leaked into:\n" << inv->raw;
+    EXPECT_FALSE(hasAddress(visible, ip)) << ip << " leaked into:\n" << inv->bytes;
   }
   EXPECT_EQ(visible.find("atag"), std::string::npos);
   EXPECT_EQ(visible.find("acall"), std::string::npos);
@@ -342,7 +325,7 @@ TEST_F(B2buaTest, BasicCallIsBridgedAndTornDown) {
   EXPECT_EQ(ringing->msg.header(sip::HeaderId::kContact), "<sip:127.0.0.1:5060>");
   EXPECT_FALSE(ringing->msg.first(sip::HeaderId::kServer));
   for (std::string_view ip : {"127.0.0.2", "127.0.0.3"})
-    EXPECT_FALSE(hasAddress(ringing->raw, ip)) << ringing->raw;
+    EXPECT_FALSE(hasAddress(ringing->bytes, ip)) << ringing->bytes;
 
   fromB(responseB(200, "OK", "btag", sdp("198.51.100.20")));
   const Sent* ack = last(kCore, "ACK");
@@ -355,7 +338,7 @@ TEST_F(B2buaTest, BasicCallIsBridgedAndTornDown) {
   EXPECT_EQ(ok->msg.to().value.tag(), aTag);
   EXPECT_NE(ok->msg.body().find("IN IP4 127.0.0.1\r\ns=-"), std::string_view::npos);
   EXPECT_NE(ok->msg.body().find("c=IN IP4 198.51.100.20"), std::string_view::npos);
-  EXPECT_FALSE(hasAddress(withoutMediaLines(ok->raw), "127.0.0.3"));
+  EXPECT_FALSE(hasAddress(withoutMediaLines(ok->bytes), "127.0.0.3"));
 
   // Our 2xx is retransmitted until the caller's ACK.
   advance(510ms);
@@ -455,7 +438,7 @@ TEST_F(B2buaTest, FailuresAreRelayedAndMapped) {
   fromB(responseB(503, "Internal Node 10.1.1.1 Down", "btag2"));
   const Sent* mapped = last(kAccess, "480");  // response_map 503 -> 480
   ASSERT_NE(mapped, nullptr);
-  EXPECT_EQ(mapped->raw.find("10.1.1.1"),
+  EXPECT_EQ(mapped->bytes.find("10.1.1.1"),
             std::string::npos);  // the far reason phrase does not cross
 }
 
@@ -633,7 +616,7 @@ TEST_F(B2buaTest, ForkedEarlyDialogsShareTheCallersToTag) {
   ASSERT_NE(first, nullptr);
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(first->msg.to().value.tag(), second->msg.to().value.tag());
-  EXPECT_EQ(second->raw.find("forkB"), std::string::npos);
+  EXPECT_EQ(second->bytes.find("forkB"), std::string::npos);
   std::string aTag(first->msg.to().value.tag());  // `first` dies with the next send
   fromB(responseB(200, "OK", "forkB", sdp("198.51.100.30")));
   const Sent* ok = last(kAccess, "200");

@@ -4,6 +4,7 @@
 //
 //   sbcd --config FILE [--log-level LEVEL]
 //   sbcd --check-config FILE
+//   sbcd --version
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -22,6 +23,7 @@
 #include "config/loader.h"
 #include "dpdk/dpdk_media_plane.h"
 #include "metrics/exporter.h"
+#include "sbc/version.h"
 #include "signaling/b2bua/b2bua.h"
 #include "signaling/timer/asio_timer_driver.h"
 #include "signaling/timer/timer_wheel.h"
@@ -36,9 +38,10 @@ namespace {
 constexpr const char* kUsage =
     "usage: sbcd --config FILE [--log-level trace|debug|info|warn|error]\n"
     "       sbcd --check-config FILE\n"
+    "       sbcd --version\n"
     "Runs the SBC in the foreground, logging to stderr; SIGTERM or SIGINT stops it.\n";
 
-constexpr std::string_view kVersion = "0.2.0";
+constexpr std::string_view kVersion = SBC_VERSION;  // project(sbc VERSION ...) in CMake
 
 // Every error of the configuration, each on its own line, for the operator.
 bool loadOrExplain(const std::string& path, sbc::config::Config& out) {

@@ -124,10 +124,15 @@ size_t accessOsip(osip_message_t* m) {
   osip_call_id_t* callId = osip_message_get_call_id(m);
   if (callId && callId->number) sum += std::string_view(callId->number).size();
   osip_generic_param_t* tag = nullptr;
-  if (m->from && osip_from_get_tag(m->from, &tag) == 0 && tag && tag->gvalue)
+  // osip_from_get_tag/osip_to_get_tag are macros that pass a string literal as char*,
+  // which clang rejects in C++: the function they expand to, called as they would.
+  char* tagName = const_cast<char*>("tag");
+  if (m->from && osip_generic_param_get_byname(&m->from->gen_params, tagName, &tag) == 0 && tag &&
+      tag->gvalue)
     sum += std::string_view(tag->gvalue).size();
   tag = nullptr;
-  if (m->to && osip_to_get_tag(m->to, &tag) == 0 && tag && tag->gvalue)
+  if (m->to && osip_generic_param_get_byname(&m->to->gen_params, tagName, &tag) == 0 && tag &&
+      tag->gvalue)
     sum += std::string_view(tag->gvalue).size();
   if (m->cseq && m->cseq->number)
     sum += std::strtoul(m->cseq->number, nullptr, 10) + std::string_view(m->cseq->method).size();

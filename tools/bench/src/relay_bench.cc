@@ -8,15 +8,12 @@
 //     MediaPlane API, runs --warmup s, then measures --duration s: packets the realm-b port
 //     sent (rte_eth_stats opackets: the figure), the relay's own counters (relayed, drops
 //     by reason), packets net_pcap delivered, and sessions whose stats show nothing relayed
-//     in the window. The options are listed above relay() below. Compiled in only when the
-//     backend exists (tools/bench/CMakeLists.txt); otherwise the mode exits 2.
-//     Two things RelayConfig::Interface does not have yet are used when it has them under
-//     these names: `extraAddresses` (local addresses besides the media address: 100,000
-//     sessions with RTP/RTCP port pairs need 4 per realm) and `staticNeighbours` (net_null
-//     answers no ARP). Without the first, more sessions than one address holds are reported
-//     as unsupported; without the second, realm b is a net_pcap device that replays one ARP
-//     request per B-side peer (the relay learns their MACs) and drops and counts what it
-//     sends, as net_null does.
+//     in the window. The options are listed above relay() below. Local addresses of the
+//     layout besides the media addresses become the interfaces' `extraAddresses` (100,000
+//     sessions with RTP/RTCP port pairs need 4 per realm); the B-side peers become
+//     `staticNeighbours` (net_null answers no ARP), or with --b-device pcap-arp realm b is a
+//     net_pcap device that replays one ARP request per B-side peer (the relay learns their
+//     MACs) and drops and counts what it sends, as net_null does.
 //
 //   sbc-bench-relay rtp-load --targets FILE --rate PPS [options]     -> "RTPLOAD ..."
 //     The load generator of the rtpengine comparison, loopback only. A sender thread sends
@@ -63,14 +60,11 @@
 
 #include "mediaplane/api/media_plane.h"
 
-// The backend header, found by tools/bench/CMakeLists.txt (SBC_BENCH_RELAY_HEADER).
-#if defined(SBC_BENCH_RELAY_HEADER)
 #include <rte_ethdev.h>
 
-#include SBC_BENCH_RELAY_HEADER
+#include "dpdk/dpdk_media_plane.h"
 #include "metrics/exporter.h"
 #include "tools/sbcd/media_metrics.h"
-#endif
 
 namespace {
 
@@ -549,8 +543,6 @@ int rtpLoad(const Args& a) {
 // ===========================================================================================
 // relay: our DPDK relay
 
-#if defined(SBC_BENCH_RELAY_HEADER)
-
 namespace mp = sbc::mediaplane;
 using sbc::dpdk::DpdkMediaPlane;
 using sbc::dpdk::RelayConfig;
@@ -607,39 +599,10 @@ std::optional<std::array<uint8_t, 6>> parseMac(const std::string& text) {
   return out;
 }
 
-// Two things the benchmark needs that RelayConfig::Interface does not have (yet): local
-// addresses besides the media address (100,000 sessions with RTP/RTCP port pairs need 4
-// IPs), and static neighbours (net_null answers no ARP). Used when the backend has them
-// under these names; otherwise the benchmark says what is missing (extra addresses) or
-// works around it (neighbours: see --b-device below).
-template <class I>
-constexpr bool kHasExtraAddresses = requires(I& i) {
-  i.extraAddresses.push_back(mp::IpAddress{});
-};
-template <class I>
-constexpr bool kHasStaticNeighbours = requires(I& i) {
-  i.staticNeighbours.emplace_back();
-  i.staticNeighbours.back().ip = mp::IpAddress{};
-  i.staticNeighbours.back().mac = std::array<uint8_t, 6>{};
-};
-
-template <class I>
-void addExtraAddress(I& iface, const mp::IpAddress& ip) {
-  if constexpr (kHasExtraAddresses<I>) iface.extraAddresses.push_back(ip);
-}
-
-template <class I>
-void addStaticNeighbour(I& iface, const mp::IpAddress& ip, const std::array<uint8_t, 6>& mac) {
-  if constexpr (kHasStaticNeighbours<I>) {
-    auto& n = iface.staticNeighbours.emplace_back();
-    n.ip = ip;
-    n.mac = mac;
-  }
-}
-
 // A pcap of ARP requests from each B-side peer for the relay's B address: replayed once
-// by a net_pcap realm-b device, it makes the relay learn the peers' MACs (the workaround
-// while RelayConfig has no static neighbours). The device's TX drops and counts.
+// by a net_pcap realm-b device, it makes the relay learn the peers' MACs through ARP, as
+// --b-device pcap-arp asks (the default, null, gives them as static neighbours instead).
+// The device's TX drops and counts.
 void writeArpPcap(const std::string& path, const std::vector<mp::IpAddress>& peers,
                   const std::array<uint8_t, 6>& peerMac, const mp::IpAddress& target) {
   std::ofstream f(path, std::ios::binary);
@@ -828,9 +791,9 @@ void scrapeCost(DpdkMediaPlane& plane, uint16_t bPort, int pairs, double window,
 //   --a-address [10.1.0.1] --b-address [10.2.0.1] --prefix [16]
 //   --a-mac [02:00:00:00:01:01] (the pcap's destination MAC) --b-mac [02:00:00:00:02:01]
 //   --b-peer-mac [02:00:00:00:02:fe]  the B-side peers' MAC (static neighbour / ARP)
-//   --b-device auto|null|pcap-arp [auto]: realm b is net_null (no RX) when the backend has
-//       static neighbours, else (auto) a net_pcap device that replays one ARP request per
-//       B-side peer and drops (and counts) what it transmits, like net_null
+//   --b-device auto|null|pcap-arp [auto = null]: realm b is net_null (no RX) with the B-side
+//       peers as static neighbours, or (pcap-arp) a net_pcap device that replays one ARP
+//       request per B-side peer and drops (and counts) what it transmits, like net_null
 //   --strict  every session kStrict (source checked against the signaled one)
 //   --scrape-pairs N [0]  --scrape-window S [2]: after the measurement, N pairs of windows
 //       without and with a 1-second scrape of a metrics endpoint (see scrapeCost)
@@ -844,7 +807,6 @@ int relay(const Args& a) {
   const std::string pcap = a.need("pcap");
   const size_t frames = pcapFrames(pcap);
 
-  using Iface = RelayConfig::Interface;
   RelayConfig cfg;
   const auto mainLcore = static_cast<unsigned>(a.num("main-lcore", 0));
   const auto worker = static_cast<unsigned>(a.num("worker-lcore", 1));
@@ -872,7 +834,7 @@ int relay(const Args& a) {
     pool = pool * 2 + 1;
   cfg.mbufsPerLcore = pool;
 
-  Iface ia, ib;
+  RelayConfig::Interface ia, ib;
   ia.realm = "a";
   ia.device = "net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1";
   ib.realm = "b";
@@ -898,31 +860,19 @@ int relay(const Args& a) {
     if (l.bLocal.ip != ib.address) note(bExtra, l.bLocal.ip);
     note(bPeers, l.bRemote.ip);
   }
-  if (!aExtra.empty() || !bExtra.empty()) {
-    if constexpr (!kHasExtraAddresses<Iface>) {
-      std::printf(
-          "relay: %zu sessions use %zu local addresses in realm a and %zu in realm b, but "
-          "RelayConfig::Interface has one media address and no extraAddresses\n"
-          "RELAY sessions=%zu unsupported=extra_addresses\n",
-          layout.size(), aExtra.size() + 1, bExtra.size() + 1, layout.size());
-      return 3;
-    }
-    for (const auto& ip : aExtra)
-      addExtraAddress(ia, ip);
-    for (const auto& ip : bExtra)
-      addExtraAddress(ib, ip);
-  }
+  ia.extraAddresses.insert(ia.extraAddresses.end(), aExtra.begin(), aExtra.end());
+  ib.extraAddresses.insert(ib.extraAddresses.end(), bExtra.begin(), bExtra.end());
 
   std::string bMode = a.str("b-device", "auto");
-  if (bMode == "auto") bMode = kHasStaticNeighbours<Iface> ? "null" : "pcap-arp";
+  if (bMode == "auto") bMode = "null";
   std::string tmpArp;
   if (bMode == "null") {
-    if constexpr (!kHasStaticNeighbours<Iface>) {
-      die("--b-device null needs static neighbours (RelayConfig::Interface::staticNeighbours)");
-    }
     ib.device = "net_null0,no-rx=1";
-    for (const auto& ip : bPeers)
-      addStaticNeighbour(ib, ip, *peerMac);
+    for (const auto& ip : bPeers) {
+      auto& n = ib.staticNeighbours.emplace_back();
+      n.ip = ip;
+      n.mac = *peerMac;
+    }
   } else if (bMode == "pcap-arp") {
     tmpArp = a.str("arp-pcap", pcap + ".arp.pcap");
     writeArpPcap(tmpArp, bPeers, *peerMac, ib.address);
@@ -1056,17 +1006,6 @@ int relay(const Args& a) {
   return 0;
 }
 
-#else
-
-int relay(const Args&) {
-  std::fprintf(stderr,
-               "sbc-bench-relay: built without the DPDK relay (dpdk/ has no DpdkMediaPlane yet, "
-               "see tools/bench/CMakeLists.txt)\n");
-  return 2;
-}
-
-#endif
-
 void usage() {
   std::fprintf(stderr,
                "usage: sbc-bench-relay relay --layout FILE --pcap FILE [--sessions N] "
@@ -1086,14 +1025,6 @@ int main(int argc, char** argv) {
   std::string mode = argv[1];
   if (mode == "rtp-load") return rtpLoad(Args(argc, argv, 2, {}));
   if (mode == "relay") return relay(Args(argc, argv, 2, {"strict"}));
-  if (mode == "has-relay") {
-#if defined(SBC_BENCH_RELAY_HEADER)
-    std::printf("%s\n", SBC_BENCH_RELAY_HEADER);
-    return 0;
-#else
-    return 1;
-#endif
-  }
   usage();
   return 2;
 }
