@@ -7,6 +7,7 @@
 #include "config/loader.h"
 #include "mediaplane/relay_settings.h"
 #include "signaling/sip/parser.h"
+#include "tests/unit/config_loading.h"
 #include "topology/header_filter.h"
 #include "topology/route_table.h"
 
@@ -20,18 +21,8 @@ using namespace topology;
 using sip::HeaderId;
 using sip::Message;
 
-std::vector<std::string> errorLines(const LoadResult& r) {
-  std::vector<std::string> out;
-  for (const ConfigError& e : r.errors)
-    out.push_back(e.toString());
-  return out;
-}
-
-Config loadOk(std::string_view yaml) {
-  LoadResult r = parseConfig(yaml);
-  EXPECT_TRUE(r.ok()) << ::testing::PrintToString(errorLines(r));
-  return r.config.value_or(Config{});
-}
+using testing::errorLines;
+using testing::loadOk;
 
 // Loads `yaml` and expects exactly these errors, in this order.
 void expectErrors(std::string_view yaml, std::vector<std::string> expected) {

@@ -6,6 +6,7 @@
 
 #include "config/loader.h"
 #include "signaling/sip/parser.h"
+#include "tests/unit/config_loading.h"
 #include "topology/header_filter.h"
 #include "topology/route_table.h"
 
@@ -22,18 +23,8 @@ using config::parseConfig;
 using sip::HeaderId;
 using sip::Message;
 
-std::vector<std::string> errorLines(const LoadResult& r) {
-  std::vector<std::string> out;
-  for (const ConfigError& e : r.errors)
-    out.push_back(e.toString());
-  return out;
-}
-
-Config loadOk(std::string_view yaml) {
-  LoadResult r = parseConfig(yaml);
-  EXPECT_TRUE(r.ok()) << ::testing::PrintToString(errorLines(r));
-  return r.config.value_or(Config{});
-}
+using config::testing::errorLines;
+using config::testing::loadOk;
 
 // Two realms and the start of a routes list.
 const char* const kTwoRealms =
