@@ -82,6 +82,10 @@ void B2bua::Impl::onClientFailure(TransactionId client, transaction::ClientFailu
     if (ctx.method == sip::Method::kInvite || ctx.method == sip::Method::kUpdate) {
       call->leg(ctx.side).negotiation.pendingClientOffer = 0;
     }
+    // The re-INVITE that waited for this one gets its final answer below: the other leg
+    // may send the next (else every later re-INVITE on that leg would be refused with 500).
+    if (ctx.method == sip::Method::kInvite)
+      call->leg(other(ctx.side)).negotiation.pendingServerInvite = 0;
     if (ctx.peer) respondServer(*call, ctx.peer, code, {});
   }
 }

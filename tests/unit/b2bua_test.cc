@@ -590,6 +590,32 @@ TEST_F(B2buaTest, NoAckWithin64T1EndsTheCall) {
   EXPECT_EQ(retransmittedAtEnd, okAtEnd - 1);
 }
 
+// A re-INVITE the far side never answers ends in 408 for the caller, and the caller's leg
+// takes the next re-INVITE (issue 14, defect 12: it was refused with 500 for good).
+TEST_F(B2buaTest, AReInviteThatTimedOutDoesNotBlockTheNextOne) {
+  std::string aTag = answeredCall();
+  fromA(inDialogFromA("INVITE", 2, aTag, sdp("192.0.2.10", "sendonly")));
+  ASSERT_NE(last(kCore, "INVITE"), nullptr);
+  for (int i = 0; i < 40; ++i)
+    advance(1000ms);  // past Timer B (64*T1): B never answered
+  const Sent* timeout = last(kAccess, "408");
+  ASSERT_NE(timeout, nullptr);
+  EXPECT_EQ(timeout->msg.cseq().value.number, 2u);
+  ASSERT_EQ(b2bua->activeCalls(), 1u);  // the call itself goes on
+
+  size_t mark = transport.sent.size();
+  fromA(inDialogFromA("INVITE", 3, aTag, sdp("192.0.2.10", "inactive")));
+  bool relayed = false;
+  for (const Sent* s : sentOn(kCore, mark)) {
+    if (s->msg.isRequest() && s->msg.methodId() == sip::Method::kInvite &&
+        s->msg.body().find("a=inactive") != std::string_view::npos)
+      relayed = true;
+  }
+  EXPECT_TRUE(relayed) << "the second re-INVITE must reach B";
+  for (const Sent* s : sentOn(kAccess, mark))
+    EXPECT_FALSE(s->msg.isResponse() && s->msg.statusCode() == 500) << s->bytes;
+}
+
 TEST_F(B2buaTest, UnansweredTrunkTimesOutWith408) {
   fromA(inviteA());
   for (int i = 0; i < 40; ++i)
