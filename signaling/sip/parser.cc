@@ -1,6 +1,7 @@
 #include "signaling/sip/parser.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -26,6 +27,40 @@ std::string quoted(std::string_view s, size_t max = 40) {
     out.push_back((c >= 0x20 && c < 0x7f) ? c : '?');
   if (s.size() > max) out += "...";
   return out + "'";
+}
+
+// RFC 3261 §25.1: a header value is TEXT-UTF8 and LWS; a control character has no place in
+// it (a NUL in Subject would otherwise be relayed to the other leg), except escaped as a
+// quoted-pair ("\" %x00-09 / %x0B-0C / %x0E-7F, RFC 4475 §3.1.1.2). CR and LF occur only as
+// the CRLF of a folded line. Returns the first offending byte, or null.
+const char* controlCharacterIn(const char* b, const char* e) {
+  // Eight bytes at a time: most values hold no byte below 0x20, no DEL and no backslash, and
+  // the per-byte rules below run only from the first word that does.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto below = [](uint64_t x, uint64_t n) { return (x - kOnes * n) & ~x & kHigh; };
+  while (e - b >= 8) {
+    uint64_t x;
+    std::memcpy(&x, b, 8);
+    if (below(x, 0x20) | below(x ^ (kOnes * 0x7f), 1) | below(x ^ (kOnes * '\\'), 1)) break;
+    b += 8;
+  }
+  bool escaped = false;
+  for (; b < e; ++b) {
+    unsigned char c = static_cast<unsigned char>(*b);
+    bool control = (c < 0x20 && c != '\t') || c == 0x7f;
+    if (escaped) {
+      escaped = false;
+      if (c != '\r' && c != '\n') continue;
+    } else if (c == '\\') {
+      escaped = true;
+      continue;
+    }
+    if (!control) continue;
+    if (c == '\n' || (c == '\r' && b[1] == '\n')) continue;
+    return b;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -161,6 +196,10 @@ Status parseMessage(std::string_view bytes, Framing framing, const Limits& limit
     while (ve > vb && isLws(base[ve - 1]))
       --ve;
 
+    if (controlCharacterIn(base + vb, base + ve)) {
+      return Status::error(400, "control character in header field " +
+                                    quoted(std::string_view(base + p, nameEnd - p)));
+    }
     HeaderId id = lookupHeader(std::string_view(base + p, nameEnd - p));
     uint16_t& first = m.first_[static_cast<size_t>(id)];
     if (first == Message::kNone) first = static_cast<uint16_t>(m.fields_.size());

@@ -117,3 +117,48 @@ TEST(SipRobustness, PathologicalShapesAreBoundedAndFast) {
 
 }  // namespace
 }  // namespace sbc::sip
+
+namespace sbc::sip {
+namespace {
+
+// RFC 3261's grammar has no control characters in a header value (issue 14, defect 14): a
+// NUL in Subject, or any other C0 control or DEL, is a 400 that names the header, never a
+// message that would be relayed. Tabs, folding (CRLF + whitespace), UTF-8 and a quoted-pair
+// (a backslash-escaped control character, RFC 4475 intmeth) stay valid.
+TEST(SipRobustness, ControlCharactersInHeaderValuesAre400) {
+  auto invite = [](std::string_view subject) {
+    return "INVITE sip:bob@example.com SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=1\r\n"
+           "To: <sip:bob@example.com>\r\nCall-ID: c1@192.0.2.1\r\nCSeq: 1 INVITE\r\n"
+           "Subject: " +
+           std::string(subject) + "\r\nContent-Length: 0\r\n\r\n";
+  };
+  Message m;
+  for (int c = 0; c < 0x20; ++c) {
+    if (c == '\t' || c == '\n' || c == '\r') continue;
+    std::string value = std::string("a") + static_cast<char>(c) + "b";
+    Verdict v = check(invite(value), Framing::kDatagram, Limits{}, ValidationPolicy{}, m);
+    ASSERT_FALSE(v.accepted()) << "control character " << c;
+    EXPECT_EQ(v.status, 400) << c;
+    EXPECT_NE(v.reason.find("control character in header field 'Subject'"), std::string::npos)
+        << v.reason;
+  }
+  for (std::string bad : {std::string("a\x7f"
+                                      "b"),
+                          std::string("a\rb"), std::string("a\r b"),
+                          std::string("a\\\\\x07"
+                                      "!")}) {  // an escaped backslash, then BEL
+    Verdict v = check(invite(bad), Framing::kDatagram, Limits{}, ValidationPolicy{}, m);
+    EXPECT_FALSE(v.accepted()) << bad;
+  }
+  for (std::string good :
+       {std::string("tab\there"), std::string("folded\r\n continued"),
+        std::string("caf\xc3\xa9 \xe2\x98\x8e"), std::string("\"escaped \\\x07 bell\"", 17)}) {
+    Verdict v = check(invite(good), Framing::kDatagram, Limits{}, ValidationPolicy{}, m);
+    EXPECT_TRUE(v.accepted()) << good << ": " << v.reason;
+  }
+}
+
+}  // namespace
+}  // namespace sbc::sip
