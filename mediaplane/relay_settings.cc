@@ -1,7 +1,6 @@
 #include "mediaplane/relay_settings.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace sbc::mediaplane {
 namespace {
@@ -10,13 +9,6 @@ using Key = Problem::Key;
 
 std::string quote(std::string_view s) {
   return "'" + std::string(s) + "'";
-}
-
-std::string macText(const net::MacAddress& m) {
-  char buf[18];
-  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-                m[5]);
-  return buf;
 }
 
 void checkInterface(const RelayInterface& i, size_t index, std::vector<Problem>& out) {
@@ -53,7 +45,7 @@ void checkInterface(const RelayInterface& i, size_t index, std::vector<Problem>&
     }
   }
   if (i.mac && !net::isUnicast(*i.mac))
-    problem(Key::kMac, "mac " + quote(macText(*i.mac)) + " is not a unicast address");
+    problem(Key::kMac, "mac " + quote(net::toString(*i.mac)) + " is not a unicast address");
   if (i.extraAddresses.size() + 1 > kMaxAddresses) {
     problem(Key::kExtraAddresses,
             "at most " + std::to_string(kMaxAddresses) + " media addresses per interface");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 namespace sbc::net {
@@ -71,6 +72,13 @@ bool IpAddress::inSubnet(const IpAddress& network, uint8_t prefixLength) const {
 
 std::string SocketAddress::toString() const {
   return ip.uriHost() + ":" + std::to_string(port);
+}
+
+std::string toString(const MacAddress& m) {
+  char buf[18];
+  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+                m[5]);
+  return buf;
 }
 
 std::optional<MacAddress> parseMac(std::string_view text) {

@@ -47,6 +47,8 @@ using MacAddress = std::array<uint8_t, 6>;
 
 // "02:00:5e:00:53:01" (six hex bytes, colons); nullopt for anything else.
 std::optional<MacAddress> parseMac(std::string_view text);
+// "02:00:5e:00:53:0a": lower-case hex, the form parseMac() reads.
+std::string toString(const MacAddress& mac);
 // Neither a group (multicast/broadcast) address nor all zeroes.
 bool isUnicast(const MacAddress& mac);
 

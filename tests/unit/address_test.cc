@@ -93,6 +93,7 @@ TEST(MacAddress, ParsesSixHexBytes) {
   ASSERT_TRUE(mac);
   EXPECT_EQ(*mac, (MacAddress{0x02, 0x00, 0x5e, 0x00, 0x53, 0x0a}));
   EXPECT_TRUE(isUnicast(*mac));
+  EXPECT_EQ(toString(*mac), "02:00:5e:00:53:0a");  // lower case, as parseMac reads it
   for (const char* text : {"", "02:00:5e:00:53", "02:00:5e:00:53:01:02", "02-00-5e-00-53-01",
                            "02:00:5e:00:53:0g", "2:00:5e:00:53:011", "02:00:5e:00:53:+1"}) {
     EXPECT_FALSE(parseMac(text)) << text;
