@@ -25,8 +25,8 @@ void B2bua::Impl::inDialog(TransactionId server, const sip::Message& req,
     // Naming a dialog proves nothing: a request from elsewhere neither acts on the call
     // nor moves it (issue 14, defect 10).
     ++leg.realm->edge.foreignSource;
-    spdlog::info("event=foreign_source call={} leg={} method={} from={}", call.id, sideName(side),
-                 req.method(), from.remote.toString());
+    spdlog::debug("event=foreign_source call={} leg={} method={} from={}", call.id, sideName(side),
+                  req.method(), from.remote.toString());
     respond(server, req, 403, "Not From This Dialog's Peer");
     return;
   }

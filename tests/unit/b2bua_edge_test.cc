@@ -24,6 +24,7 @@ namespace {
 
 constexpr transport::ListenerId kAccess = 0;
 constexpr transport::ListenerId kCore = 1;
+constexpr transport::ListenerId kAccessTcp = 2;
 
 using test::FakeTransport;
 using test::RecordingPlane;
@@ -34,7 +35,8 @@ std::string config(std::string_view coreTrust) {
   return R"(
 realms:
   - name: access
-    listen: [ { transport: udp, address: 127.0.0.1, port: 5060 } ]
+    listen: [ { transport: udp, address: 127.0.0.1, port: 5060 },
+              { transport: tcp, address: 127.0.0.1, port: 5060 } ]
   - name: core
     listen: [ { transport: udp, address: 127.0.0.2, port: 5060 } ]
     trust: )" +
@@ -97,6 +99,16 @@ class B2buaEdgeTest : public ::testing::Test {
     txn->onMessage(
         std::move(m),
         transport::Source{{transport::Protocol::kUdp, *net::IpAddress::parse(ip), port}, l, 0});
+  }
+  // Over TCP on the access listener, from `ip`:`port` on connection `connection`.
+  void fromATcp(const std::string& text, std::string_view ip, uint16_t port,
+                transport::ConnectionId connection) {
+    sip::Message m;
+    ASSERT_TRUE(sip::parseMessage(text, sip::Framing::kDatagram, {}, m).ok()) << text;
+    txn->onMessage(
+        std::move(m),
+        transport::Source{
+            {transport::Protocol::kTcp, *net::IpAddress::parse(ip), port}, kAccessTcp, connection});
   }
   void fromA(const std::string& text, std::string_view ip = "192.0.2.10", uint16_t port = 5060) {
     deliver(text, kAccess, ip, port);
@@ -191,8 +203,11 @@ class B2buaEdgeTest : public ::testing::Test {
 
   timer::TimePoint now = timer::Clock::now();
   timer::TimerWheel wheel{[this] { return now; }};
-  FakeTransport transport{{test::udpListener(kAccess, "127.0.0.1", 5060, "access"),
-                           test::udpListener(kCore, "127.0.0.2", 5060, "core")}};
+  FakeTransport transport{
+      {test::udpListener(kAccess, "127.0.0.1", 5060, "access"),
+       test::udpListener(kCore, "127.0.0.2", 5060, "core"),
+       transport::ListenerInfo{kAccessTcp, transport::Protocol::kTcp,
+                               *net::IpAddress::parse("127.0.0.1"), 5060, "access"}}};
   RecordingPlane plane;
   config::Config cfg;
   std::unique_ptr<B2bua> b2bua;
@@ -274,6 +289,40 @@ TEST_F(B2buaEdgeTest, TheCallerFromItsFlowStillActs) {
   EXPECT_NE(last(kCore, "BYE"), nullptr);
   EXPECT_EQ(b2bua->activeCalls(), 0u);
   EXPECT_EQ(edge("access").foreignSource, 0u);
+}
+
+TEST_F(B2buaEdgeTest, ATcpCallerMayReconnectFromItsAddressButNotFromAnother) {
+  start("trusted");
+  auto tcp = [](std::string m) {
+    for (size_t at = m.find("SIP/2.0/UDP"); at != std::string::npos; at = m.find("SIP/2.0/UDP"))
+      m.replace(at, 11, "SIP/2.0/TCP");
+    return m;
+  };
+  fromATcp(tcp(inviteA()), "192.0.2.10", 40001, 7);
+  ASSERT_NE(last(kCore, "INVITE"), nullptr);
+  fromB(responseB(200, sdp("198.51.100.20", 5000)));
+  const Sent* ok = last(kAccessTcp, "200");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->to.connection, 7u);
+  aTag = std::string(ok->msg.to().value.tag());
+  fromATcp(tcp(fromADialog("ACK", 1, "ack1")), "192.0.2.10", 40001, 7);
+  // Another host over TCP: refused.
+  fromATcp(tcp(fromADialog("INFO", 2, "i2", "Signal=1\r\nDuration=100", "application/dtmf")),
+           "203.0.113.66", 40002, 8);
+  EXPECT_NE(last(kAccessTcp, "403"), nullptr);
+  EXPECT_EQ(last(kCore, "INFO"), nullptr);
+  // The caller on a new connection from its own address: heard, and answered there.
+  fromATcp(tcp(fromADialog("INFO", 3, "i3", "Signal=1\r\nDuration=100", "application/dtmf")),
+           "192.0.2.10", 40003, 9);
+  EXPECT_NE(last(kCore, "INFO"), nullptr);
+  fromB(fromBDialog("BYE", 2));
+  const Sent* bye = last(kAccessTcp, "BYE");
+  ASSERT_NE(bye, nullptr);
+  EXPECT_EQ(bye->to.connection, 9u);
+  EXPECT_EQ(bye->to.remote.address.toString(), "192.0.2.10");
+  EXPECT_FALSE(sentTo("10.9.9.9"));
+  EXPECT_FALSE(sentTo("10.7.7.7"));
+  EXPECT_EQ(edge("access").foreignSource, 1u);
 }
 
 TEST_F(B2buaEdgeTest, UntrustedCalleeIsReachedWhereTheRouteSentTheInvite) {
