@@ -21,14 +21,15 @@ bool isSdpType(const sip::MediaType& t) {
   return t.matches("application", "sdp");
 }
 
-// The parts of a message's body: one for a plain body (its Content-Type), the parts of a
-// multipart one. nullptr, or why the multipart body is malformed.
+// The parts of a message's body: one for a plain body (its Content-Type and
+// Content-Disposition), the parts of a multipart one. nullptr, or why the multipart body is
+// malformed.
 const char* partsOf(const sip::Message& m, std::vector<sip::BodyPart>& parts) {
   parts.clear();
   sip::Parsed<sip::MediaType> ct = m.contentType();
   if (!ct || !isMultipart(ct.value)) {
-    parts.push_back(sip::BodyPart{
-        ct ? m.header(sip::HeaderId::kContentType) : std::string_view(), {}, m.body()});
+    parts.push_back(sip::BodyPart{ct ? m.header(sip::HeaderId::kContentType) : std::string_view(),
+                                  m.header(sip::HeaderId::kContentDisposition), m.body()});
     return nullptr;
   }
   std::string_view boundary;
@@ -102,7 +103,10 @@ bool B2bua::Impl::crossBody(Call& call, Side to, const sip::Message& src, sip::M
   }
   if (kept.empty()) return true;
   if (kept.size() == 1) {
+    // A part that crosses keeps its disposition (RFC 6086 INFO packages name theirs).
     dst.setBody(kept.front().body, kept.front().contentType);
+    if (!kept.front().contentDisposition.empty())
+      dst.setHeader(sip::HeaderId::kContentDisposition, kept.front().contentDisposition);
     return true;
   }
   // A boundary of our own: the sender's could carry anything, and it must appear in no

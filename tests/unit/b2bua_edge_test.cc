@@ -431,11 +431,15 @@ TEST_F(B2buaEdgeTest, ABodyTypeNotAllowedIsRemovedAndDtmfCrosses) {
   EXPECT_EQ(info->bytes.find("10.1.1.1"), std::string::npos);
   EXPECT_EQ(info->msg.first(sip::HeaderId::kContentType), nullptr);
   EXPECT_EQ(edge("core").bodyPartsRemoved, 1u);
-  fromA(fromADialog("INFO", 3, "info2", "Signal=5\r\nDuration=160", "application/dtmf-relay"));
+  std::string dtmf =
+      fromADialog("INFO", 3, "info2", "Signal=5\r\nDuration=160", "application/dtmf-relay");
+  dtmf.insert(dtmf.find("Content-Type"), "Content-Disposition: info-package\r\n");
+  fromA(dtmf);
   info = last(kCore, "INFO");
   ASSERT_NE(info, nullptr);
   EXPECT_EQ(info->msg.body(), "Signal=5\r\nDuration=160");
   EXPECT_EQ(info->msg.header(sip::HeaderId::kContentType), "application/dtmf-relay");
+  EXPECT_EQ(info->msg.header(sip::HeaderId::kContentDisposition), "info-package");
 }
 
 }  // namespace
