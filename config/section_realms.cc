@@ -8,6 +8,7 @@
 #include "config/sections.h"
 #include "mediaplane/api/address.h"
 #include "signaling/sip/charset.h"
+#include "signaling/sip/fields.h"
 #include "topology/header_filter.h"
 
 namespace sbc::config {
@@ -33,6 +34,7 @@ using topology::transportName;
 constexpr auto kTransports = std::to_array<std::string_view>({"udp", "tcp"});
 constexpr auto kPolicies = std::to_array<std::string_view>({"strip", "replace", "keep"});
 constexpr auto kModes = std::to_array<std::string_view>({"whitelist", "blacklist"});
+constexpr auto kTrust = std::to_array<std::string_view>({"untrusted", "trusted"});
 
 class RealmsSection : public Schema {
  public:
@@ -44,6 +46,7 @@ class RealmsSection : public Schema {
                 Realm& realm);
   void headers(const Entry& e, const std::string& owner, Realm& realm);
   void limits(const Entry& e, const std::string& owner, RealmLimits& out);
+  void bodies(const Entry& e, const std::string& owner, Realm& realm);
 
   RealmsSection(Schema& s, Notes& notes) : Schema(s), partialListen_(notes.partialListen) {}
 
@@ -83,9 +86,9 @@ void RealmsSection::realms(const Entry& e, Config& config, const SipSettings& se
 void RealmsSection::realm(const Entry& e, size_t index, Config& config,
                           const SipSettings& settings) {
   std::string owner = ownerOf(e.value, "realm", index);
-  Fields f(
-      *this, e, owner, "",
-      {"name", "listen", "advertised_address", "media", "topology_hiding", "headers", "limits"});
+  Fields f(*this, e, owner, "",
+           {"name", "listen", "advertised_address", "media", "topology_hiding", "headers", "limits",
+            "trust", "bodies"});
   if (!f.valid()) return;
   Realm realm;
   bool named = false;
@@ -110,6 +113,10 @@ void RealmsSection::realm(const Entry& e, size_t index, Config& config,
   identity(f.get("topology_hiding") ? *f.get("topology_hiding") : Entry{}, owner, settings, realm);
   if (const Entry* h = f.get("headers")) headers(*h, owner, realm);
   if (const Entry* l = f.get("limits")) limits(*l, owner, realm.limits);
+  if (const Entry* t = f.get("trust")) {
+    if (auto i = choice(*t, owner, "trust", kTrust)) realm.trust = static_cast<topology::Trust>(*i);
+  }
+  if (const Entry* b = f.get("bodies")) bodies(*b, owner, realm);
   if (named) config.realms.push_back(std::move(realm));
 }
 
@@ -413,6 +420,37 @@ void RealmsSection::limits(const Entry& e, const std::string& owner, RealmLimits
   if (const Entry* v = f.get("tcp_header_timeout_s")) {
     if (auto n = number(*v, owner, f.what("tcp_header_timeout_s"), 1, 3600))
       out.tcpHeaderTimeout = std::chrono::seconds(*n);
+  }
+}
+
+// Body types that may cross into the realm: plain "type/subtype" names. Multipart is
+// not a type to allow: the SBC takes it apart and lets through the parts listed here.
+void RealmsSection::bodies(const Entry& e, const std::string& owner, Realm& realm) {
+  realm.bodies.clear();
+  if (!isList(e, owner, "bodies")) return;
+  for (const YAML::Node& node : e.value) {
+    Entry item = listItem(node, e.mark);
+    auto name = text(item, owner, "bodies");
+    if (!name) continue;
+    sip::MediaType type;
+    if (sip::parseMediaType(*name, false, type) || !type.params.empty()) {
+      error(item.mark, owner,
+            "bodies " + quote(*name) + " is not a content type (type/subtype, no parameters)");
+      continue;
+    }
+    if (sip::iequals(type.type, "multipart")) {
+      error(item.mark, owner,
+            "bodies " + quote(*name) +
+                ": multipart bodies are taken apart, list the types of the parts to keep");
+      continue;
+    }
+    bool dup = std::any_of(realm.bodies.begin(), realm.bodies.end(),
+                           [&name](const std::string& b) { return sip::iequals(b, *name); });
+    if (dup) {
+      error(item.mark, owner, "bodies " + quote(*name) + " appears twice");
+      continue;
+    }
+    realm.bodies.push_back(*name);
   }
 }
 

@@ -31,4 +31,9 @@ std::vector<std::string> defaultHeaderWhitelist() {
           "Recv-Info"};
 }
 
+std::vector<std::string> defaultBodyTypes() {
+  // INFO DTMF (tests/scenarios/info_dtmf): digits and durations, no addresses.
+  return {"application/dtmf-relay", "application/dtmf"};
+}
+
 }  // namespace sbc::topology

@@ -68,6 +68,17 @@ struct RealmLimits {
   std::chrono::seconds tcpHeaderTimeout{10};  // a started message must complete by then
 };
 
+// How far the SBC believes a realm's peers (issue 14, defect 10). Untrusted (the access
+// side, the default): in-dialog requests go back over the flow the dialog came in on, the
+// peer's Record-Route/Contact hosts steer nothing, and in-dialog requests from any other
+// source are refused. Trusted (a carrier trunk, a core proxy): RFC 3261 route sets and
+// remote targets.
+enum class Trust : uint8_t { kUntrusted, kTrusted };
+
+// The body types that cross into a realm besides SDP (which always crosses, anchored),
+// when the realm says nothing: what in-dialog DTMF needs (docs/CONFIG.md).
+std::vector<std::string> defaultBodyTypes();
+
 struct Realm {
   std::string name;
   std::vector<Listen> listen;
@@ -80,6 +91,10 @@ struct Realm {
   std::vector<IdentityHeader> identityHeaders;
   HeaderRules headers;
   RealmLimits limits;
+  Trust trust = Trust::kUntrusted;
+  // Content types ("type/subtype", compared without case) of body parts that may cross
+  // into this realm; other parts are removed, SDP always crosses.
+  std::vector<std::string> bodies = defaultBodyTypes();
 };
 
 }  // namespace sbc::topology

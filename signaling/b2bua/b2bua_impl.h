@@ -91,6 +91,11 @@ class B2bua::Impl {
   // in (SDP through sdpFor). False with `error` (and `code`) when the SDP cannot cross.
   bool crossOver(Call& call, Side to, const sip::Message& src, sip::Message& dst,
                  std::string& error, int* code = nullptr);
+  // The body of `src` as leg `to` may see it (bodies.cc): SDP anchored, plain or in a
+  // multipart body; other parts only when `to`'s realm allows them. False with `error` and
+  // `code` (400 malformed multipart, 488/503 from sdpFor) when it cannot cross.
+  bool crossBody(Call& call, Side to, const sip::Message& src, sip::Message& dst,
+                 std::string& error, int& code);
   // Refuses a request whose SDP could not cross, with a Warning saying why.
   void refuseSdp(Call* call, TransactionId server, const sip::Message& req, int code,
                  const std::string& error, const std::string& host);

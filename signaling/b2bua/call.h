@@ -55,6 +55,9 @@ struct Leg {
   dialog::LocalAddress local;
   transport::Destination peer;  // where this leg's peer was last seen (A) or the trunk (B)
   bool preferPeer = false;      // send in-dialog requests to `peer` (endpoints behind NAT)
+  // An untrusted realm (peer_flow.h): requests go to `peer` whatever the route set or
+  // Contact say, and in-dialog requests are taken only from it.
+  bool pinned = false;
   SdpOrigin origin;
   Retransmission ok;  // our 2xx awaiting the ACK
   Negotiation negotiation;

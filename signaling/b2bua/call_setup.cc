@@ -6,7 +6,9 @@
 #include <algorithm>
 
 #include "signaling/b2bua/b2bua_impl.h"
+#include "signaling/b2bua/bodies.h"
 #include "signaling/b2bua/message_util.h"
+#include "signaling/b2bua/peer_flow.h"
 
 namespace sbc::b2bua {
 
@@ -63,6 +65,7 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   a.local = *inLocal;
   a.peer = transport::Destination{from.remote, from.listener, from.connection};
   a.preferPeer = true;
+  a.pinned = pinnedRealm(inRealm);
   a.dialog = dialog::fromRequest(req, randomToken(12));
 
   Leg& b = call.leg(Side::kB);
@@ -70,6 +73,7 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   b.local = *outLocal;
   b.peer = transport::Destination{
       transport::Endpoint{outLocal->protocol, trunkAddr, route.trunk.port}, outLocal->listener, 0};
+  b.pinned = pinnedRealm(outRealm);
 
   // The outbound leg's identity: nothing of the inbound leg but the user parts and the
   // display name (subject to the route's rewrites).
@@ -111,8 +115,7 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   if (hasOptionTag(req, sip::HeaderId::kRequire, "100rel"))
     invite.addHeader(sip::HeaderId::kRequire, "100rel");
   b.realm->filters.apply(invite);
-  call.initialOffer =
-      !invite.body().empty() && isSdp(invite) ? InitialOffer::kInInvite : InitialOffer::kLate;
+  call.initialOffer = sdpBody(invite) ? InitialOffer::kInInvite : InitialOffer::kLate;
   call.bInviteRequest = std::make_unique<sip::Message>(invite);
 
   registry_.registerDialog(call, Side::kA);

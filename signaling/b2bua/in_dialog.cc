@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "signaling/b2bua/b2bua_impl.h"
+#include "signaling/b2bua/peer_flow.h"
 #include "signaling/sip/response.h"
 
 namespace sbc::b2bua {
@@ -20,12 +21,21 @@ void B2bua::Impl::inDialog(TransactionId server, const sip::Message& req,
   Call& call = *ref->first;
   Side side = ref->second;
   Leg& leg = call.leg(side);
+  if (!fromFlow(leg, from)) {
+    // Naming a dialog proves nothing: a request from elsewhere neither acts on the call
+    // nor moves it (issue 14, defect 10).
+    ++leg.realm->edge.foreignSource;
+    spdlog::debug("event=foreign_source call={} leg={} method={} from={}", call.id, sideName(side),
+                  req.method(), from.remote.toString());
+    respond(server, req, 403, "Not From This Dialog's Peer");
+    return;
+  }
   if (!dialog::acceptRequest(leg.dialog, req)) {
     sip::Message r = sip::makeResponse(req, 500, "CSeq Out of Order");
     txn_->respond(server, std::move(r));
     return;
   }
-  if (side == Side::kA)
+  if (side == Side::kA && !leg.pinned)
     leg.peer = transport::Destination{from.remote, from.listener, from.connection};
   registry_.openServer(call, server, side);
 
@@ -202,7 +212,11 @@ void B2bua::Impl::onAck(const sip::Message& ack, const transport::Source& from) 
   Call& call = *ref->first;
   Side side = ref->second;
   Leg& leg = call.leg(side);
-  if (side == Side::kA)
+  if (!fromFlow(leg, from)) {
+    ++leg.realm->edge.foreignSource;  // dropped: an ACK is never answered
+    return;
+  }
+  if (side == Side::kA && !leg.pinned)
     leg.peer = transport::Destination{from.remote, from.listener, from.connection};
   if (leg.ok.timer != 0 && ack.cseq().value.number == leg.ok.cseq) stopRetransmission(leg.ok);
   // Late offer: the answer travels in this ACK, and the other leg's 2xx waits for it.

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "signaling/b2bua/b2bua_impl.h"
+#include "signaling/b2bua/bodies.h"
 #include "signaling/b2bua/message_util.h"
 #include "signaling/sip/response.h"
 
@@ -12,7 +13,7 @@ namespace sbc::b2bua {
 TransactionId B2bua::Impl::sendClient(Call& call, Side side, sip::Message&& request,
                                       Purpose purpose, TransactionId peer) {
   sip::Method method = request.methodId();
-  bool offer = !request.body().empty() && isSdp(request);
+  bool offer = sdpBody(request).has_value();
   std::optional<transport::Destination> to = destinationFor(call.leg(side), request);
   if (!to) {
     spdlog::warn("event=no_destination call={} leg={} uri={}", call.id, sideName(side),
@@ -47,7 +48,9 @@ void B2bua::Impl::sendResponse(Call& call, Side side, TransactionId server, sip:
 std::optional<transport::Destination> B2bua::Impl::destinationFor(const Leg& leg,
                                                                   const sip::Message& request) {
   // Endpoints behind NAT are reached where they were seen, unless a route set says
-  // otherwise; trunks at their Contact (or route), else where the route sent us.
+  // otherwise; trunks at their Contact (or route), else where the route sent us. A leg
+  // in an untrusted realm goes back over its flow: its peer's URIs steer nothing.
+  if (leg.pinned) return leg.peer;
   if (leg.preferPeer && leg.dialog.routeSet.empty()) return leg.peer;
   std::string_view hop = leg.dialog.routeSet.empty()
                              ? request.requestUri()
@@ -68,8 +71,9 @@ void B2bua::Impl::sendAck(Call& call, Side side, uint32_t cseq, const sip::Messa
                                          settings_.maxForwards, cseq);
   std::string error;
   int code = 0;
-  if (answerFrom && !answerFrom->body().empty() && isSdp(*answerFrom)) {
-    if (auto body = sdpFor(call, side, answerFrom->body(), error, code)) {
+  std::optional<std::string_view> answer = answerFrom ? sdpBody(*answerFrom) : std::nullopt;
+  if (answer) {
+    if (auto body = sdpFor(call, side, *answer, error, code)) {
       ack.setBody(*body, "application/sdp");
     } else {
       spdlog::info("event=bad_sdp call={} in=ACK error=\"{}\"", call.id, error);

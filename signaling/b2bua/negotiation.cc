@@ -1,5 +1,5 @@
 // SDP crossing from one leg to the other: anchored to the SBC when the call anchors media
-// (MediaAnchor), and with the leg's own o= (SdpOrigin); other bodies cross unchanged.
+// (MediaAnchor), and with the leg's own o= (SdpOrigin); other bodies as bodies.cc allows.
 
 #include "signaling/b2bua/b2bua_impl.h"
 #include "signaling/b2bua/message_util.h"
@@ -50,17 +50,10 @@ bool B2bua::Impl::crossOver(Call& call, Side to, const sip::Message& src, sip::M
                             std::string& error, int* code) {
   Leg& leg = call.leg(to);
   topology::copyAllowedHeaders(src, dst, *leg.realm->config);
-  if (src.body().empty()) return true;
-  if (isSdp(src)) {
-    int failure = 488;
-    std::optional<std::string> body = sdpFor(call, to, src.body(), error, failure);
-    if (code) *code = failure;
-    if (!body) return false;
-    dst.setBody(*body, "application/sdp");
-  } else {
-    dst.setBody(src.body(), src.header(sip::HeaderId::kContentType));
-  }
-  return true;
+  int failure = 488;
+  bool ok = crossBody(call, to, src, dst, error, failure);
+  if (code) *code = failure;
+  return ok;
 }
 
 // Refuses a request whose SDP could not cross, with a Warning saying why.

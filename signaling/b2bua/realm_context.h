@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "signaling/b2bua/call_counters.h"
+#include "signaling/b2bua/edge_counters.h"
 #include "signaling/dialog/dialog.h"
 #include "signaling/transport/transport.h"
 #include "topology/header_filter.h"
@@ -26,6 +27,7 @@ struct RealmContext {
   topology::FilterChain filters;
   uint32_t activeCalls = 0;  // calls that came in through this realm
   CallCounters calls;        // ... and how they went
+  EdgeCounters edge;         // refused in-dialog sources, removed body parts
 
   const dialog::LocalAddress* local(transport::Protocol p) const;
 };

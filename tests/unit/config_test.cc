@@ -584,6 +584,52 @@ TEST(ConfigErrors, HeaderNamesAndRules) {
                 "replace"});
 }
 
+// Issue 14, defects 10 and 11: how far a realm's peers are believed, and which body types
+// may cross into it.
+TEST(ConfigLoad, RealmTrustAndBodies) {
+  Config c = loadOk(
+      "realms:\n"
+      "  - { name: access, listen: [ { address: 127.0.0.1 } ] }\n"
+      "  - name: carrier\n"
+      "    listen: [ { address: 127.0.0.2 } ]\n"
+      "    trust: trusted\n"
+      "    bodies: [application/dtmf-relay, application/ISUP, message/sipfrag]\n"
+      "  - { name: sdp-only, listen: [ { address: 127.0.0.3 } ], trust: untrusted, bodies: [] }\n");
+  const Realm* access = c.realm("access");
+  ASSERT_NE(access, nullptr);
+  EXPECT_EQ(access->trust, Trust::kUntrusted);  // the default: a realm is not believed
+  EXPECT_EQ(access->bodies, defaultBodyTypes());
+  EXPECT_EQ(access->bodies,
+            (std::vector<std::string>{"application/dtmf-relay", "application/dtmf"}));
+  const Realm* carrier = c.realm("carrier");
+  ASSERT_NE(carrier, nullptr);
+  EXPECT_EQ(carrier->trust, Trust::kTrusted);
+  EXPECT_EQ(carrier->bodies, (std::vector<std::string>{"application/dtmf-relay", "application/ISUP",
+                                                       "message/sipfrag"}));
+  const Realm* sdpOnly = c.realm("sdp-only");
+  ASSERT_NE(sdpOnly, nullptr);
+  EXPECT_EQ(sdpOnly->trust, Trust::kUntrusted);
+  EXPECT_TRUE(sdpOnly->bodies.empty());
+}
+
+TEST(ConfigErrors, RealmTrustAndBodies) {
+  expectErrors(std::string(kRealmHead) +
+                   "    trust: maybe\n"
+                   "    bodies: [application, multipart/mixed, 'text/plain;charset=utf-8',\n"
+                   "             application/dtmf, application/DTMF]\n",
+               {"line 4, column 12: realm 'a': trust 'maybe' is not one of untrusted, trusted",
+                "line 5, column 14: realm 'a': bodies 'application' is not a content type "
+                "(type/subtype, no parameters)",
+                "line 5, column 27: realm 'a': bodies 'multipart/mixed': multipart bodies are "
+                "taken apart, list the types of the parts to keep",
+                "line 5, column 44: realm 'a': bodies 'text/plain;charset=utf-8' is not a "
+                "content type (type/subtype, no parameters)",
+                "line 6, column 32: realm 'a': bodies 'application/DTMF' appears twice"});
+  expectErrors(
+      std::string(kRealmHead) + "    bodies: application/sdp\n",
+      {"line 4, column 13: realm 'a': bodies must be a list (entries starting with '- ')"});
+}
+
 const char* const kTwoRealms =
     "realms:\n"
     "  - { name: access, listen: [ { address: 127.0.0.1 } ] }\n"

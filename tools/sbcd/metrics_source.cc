@@ -131,12 +131,33 @@ void sampleCalls(const MetricsSources& src, metrics::Snapshot& out) {
       .add({}, convert(s.jitterSeconds));
 }
 
+// What the B2BUA refused or removed at each realm's edge (issue 14, defects 10 and 11).
+void sampleEdge(const MetricsSources& src, metrics::Snapshot& out) {
+  auto& foreign = out.family("sbc_sip_in_dialog_foreign_source_total",
+                             "In-dialog requests (403) and ACKs (dropped) naming a dialog of an "
+                             "untrusted realm from a source other than the dialog's flow.",
+                             Kind::kCounter);
+  auto& removed = out.family("sbc_sip_body_parts_removed_total",
+                             "Body parts removed from messages sent into the realm (types its "
+                             "bodies list does not allow).",
+                             Kind::kCounter);
+  auto& malformed =
+      out.family("sbc_sip_malformed_bodies_total",
+                 "Malformed multipart bodies from the realm's peers, refused.", Kind::kCounter);
+  for (const b2bua::RealmContext* r : src.b2bua->realms()) {
+    foreign.add({{"realm", r->name}}, double(r->edge.foreignSource));
+    removed.add({{"realm", r->name}}, double(r->edge.bodyPartsRemoved));
+    malformed.add({{"realm", r->name}}, double(r->edge.malformedBodies));
+  }
+}
+
 }  // namespace
 
 metrics::Snapshot sampleSbc(const MetricsSources& sources) {
   metrics::Snapshot out;
   if (sources.transport && sources.transactions) sampleSip(sources, out);
   if (sources.b2bua && sources.calls) sampleCalls(sources, out);
+  if (sources.b2bua) sampleEdge(sources, out);
   if (sources.media) sampleMedia(*sources.media, out);
   return out;
 }
