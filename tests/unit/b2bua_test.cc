@@ -496,9 +496,17 @@ TEST_F(B2buaTest, RejectionsOutsideADialogAreOneStatelessReply) {
   std::vector<const Sent*> out = sentOn(kAccess);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0]->msg.statusCode(), 404);
+  std::string tag(out[0]->msg.to().value.tag());
   EXPECT_EQ(txn->serverTransactions(), 0u);
   fromA(invite);  // the same INVITE again: one more reply
   EXPECT_EQ(sentOn(kAccess).size(), 2u);
+  // Its ACK (same branch, our To tag) finds no transaction and no dialog: nothing happens.
+  std::string ack = invite.substr(0, invite.find("Content-Type"));
+  ack.replace(0, ack.find(' '), "ACK");
+  ack.replace(ack.find("CSeq: 1 INVITE"), 14, "CSeq: 1 ACK");
+  ack.replace(ack.find("@127.0.0.1>\r\n"), 13, "@127.0.0.1>;tag=" + tag + "\r\n");
+  fromA(withBody(ack, ""));
+  EXPECT_EQ(transport.sent.size(), 2u);
   fromA(
       withBody("BYE sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKgone\r\n"
                "From: <sip:a@192.0.2.10>;tag=x\r\nTo: <sip:127.0.0.1>;tag=nodialog\r\n"
