@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "signaling/sip/parser.h"
+#include "signaling/sip/random_token.h"
 #include "signaling/sip/response.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/client_invite.h"
@@ -1485,6 +1486,26 @@ TEST_F(TransactionTest, BranchesAreUnpredictable) {
     int n = counts[static_cast<unsigned char>(*p)];
     EXPECT_NEAR(n, expected, 8 * std::sqrt(expected)) << "character " << *p;
   }
+}
+
+TEST(RandomToken, LengthAlphabetAndNoRepeats) {
+  std::set<std::string> seen;
+  for (size_t n : {1u, 10u, 12u, 24u, 40u, 100u}) {
+    for (int i = 0; i < 200; ++i) {
+      std::string t = sip::randomToken(n);
+      ASSERT_EQ(t.size(), n);
+      for (char c : t)
+        ASSERT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) << t;
+      if (n >= 10) {
+        EXPECT_TRUE(seen.insert(t).second) << "repeated: " << t;
+      }
+    }
+  }
+  // Bytes straight from the pool: two draws differ, and a long one spans refills.
+  std::vector<uint8_t> a(1000), b(1000);
+  sip::randomBytes(a);
+  sip::randomBytes(b);
+  EXPECT_NE(a, b);
 }
 
 // Defect 9: a spoofed INVITE that is rejected gets exactly one reply, and no state stays.
