@@ -15,7 +15,8 @@ UDP socket on 127.0.0.65. Steps, each bounded in time:
      callee's port on its address. The callee then answers 180 and 200. The call must
      complete (the caller gets 180 and the callee's 200, never the 486 or the forged 200;
      ACK and BYE reach the callee), and sbc_sip_responses_from_elsewhere_total counts the
-     forged responses;
+     forged responses. The same with a TCP trunk (127.0.0.63:5581, user prefix "tcp"): the
+     attacker's responses on a TCP connection of its own are dropped and counted;
   2. reflection (defect 9): the attacker sends --requests each of: an INVITE the SBC rejects
      (into `core`, which has no route: 404), an INVITE for a dialog that does not exist
      (481), a BYE for no dialog (481), a MESSAGE (405), an unknown method (501), an OPTIONS
@@ -46,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_scenario import Proc, wait_bound  # noqa: E402  (process helpers)
 
 ACCESS, CORE, TRUNK, CALLER, ATTACKER = "127.0.0.61", "127.0.0.62", "127.0.0.63", "127.0.0.64", "127.0.0.65"
-SBC_PORT, TRUNK_PORT, METRICS_PORT = 5560, 5580, 9561
+SBC_PORT, TRUNK_PORT, TRUNK_TCP_PORT, METRICS_PORT = 5560, 5580, 5581, 9561
 
 CONFIG = f"""
 log: {{ level: warn }}
@@ -61,7 +62,12 @@ realms:
   - name: core
     listen:
       - {{ transport: udp, address: {CORE}, port: {SBC_PORT} }}
+      - {{ transport: tcp, address: {CORE}, port: {SBC_PORT} }}
 routes:
+  - name: to-trunk-tcp
+    match: {{ source_realm: access, methods: [INVITE], user_prefix: "tcp" }}
+    forward: {{ realm: core, host: {TRUNK}, port: {TRUNK_TCP_PORT}, transport: tcp }}
+    media: bypass
   - name: to-trunk
     match: {{ source_realm: access, methods: [INVITE] }}
     forward: {{ realm: core, host: {TRUNK}, port: {TRUNK_PORT}, transport: udp }}
@@ -175,9 +181,10 @@ def start_sbcd(sbcd: Path, tmp: Path, name: str, extra: str = "") -> Proc:
             time.sleep(0.1)
 
 
-def invite(caller: Peer, n: int, to_host: str = ACCESS, to_tag: str = "", body: bool = True) -> bytes:
+def invite(caller: Peer, n: int, to_host: str = ACCESS, to_tag: str = "", body: bool = True,
+           user: str = "bob") -> bytes:
     b = sdp(caller.ip, 7000) if body else ""
-    lines = [f"INVITE sip:bob@{to_host}:{SBC_PORT} SIP/2.0",
+    lines = [f"INVITE sip:{user}@{to_host}:{SBC_PORT} SIP/2.0",
              f"Via: SIP/2.0/UDP {caller.ip}:{caller.port};branch=z9hG4bK-fr-{n};rport",
              "Max-Forwards: 70",
              f"From: <sip:alice@{caller.ip}>;tag=fr{n}",
@@ -254,6 +261,109 @@ def forged_responses() -> None:
     finally:
         for p in (caller, callee, attacker, attacker_on_trunk_port):
             p.close()
+
+
+# ---- 1b. the same over TCP: a response counts only on the request's connection ------------
+
+class TcpPeer:
+    """One TCP connection carrying SIP: messages framed by Content-Length."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.buf = sock, b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def expect(self, what: str, pick, timeout: float = 5.0) -> bytes:
+        deadline = time.monotonic() + timeout
+        while True:
+            while b"\r\n\r\n" in self.buf:
+                head, rest = self.buf.split(b"\r\n\r\n", 1)
+                m = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)", head)
+                n = int(m.group(1)) if m else 0
+                if len(rest) < n:
+                    break
+                msg, self.buf = head + b"\r\n\r\n" + rest[:n], rest[n:]
+                start, h, _ = parse(msg)
+                if pick(start, h):
+                    return msg
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Failure(f"TCP: did not receive {what} within {timeout:.0f} s")
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                raise Failure(f"TCP: connection closed while waiting for {what}")
+            self.buf += chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def wait_metric(name: str, at_least: float, timeout: float = 5.0) -> float:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = metric(name)
+        if value >= at_least or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def forged_responses_tcp() -> None:
+    caller = Peer(CALLER)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((TRUNK, TRUNK_TCP_PORT))
+    listener.listen(4)
+    listener.settimeout(5)
+    callee = attacker = None
+    try:
+        before = metric("sbc_sip_responses_from_elsewhere_total")
+        caller.send(invite(caller, 2, user="tcpbob"), (ACCESS, SBC_PORT))
+        try:
+            conn, _ = listener.accept()
+        except socket.timeout:
+            raise Failure("the SBC did not connect to the TCP trunk within 5 s")
+        callee = TcpPeer(conn)
+        b_invite = callee.expect("the outbound INVITE over TCP", lambda s, h: s.startswith("INVITE "))
+        # The attacker knows the branch and answers over a TCP connection of its own.
+        attacker = TcpPeer(socket.create_connection((CORE, SBC_PORT), timeout=5))
+        attacker.send(response_to(b_invite, 486, "Busy Here", "evil3"))
+        attacker.send(response_to(b_invite, 200, "OK", "evil4", f"<sip:evil@{ATTACKER}:5999;transport=tcp>",
+                                  sdp(ATTACKER, 9000)))
+        # Different connections have no order between them: wait until both were seen.
+        counted = wait_metric("sbc_sip_responses_from_elsewhere_total", before + 2) - before
+        if counted != 2:
+            raise Failure(f"2 forged responses sent over TCP, {counted:.0f} counted as from elsewhere")
+        callee.send(response_to(b_invite, 180, "Ringing", "callee2"))
+        callee.send(response_to(b_invite, 200, "OK", "callee2", f"<sip:bob@{TRUNK}:{TRUNK_TCP_PORT};transport=tcp>",
+                                sdp(TRUNK, 8002)))
+        data = caller.expect("a final response", lambda s, h: (status_of(s) or 0) >= 200)
+        start, h, body = parse(data)
+        if status_of(start) != 200 or f"c=IN IP4 {ATTACKER}" in body:
+            raise Failure(f"the caller got '{start}': a forged TCP response was taken for the callee's")
+        _, ih, _ = parse(invite(caller, 2))
+        contact = re.search(r"<([^>]+)>", h["contact"][0]).group(1)
+        for method, cseq in (("ACK", "1 ACK"), ("BYE", "2 BYE")):
+            msg = (f"{method} {contact} SIP/2.0\r\nVia: SIP/2.0/UDP {caller.ip}:{caller.port};"
+                   f"branch=z9hG4bK-frt-{method}\r\nMax-Forwards: 70\r\nFrom: {ih['from'][0]}\r\n"
+                   f"To: {h['to'][0]}\r\nCall-ID: {ih['call-id'][0]}\r\nCSeq: {cseq}\r\n"
+                   "Content-Length: 0\r\n\r\n").encode()
+            caller.send(msg, (ACCESS, SBC_PORT))
+            got = callee.expect(f"the {method} over TCP", lambda s, hh, m=method: s.startswith(m + " "))
+            if method == "BYE":
+                callee.send(response_to(got, 200, "OK", "callee2"))
+                caller.expect("200 to BYE", lambda s, hh: status_of(s) == 200 and "BYE" in hh["cseq"][0])
+        log("forged responses over TCP: dropped (another connection), call completed")
+    finally:
+        caller.close()
+        listener.close()
+        for p in (callee, attacker):
+            if p:
+                p.close()
 
 
 # ---- 2. reflection -------------------------------------------------------------------------
@@ -373,6 +483,7 @@ def main() -> int:
         tmp = Path(d)
         for name, extra, steps in (
                 ("default", "", [("forged responses", forged_responses),
+                                 ("forged responses over TCP", forged_responses_tcp),
                                  ("reflection", lambda: reflection(args.requests, args.window))]),
                 ("capped", "  max_server_transactions: 2", [("transaction cap", transaction_cap)])):
             proc = None
