@@ -29,6 +29,9 @@ struct SipSettings {
   // (e.g. 503 -> 480); codes not listed pass unchanged.
   std::map<int, int> responseMap;
   std::string userAgent = "sbc";  // our User-Agent/Server when a realm's policy replaces
+  // Caps on the transaction tables (transaction::Limits has the sizing).
+  uint32_t maxServerTransactions = 100000;
+  uint32_t maxClientTransactions = 100000;
 };
 
 struct LogSettings {

@@ -1,4 +1,5 @@
-// The sip section: timers, Max-Forwards, no-answer timeout, response map, User-Agent.
+// The sip section: timers, Max-Forwards, no-answer timeout, response map, User-Agent,
+// transaction table caps.
 
 #include <algorithm>
 #include <string>
@@ -22,7 +23,8 @@ class SipSection : public Schema {
 void SipSection::sipSettings(const Entry& e, SipSettings& out) {
   const std::string owner = "sip";
   Fields f(*this, e, owner, "",
-           {"timers", "max_forwards", "no_answer_timeout_s", "response_map", "user_agent"});
+           {"timers", "max_forwards", "no_answer_timeout_s", "response_map", "user_agent",
+            "max_server_transactions", "max_client_transactions"});
   if (const Entry* timers = f.get("timers")) {
     Fields t(*this, *timers, owner, "timers", {"t1_ms", "t2_ms", "t4_ms"});
     if (const Entry* v = t.get("t1_ms")) {
@@ -67,6 +69,14 @@ void SipSection::sipSettings(const Entry& e, SipSettings& out) {
         }
       }
     }
+  }
+  if (const Entry* v = f.get("max_server_transactions")) {
+    if (auto n = number(*v, owner, "max_server_transactions", 1, 10000000))
+      out.maxServerTransactions = uint32_t(*n);
+  }
+  if (const Entry* v = f.get("max_client_transactions")) {
+    if (auto n = number(*v, owner, "max_client_transactions", 1, 10000000))
+      out.maxClientTransactions = uint32_t(*n);
   }
   if (const Entry* v = f.get("user_agent")) {
     if (auto s = text(*v, owner, "user_agent")) {

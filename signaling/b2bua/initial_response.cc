@@ -72,7 +72,7 @@ void B2bua::Impl::initialInviteResponse(Call& call, const sip::Message& resp) {
   else if (!cancelled)
     outcome(call, Outcome::kFailed);
   spdlog::info("event=call_failed call={} status={} relayed={}", call.id, code, mapped);
-  if (call.aInvite) {
+  if (call.aInvite && txn_->request(call.aInvite)) {  // defect 2 stand-in (wt-b2b fixes it)
     sip::Message r = sip::makeResponse(*txn_->request(call.aInvite), mapped, {}, a.dialog.localTag);
     topology::copyAllowedHeaders(resp, r, *a.realm->config);
     sendResponse(call, Side::kA, call.aInvite, std::move(r));

@@ -40,9 +40,10 @@ void B2bua::Impl::respond(TransactionId server, const sip::Message& req, int cod
 
 void B2bua::Impl::answerOptions(TransactionId server, const sip::Message& req) {
   // A keepalive to the SBC itself (RFC 3261 §11): answered here, even at Max-Forwards 0.
+  // Lean, since anyone can send it from a spoofed address (issue 14, defect 9): no Accept,
+  // whose absence means application/sdp (§20.1), which is all we take.
   sip::Message r = sip::makeResponse(req, 200, {}, randomToken(10));
   r.addHeader(sip::HeaderId::kAllow, std::string(kAllow));
-  r.addHeader(sip::HeaderId::kAccept, "application/sdp");
   r.addHeader(sip::HeaderId::kSupported, std::string(kSupported));
   txn_->respond(server, std::move(r));
 }

@@ -1,20 +1,14 @@
 #include "signaling/b2bua/message_util.h"
 
-#include <random>
-
 #include "mediaplane/api/address.h"
+#include "signaling/sip/random_token.h"
 
 namespace sbc::b2bua {
 
 std::string randomToken(size_t n) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  // Lower case only: some peers (SIPp 3.6) look for "CSeq" anywhere in a message, and a
-  // random tag that spells it breaks their parsing.
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string s(n, 'x');
-  for (char& c : s)
-    c = kChars[rng() % (sizeof(kChars) - 1)];
-  return s;
+  // The OS CSPRNG: a tag or Call-ID predicted from an observed one would let a third
+  // party address other users' dialogs (issue 14, defect 1).
+  return sip::randomToken(n);
 }
 
 bool hasOptionTag(const sip::Message& m, sip::HeaderId id, std::string_view tag) {

@@ -16,7 +16,7 @@ inline constexpr std::string_view kAllow =
 // Option tags the B2BUA negotiates per leg itself.
 inline constexpr std::string_view kSupported = "100rel, timer";
 
-// Random lower-case letters and digits (tags, Call-IDs).
+// Random lower-case letters and digits from the OS CSPRNG (tags, Call-IDs).
 std::string randomToken(size_t n);
 bool hasOptionTag(const sip::Message& m, sip::HeaderId id, std::string_view tag);
 bool isSdp(const sip::Message& m);

@@ -16,11 +16,22 @@ class ClientTransaction : public Transaction {
       : Transaction(context, id, transport::isReliable(to.remote.protocol)),
         key_(std::move(key)),
         to_(to),
-        wire_(std::move(wire)) {}
+        wire_(std::move(wire)),
+        connection_(to.connection) {}
 
   // The index key (top Via branch and method); the layer's map holds a view of it.
   const std::string& key() const { return key_; }
   const transport::Destination& destination() const { return to_; }
+  // A response is taken only from where the request went (issue 14, defect 1): the same
+  // address and port, and over TCP the same connection. A request sent with connection 0
+  // went on the connection the transport chose; the first response from the peer's
+  // address pins it (only the peer can hold a TCP connection from its own address).
+  bool acceptsResponseFrom(const transport::Source& from) {
+    if (from.remote != to_.remote) return false;
+    if (!reliable_) return true;
+    if (connection_ == 0) connection_ = from.connection;
+    return from.connection == connection_;
+  }
 
   // Sends the request and starts the timers.
   virtual void start() = 0;
@@ -34,7 +45,8 @@ class ClientTransaction : public Transaction {
  protected:
   const std::string key_;
   const transport::Destination to_;
-  std::string wire_;  // the request as sent; for INVITE in Completed, the ACK
+  std::string wire_;                    // the request as sent; for INVITE in Completed, the ACK
+  transport::ConnectionId connection_;  // TCP: the connection responses must come on
 };
 
 }  // namespace sbc::transaction

@@ -8,18 +8,15 @@ namespace sbc::transaction {
 
 void ServerInvite::start(std::unique_ptr<sip::Message> request) {
   request_ = std::move(request);
-  // 100 Trying before the TU runs (§17.2.1): the TU may take longer than T1.
+  handToUser();
+  // 100 Trying (§17.2.1) as soon as the TU returns, unless it answered already: a
+  // rejection then goes alone (§8.2.7), and the TU runs on this thread, well within T1.
+  if (state_ != State::kProceeding || !lastResponse_.empty()) return;
   sip::Message trying = sip::makeResponse(*request_, 100);
   std::string_view timestamp = request_->header(sip::HeaderId::kTimestamp);
   if (!timestamp.empty()) trying.addHeader(sip::HeaderId::kTimestamp, timestamp);  // §8.2.6.1
   lastResponse_ = trying.serialize();
-  if (!context_.send(responseTo_, lastResponse_)) {
-    // The TU never saw this request, so it hears nothing either: the transaction just
-    // ends, and the peer's next retransmission starts over.
-    terminate();
-    return;
-  }
-  context_.user().onRequest(id_, *request_, from_);
+  sendResponse(lastResponse_);
 }
 
 void ServerInvite::onRetransmission() {
@@ -39,6 +36,11 @@ bool ServerInvite::respond(sip::Message&& response) {
     responseToTag_ = to.value.tag();
   }
   std::string wire = response.serialize();
+  if (answersStatelessly(status, true)) {
+    sendStateless(std::move(wire));
+    terminate();
+    return true;
+  }
   if (status < 200) {
     lastResponse_ = wire;
     return sendResponse(std::move(wire));

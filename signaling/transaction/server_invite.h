@@ -2,7 +2,9 @@
 
 // The INVITE server transaction (RFC 3261 §17.2.1, Figure 7, with RFC 6026's Accepted).
 //
-//   (INVITE: 100 Trying sent at once)
+//   (INVITE: the TU runs, then 100 Trying unless it answered; a final rejection it gives
+//    before returning to a request outside any dialog, or a 481, goes once, statelessly:
+//    Proceeding ──► Terminated, no Timer G, §8.2.7)
 //   Proceeding ──2xx──► Accepted ──Timer L──► Terminated
 //      │  (retransmitted INVITEs answered with the last response; in Accepted absorbed,
 //      │   ACKs for the 2xx go to the TU, 2xx retransmission is the TU's)

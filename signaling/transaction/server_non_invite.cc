@@ -4,7 +4,7 @@ namespace sbc::transaction {
 
 void ServerNonInvite::start(std::unique_ptr<sip::Message> request) {
   request_ = std::move(request);
-  context_.user().onRequest(id_, *request_, from_);
+  handToUser();
 }
 
 void ServerNonInvite::onRetransmission() {
@@ -17,6 +17,11 @@ bool ServerNonInvite::respond(sip::Message&& response) {
   if (!response.isResponse() || status < 100 || status > 699) return false;
   if (state_ != State::kTrying && state_ != State::kProceeding) return false;
   std::string wire = response.serialize();
+  if (answersStatelessly(status, false)) {
+    sendStateless(std::move(wire));
+    terminate();
+    return true;
+  }
   if (status < 200) {
     state_ = State::kProceeding;
     lastResponse_ = wire;

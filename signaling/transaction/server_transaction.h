@@ -47,6 +47,28 @@ class ServerTransaction : public Transaction {
   virtual void onTransportError() = 0;
 
  protected:
+  // Hands the request to the TU (onRequest). A final answer the TU gives before it returns
+  // to a request outside any dialog, or a 481, is stateless (RFC 3261 §8.2.7): sent once,
+  // with no 100 Trying before it, no retransmission and no transaction kept; a
+  // retransmitted request is a new request to the TU. A spoofed request that is rejected
+  // gets one reply per request received and leaves no state (issue 14, defect 9).
+  void handToUser() {
+    starting_ = true;
+    context_.user().onRequest(id_, *request_, from_);
+    starting_ = false;
+  }
+  bool answersStatelessly(int status, bool invite) const {
+    if (!starting_ || status < 200 || (invite && status < 300)) return false;
+    if (status == 481) return true;
+    sip::Parsed<sip::NameAddr> to = request_ ? request_->to() : sip::Parsed<sip::NameAddr>{};
+    return to && !to.value.hasTag();
+  }
+  // Sends a stateless answer; the caller then terminates the transaction.
+  void sendStateless(std::string wire) {
+    ++context_.counters().statelessResponses;
+    // A failure concerns nobody: the TU is done with the request.
+    context_.send(responseTo_, std::move(wire));
+  }
   // Sends `wire` to the response destination; a failure ends the transaction.
   bool sendResponse(std::string wire) {
     if (context_.send(responseTo_, std::move(wire))) return true;
@@ -62,6 +84,7 @@ class ServerTransaction : public Transaction {
   const transport::Source from_;
   const transport::Destination responseTo_;
   std::string lastResponse_;  // what a retransmitted request is answered with
+  bool starting_ = false;     // inside the TU's onRequest
 
  private:
   std::string key_;

@@ -1,11 +1,10 @@
 #include "signaling/transaction/transaction_layer.h"
 
-#include <chrono>
-#include <random>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "signaling/sip/random_token.h"
 #include "signaling/sip/response.h"
 #include "signaling/transaction/client_invite.h"
 #include "signaling/transaction/client_non_invite.h"
@@ -22,30 +21,17 @@ bool sameDestination(const transport::Destination& a, const transport::Destinati
          (a.connection == 0 || b.connection == 0 || a.connection == b.connection);
 }
 
-uint64_t splitmix64(uint64_t x) {
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-uint64_t randomSeed() {
-  std::random_device rd;
-  uint64_t seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
-  // The clock guards against a random_device that is deterministic on some platform.
-  return seed ^ static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
-}
+// What a peer over the server transaction cap is told to wait: long enough to shed the
+// load, short enough that a real caller retries the same call.
+constexpr std::string_view kRetryAfterSeconds = "5";
 
 }  // namespace
 
 class TransactionLayer::Impl final : public Context {
  public:
   Impl(transport::Transport& transport, timer::TimerService& timers, TimerConfig config,
-       TransactionUser& user)
-      : transport_(transport),
-        timers_(timers),
-        config_(config),
-        user_(user),
-        branchState_(randomSeed()) {}
+       TransactionUser& user, Limits limits)
+      : transport_(transport), timers_(timers), config_(config), limits_(limits), user_(user) {}
 
   ~Impl() override {
     // Nothing may call back into a destroyed layer.
@@ -58,6 +44,7 @@ class TransactionLayer::Impl final : public Context {
 
   // Context
   const TimerConfig& config() const override { return config_; }
+  const Limits& limits() const { return limits_; }
   TransactionUser& user() override { return user_; }
   Counters& counters() override { return counters_; }
   void countRetransmission(transport::ListenerId listener) override {
@@ -97,7 +84,7 @@ class TransactionLayer::Impl final : public Context {
   bool sendStateless(const sip::Message& message, const transport::Destination& to) {
     return transport_.send(to, message.serialize());
   }
-  std::string newBranch();
+  std::string newBranch() { return sip::randomBranch(); }
   size_t serverCount() const { return servers_.size(); }
   size_t clientCount() const { return clients_.size(); }
   const Counters& counterValues() const { return counters_; }
@@ -136,17 +123,17 @@ class TransactionLayer::Impl final : public Context {
   ServerTransaction* findServer(const std::string& key, const sip::Message& request);
   void createServer(sip::Message&& request, const transport::Source& from, std::string key);
   void answerStateless(const sip::Message& request, const transport::Source& from, int status,
-                       std::string_view toTag = {});
+                       std::string_view toTag = {}, std::string_view retryAfter = {});
   void notice(TransactionId id, bool client);
   void deliverNotices();
 
   transport::Transport& transport_;
   timer::TimerService& timers_;
   const TimerConfig config_;
+  const Limits limits_;
   TransactionUser& user_;
   Counters counters_;
   TransactionId nextId_ = 1;
-  uint64_t branchState_;
 
   std::unordered_map<TransactionId, std::unique_ptr<ClientTransaction>> clients_;
   std::unordered_map<std::string_view, ClientTransaction*> clientsByKey_;
@@ -227,6 +214,11 @@ TransactionId TransactionLayer::Impl::sendRequest(sip::Message&& request,
     notice(id, true);
     return id;
   }
+  if (clients_.size() >= limits_.maxClientTransactions) {
+    ++counters_.clientTransactionsRefused;
+    notice(id, true);
+    return id;
+  }
   std::string wire = request.serialize();
   std::unique_ptr<ClientTransaction> tx;
   if (request.methodId() == sip::Method::kInvite) {
@@ -250,6 +242,12 @@ void TransactionLayer::Impl::onResponse(const sip::Message& response,
   if (via && cseq && via.value.hasBranch) {
     auto it = clientsByKey_.find(clientKey(via.value.branch, cseq.value.method));
     if (it != clientsByKey_.end()) {
+      if (!it->second->acceptsResponseFrom(from)) {
+        // Not from where the request went: a guessed or observed branch must not fail
+        // or answer someone else's request. Neither the TU nor the peer hears of it.
+        ++counters_.responsesFromElsewhere;
+        return;
+      }
       it->second->onResponse(response);
       return;
     }
@@ -312,6 +310,12 @@ void TransactionLayer::Impl::onRequest(sip::Message&& request, const transport::
     answerStateless(request, from, 482);
     return;
   }
+  if (servers_.size() >= limits_.maxServerTransactions) {
+    // Over the cap: answered once and forgotten, before any state is made.
+    ++counters_.serverTransactionsRefused;
+    answerStateless(request, from, 503, {}, kRetryAfterSeconds);
+    return;
+  }
   createServer(std::move(request), from, std::move(key));
 }
 
@@ -338,8 +342,9 @@ void TransactionLayer::Impl::createServer(sip::Message&& request, const transpor
 
 void TransactionLayer::Impl::answerStateless(const sip::Message& request,
                                              const transport::Source& from, int status,
-                                             std::string_view toTag) {
+                                             std::string_view toTag, std::string_view retryAfter) {
   sip::Message response = sip::makeResponse(request, status, {}, toTag);
+  if (!retryAfter.empty()) response.addHeader(sip::HeaderId::kRetryAfter, retryAfter);
   transport_.send(transport::responseDestination(request, from), response.serialize());
 }
 
@@ -383,22 +388,11 @@ void TransactionLayer::Impl::deliverNotices() {
   }
 }
 
-std::string TransactionLayer::Impl::newBranch() {
-  // splitmix64 over a random start: successive outputs never repeat within a process,
-  // and the seed makes a collision with an earlier run's branch negligible.
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  uint64_t r = splitmix64(branchState_ += 0x9e3779b97f4a7c15ull);
-  std::string branch(sip::kMagicCookie);
-  for (int i = 0; i < 16; ++i, r >>= 4)
-    branch += kHex[r & 0xf];
-  return branch;
-}
-
 // ---- TransactionLayer ------------------------------------------------------------------
 
 TransactionLayer::TransactionLayer(transport::Transport& transport, timer::TimerService& timers,
-                                   TimerConfig config, TransactionUser& user)
-    : impl_(std::make_unique<Impl>(transport, timers, config, user)) {}
+                                   TimerConfig config, TransactionUser& user, Limits limits)
+    : impl_(std::make_unique<Impl>(transport, timers, config, user, limits)) {}
 
 TransactionLayer::~TransactionLayer() = default;
 
@@ -456,6 +450,10 @@ const Counters& TransactionLayer::counters() const {
 
 const TimerConfig& TransactionLayer::timers() const {
   return impl_->config();
+}
+
+const Limits& TransactionLayer::limits() const {
+  return impl_->limits();
 }
 
 }  // namespace sbc::transaction

@@ -4,8 +4,10 @@
 // machines, their timers, retransmission and its absorption, 100 Trying for INVITE, the
 // ACK for non-2xx final responses (hop by hop), CANCEL matching (§9.2), merged-request
 // detection (§8.2.2.2, answered 482) and transport failures turned into client
-// transaction failures (§17.1.4). It knows nothing of dialogs: the transaction user (the
-// B2BUA) sees new requests, responses and failures, and answers through respond().
+// transaction failures (§17.1.4), responses taken only from where their request went,
+// stateless rejections (§8.2.7) and caps on both tables. It knows nothing of dialogs: the
+// transaction user (the B2BUA) sees new requests, responses and failures, and answers through
+// respond().
 
 #include <cstdint>
 #include <memory>
@@ -33,11 +35,29 @@ enum class ClientFailure : uint8_t {
   kTransportError,  // could not send (treat as 503)
 };
 
+// Global caps on the transaction tables (issue 14, defect 8). A server transaction holds
+// its request and last response (about 1-4 KB with SDP), a client one its request's wire
+// form: 100,000 of each is at most a few hundred MB, and well above what a legitimate load
+// keeps at once (1,000 calls/s ringing for 30 s, plus 32 s of Timer J/K per non-INVITE).
+struct Limits {
+  size_t maxServerTransactions = 100000;
+  size_t maxClientTransactions = 100000;
+};
+
 struct Counters {
   uint64_t retransmissionsSent = 0;      // our requests/responses sent again on a timer
   uint64_t retransmissionsAbsorbed = 0;  // peers' retransmissions answered without the TU
   uint64_t merged = 0;                   // requests answered 482
   uint64_t strayResponses = 0;           // responses matching no client transaction
+  // Responses that matched a client transaction but came from another address, port or
+  // TCP connection than its request went to: dropped (forged, issue 14 defect 1).
+  uint64_t responsesFromElsewhere = 0;
+  // Final answers sent once, keeping no transaction (§8.2.7; see TransactionUser).
+  uint64_t statelessResponses = 0;
+  // New requests answered 503 (stateless) because maxServerTransactions were open.
+  uint64_t serverTransactionsRefused = 0;
+  // Requests not sent (onClientFailure) because maxClientTransactions were open.
+  uint64_t clientTransactionsRefused = 0;
   std::vector<uint64_t> retransmissionsByListener;  // retransmissionsSent by ListenerId
 };
 
@@ -45,7 +65,11 @@ class TransactionUser {
  public:
   virtual ~TransactionUser() = default;
   // A new request in a new server transaction (never a retransmission, never an ACK or a
-  // CANCEL). For INVITE, 100 Trying has already been sent. Answer with respond().
+  // CANCEL). Answer with respond(). For INVITE, 100 Trying goes when this returns without
+  // a response. A final response given before this returns, to a request without To tag
+  // (or a 481 to any), is stateless (RFC 3261 §8.2.7): sent once, no 100 Trying, no
+  // retransmissions, the transaction ends at once, and a retransmission of the request
+  // comes here again as a new request.
   virtual void onRequest(TransactionId server, const sip::Message& request,
                          const transport::Source& from) = 0;
   // An ACK that matched no server transaction: the ACK for a 2xx, which belongs to the
@@ -70,7 +94,7 @@ class TransactionUser {
 class TransactionLayer : public transport::MessageHandler {
  public:
   TransactionLayer(transport::Transport& transport, timer::TimerService& timers, TimerConfig config,
-                   TransactionUser& user);
+                   TransactionUser& user, Limits limits = {});
   ~TransactionLayer() override;
   TransactionLayer(const TransactionLayer&) = delete;
   TransactionLayer& operator=(const TransactionLayer&) = delete;
@@ -92,7 +116,8 @@ class TransactionLayer : public transport::MessageHandler {
 
   // Starts a client transaction. The request's top Via must carry a fresh branch
   // (newBranch()). A CANCEL for an INVITE reuses the INVITE's branch (§9.1) and is a
-  // client transaction of its own. Never returns 0; failures come via onClientFailure.
+  // client transaction of its own. Never returns 0; failures come via onClientFailure
+  // (also when maxClientTransactions are open). Responses are taken only from `to`.
   TransactionId sendRequest(sip::Message&& request, const transport::Destination& to);
   // Sends a message that belongs to no transaction: the ACK for a 2xx, and the UAS
   // core's 2xx retransmissions (§13.3.1.4).
@@ -101,13 +126,15 @@ class TransactionLayer : public transport::MessageHandler {
   // the counters hold every message sent again on a timer.
   void countRetransmission(transport::ListenerId listener);
 
-  // "z9hG4bK" followed by random characters: unique across restarts.
+  // "z9hG4bK" followed by 22 characters from the OS CSPRNG: unique across restarts and
+  // unpredictable from the branches seen before (sip::randomBranch()).
   std::string newBranch();
 
   size_t serverTransactions() const;
   size_t clientTransactions() const;
   const Counters& counters() const;
   const TimerConfig& timers() const;
+  const Limits& limits() const;
 
  private:
   class Impl;

@@ -11,6 +11,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "signaling/sip/random_token.h"
 #include "signaling/sip/response.h"
 #include "signaling/sip/stream_framer.h"
 
@@ -29,13 +30,10 @@ bool onlyLineEnds(std::string_view bytes) {
   return true;
 }
 
+// The To tag of the transport's own error responses: from the OS CSPRNG like every token
+// the SBC makes (issue 14, defect 1).
 std::string randomTag() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string tag(10, 'x');
-  for (char& c : tag)
-    c = kChars[rng() % (sizeof(kChars) - 1)];
-  return tag;
+  return sip::randomToken(10);
 }
 
 // The socket's address types appear only here; everything above the transport sees

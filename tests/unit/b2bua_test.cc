@@ -486,6 +486,41 @@ TEST_F(B2buaTest, RoutingDecisionsAndLocalAnswers) {
   ASSERT_NE(last(kAccess, "481"), nullptr);
 }
 
+// Issue 14, defect 9: a spoofed request the B2BUA rejects is answered once, with no 100
+// Trying and no Timer G retransmissions, and leaves no transaction (RFC 3261 §8.2.7).
+TEST_F(B2buaTest, RejectionsOutsideADialogAreOneStatelessReply) {
+  std::string invite = inviteA("5551234");  // matches no route: 404
+  fromA(invite);
+  for (int i = 0; i < 80; ++i)
+    advance(std::chrono::milliseconds(500));
+  std::vector<const Sent*> out = sentOn(kAccess);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]->msg.statusCode(), 404);
+  std::string tag(out[0]->msg.to().value.tag());
+  EXPECT_EQ(txn->serverTransactions(), 0u);
+  fromA(invite);  // the same INVITE again: one more reply
+  EXPECT_EQ(sentOn(kAccess).size(), 2u);
+  // Its ACK (same branch, our To tag) finds no transaction and no dialog: nothing happens.
+  std::string ack = invite.substr(0, invite.find("Content-Type"));
+  ack.replace(0, ack.find(' '), "ACK");
+  ack.replace(ack.find("CSeq: 1 INVITE"), 14, "CSeq: 1 ACK");
+  ack.replace(ack.find("@127.0.0.1>\r\n"), 13, "@127.0.0.1>;tag=" + tag + "\r\n");
+  fromA(withBody(ack, ""));
+  EXPECT_EQ(transport.sent.size(), 2u);
+  fromA(
+      withBody("BYE sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKgone\r\n"
+               "From: <sip:a@192.0.2.10>;tag=x\r\nTo: <sip:127.0.0.1>;tag=nodialog\r\n"
+               "Call-ID: gone@192.0.2.10\r\nCSeq: 1 BYE\r\n",
+               ""));
+  for (int i = 0; i < 80; ++i)
+    advance(std::chrono::milliseconds(500));
+  EXPECT_EQ(sentOn(kAccess).size(), 3u);
+  EXPECT_EQ(count(kAccess, "481"), 1u);
+  EXPECT_EQ(count(kAccess, "100"), 0u);
+  EXPECT_EQ(txn->serverTransactions(), 0u);
+  EXPECT_EQ(txn->counters().statelessResponses, 3u);
+}
+
 TEST_F(B2buaTest, InvalidSdpIsAnswered488) {
   fromA(inviteA("+15551234", "v=0\r\no=bad\r\n"));
   const Sent* r = last(kAccess, "488");
@@ -504,7 +539,10 @@ TEST_F(B2buaTest, ReInviteHoldFromTheCalleeIsMappedAcrossLegs) {
   EXPECT_EQ(reinvite->msg.from().value.tag(), aTag);
   EXPECT_NE(reinvite->msg.body().find("a=sendonly"), std::string_view::npos);
   EXPECT_NE(reinvite->msg.body().find("IN IP4 127.0.0.1\r\ns=-"), std::string_view::npos);
-  fromA(answer(*reinvite, 200, "", sdp("192.0.2.10", "recvonly")));
+  // From where the re-INVITE went (the caller's Record-Route): responses from elsewhere
+  // are dropped (issue 14, defect 1).
+  deliver(answer(*reinvite, 200, "", sdp("192.0.2.10", "recvonly")), kAccess,
+          reinvite->to.remote.address.toString(), reinvite->to.remote.port);
   ASSERT_NE(last(kAccess, "ACK"), nullptr);  // the SBC acknowledges the caller's 2xx
   const Sent* ok = last(kCore, "200");
   ASSERT_NE(ok, nullptr);

@@ -527,6 +527,25 @@ TEST(ConfigErrors, SipSettings) {
                {"line 4, column 20: sip: user_agent must be one line of printable text"});
 }
 
+// Issue 14, defect 8: the transaction tables' caps.
+TEST(ConfigLoad, TransactionCaps) {
+  const char* realm =
+      "realms:\n"
+      "  - name: a\n"
+      "    listen: [ { address: 192.0.2.1 } ]\n";
+  Config defaults = loadOk(realm);
+  EXPECT_EQ(defaults.sip.maxServerTransactions, 100000u);
+  EXPECT_EQ(defaults.sip.maxClientTransactions, 100000u);
+  Config c = loadOk(
+      std::string("sip: { max_server_transactions: 500, max_client_transactions: 300 }\n") + realm);
+  EXPECT_EQ(c.sip.maxServerTransactions, 500u);
+  EXPECT_EQ(c.sip.maxClientTransactions, 300u);
+  expectErrors(std::string(kRealmHead) + "sip: { max_server_transactions: 0 }\n",
+               {"line 4, column 33: sip: max_server_transactions 0 is out of range 1-10000000"});
+  expectErrors(std::string(kRealmHead) + "sip: { max_client_transactions: -1 }\n",
+               {"line 4, column 33: sip: max_client_transactions -1 is out of range 1-10000000"});
+}
+
 TEST(ConfigErrors, LogLevel) {
   expectErrors(std::string(kRealmHead) + "log: { level: warning }\n",
                {"line 4, column 15: log: level 'warning' is not one of trace, debug, info, "

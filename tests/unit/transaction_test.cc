@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "signaling/sip/parser.h"
+#include "signaling/sip/random_token.h"
 #include "signaling/sip/response.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/client_invite.h"
@@ -146,14 +148,16 @@ const Destination kUdpNext{Endpoint{Protocol::kUdp, *net::IpAddress::parse("198.
                            0, 0};
 const Destination kTcpNext{Endpoint{Protocol::kTcp, *net::IpAddress::parse("198.51.100.8"), 5060},
                            1, 0};
+// Where responses to requests sent to kUdpNext come from.
+const Source kFromUdpNext{kUdpNext.remote, 0, 0};
 
 class TransactionTest : public ::testing::Test {
  protected:
   TransactionTest() { makeLayer(); }
 
-  void makeLayer(TimerConfig config = {}) {
+  void makeLayer(TimerConfig config = {}, Limits limits = {}) {
     layer_.reset();
-    layer_ = std::make_unique<TransactionLayer>(transport_, wheel_, config, user_);
+    layer_ = std::make_unique<TransactionLayer>(transport_, wheel_, config, user_, limits);
   }
   TransactionLayer& layer() { return *layer_; }
 
@@ -222,7 +226,8 @@ class TransactionTest : public ::testing::Test {
     sip::Message request = transport_.sent.at(index).message();
     sip::Message response = sip::makeResponse(request, status, {}, toTag);
     if (!extra.empty()) response.addHeader("X-Extra", extra);
-    layer().onMessage(wire(response), kUdpPeer);
+    const Destination& to = transport_.sent.at(index).to;
+    layer().onMessage(wire(response), Source{to.remote, to.listener, to.connection});
   }
 
   ManualClock clock_;
@@ -507,23 +512,24 @@ TEST_F(TransactionTest, ResponsesMatchOnBranchAndCSeqMethod) {
   for (size_t i = 7; i < via.size(); ++i)
     via[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(via[i])));
   upper.setHeader(sip::HeaderId::kVia, via);
-  layer().onMessage(wire(upper), kUdpPeer);
+  layer().onMessage(wire(upper), kFromUdpNext);
   EXPECT_EQ(user_.count("response"), 1u);
 }
 
 // ==== INVITE server transaction ==============================================================
 
-TEST_F(TransactionTest, ServerInviteSends100TryingBeforeTheTuSeesIt) {
+TEST_F(TransactionTest, ServerInviteSends100TryingWhenTheTuReturnsWithoutAnAnswer) {
+  // Not before the TU runs: a rejection it gives at once goes alone (issue 14, defect 9).
   Req invite;
   invite.extra = "Timestamp: 54.3\r\n";
-  size_t sentWhenTuRan = 0;
+  size_t sentWhenTuRan = 99;
   user_.requestHook = [&](TransactionId, const sip::Message& request, const Source& from) {
     sentWhenTuRan = transport_.sent.size();
     EXPECT_EQ(request.method(), "INVITE");
     EXPECT_EQ(from.remote, kUdpPeer.remote);
   };
   TransactionId id = receiveNew(invite);
-  EXPECT_EQ(sentWhenTuRan, 1u);
+  EXPECT_EQ(sentWhenTuRan, 0u);
   ASSERT_EQ(transport_.sent.size(), 1u);
   sip::Message trying = transport_.sent[0].message();
   EXPECT_EQ(trying.statusCode(), 100);
@@ -1074,15 +1080,17 @@ TEST_F(TransactionTest, AsynchronousFailureOfAServerTransactionsDestination) {
   EXPECT_EQ(user_.last("serverFailure")->id, id);
 }
 
-TEST_F(TransactionTest, TryingCannotBeSentMeansNoTransaction) {
+TEST_F(TransactionTest, TryingCannotBeSentEndsTheTransaction) {
   transport_.fail = true;
-  receive(Req());
-  flush();
-  EXPECT_TRUE(user_.events.empty());  // the TU never saw it, so it hears nothing
+  TransactionId id = receiveNew(Req());
   EXPECT_EQ(layer().serverTransactions(), 0u);
+  flush();
+  // The TU saw the request (100 Trying goes after it), so it hears of the failure.
+  ASSERT_EQ(user_.count("serverFailure"), 1u);
+  EXPECT_EQ(user_.last("serverFailure")->id, id);
   transport_.fail = false;
   receive(Req());  // the peer's retransmission starts over
-  EXPECT_EQ(user_.count("request"), 1u);
+  EXPECT_EQ(user_.count("request"), 2u);
 }
 
 TEST_F(TransactionTest, UnmatchableRequestsFailAsynchronously) {
@@ -1145,7 +1153,9 @@ TEST_F(TransactionTest, B2buaPatternBridgesResponsesInsideCallbacks) {
   };
   receive(Req());
   ASSERT_NE(client, 0u);
-  size_t invite = transport_.sent.size() - 1;
+  size_t invite = 0;  // the B-leg INVITE (100 Trying to the A leg follows it)
+  while (!transport_.sent.at(invite).isRequest("INVITE"))
+    ++invite;
   answer(invite, 180);
   answer(invite, 486);
   EXPECT_EQ(transport_.count(180), 1u);
@@ -1234,7 +1244,7 @@ TEST_F(TransactionTest, NewBranchesCarryTheCookieAndAreUnique) {
   for (int i = 0; i < 20000; ++i) {
     std::string b = layer().newBranch();
     ASSERT_EQ(b.substr(0, 7), "z9hG4bK");
-    ASSERT_EQ(b.size(), 7u + 16u);
+    ASSERT_EQ(b.size(), 7u + 22u);
     seen.insert(b);
   }
   EXPECT_EQ(seen.size(), 20000u);
@@ -1334,6 +1344,308 @@ TEST_F(TransactionTest, MemoryFootprintPerTransaction) {
   std::printf("  peak per bridged call (server + client INVITE)     %6lld bytes\n", perCall);
   EXPECT_LT(perCall, 6000);
   EXPECT_LT(accepted, 0);
+}
+
+// ==== issue 14: hostile peers =================================================================
+
+const Source kThirdParty{Endpoint{Protocol::kUdp, *net::IpAddress::parse("192.0.2.66"), 5060}, 0,
+                         0};
+
+// Defect 1: someone who saw (or guessed) a branch answers our INVITE before the callee.
+TEST_F(TransactionTest, ForgedResponsesFromElsewhereAreDroppedAndCounted) {
+  TransactionId id = send(ourRequest());
+  sip::Message request = transport_.sent[0].message();
+  layer().onMessage(wire(sip::makeResponse(request, 486, {}, "evil")), kThirdParty);
+  layer().onMessage(wire(sip::makeResponse(request, 200, {}, "evil")), kThirdParty);
+  Source otherPort = kFromUdpNext;  // the right host, another port
+  otherPort.remote.port = 5099;
+  layer().onMessage(wire(sip::makeResponse(request, 486, {}, "evil")), otherPort);
+  Source otherProtocol = kFromUdpNext;  // the right host and port over TCP
+  otherProtocol.remote.protocol = Protocol::kTcp;
+  otherProtocol.connection = 3;
+  layer().onMessage(wire(sip::makeResponse(request, 200, {}, "evil")), otherProtocol);
+  flush();
+  EXPECT_TRUE(user_.events.empty()) << "neither a response nor a stray one reaches the TU";
+  EXPECT_EQ(layer().counters().responsesFromElsewhere, 4u);
+  EXPECT_EQ(layer().counters().strayResponses, 0u);
+  EXPECT_EQ(transport_.sent.size(), 1u) << "no ACK goes to the forger";
+  EXPECT_EQ(layer().clientTransactions(), 1u);
+  // The callee's own answers still get through.
+  answer(0, 180);
+  answer(0, 200);
+  ASSERT_EQ(user_.kinds(), (std::vector<std::string>{"response", "response"}));
+  EXPECT_EQ(user_.events[1].id, id);
+  EXPECT_EQ(user_.events[1].status, 200);
+  EXPECT_EQ(layer().counters().responsesFromElsewhere, 4u);
+}
+
+TEST_F(TransactionTest, ForgedFinalResponseToANonInviteIsDropped) {
+  send(ourRequest("BYE"));
+  sip::Message request = transport_.sent[0].message();
+  layer().onMessage(wire(sip::makeResponse(request, 481, {}, "evil")), kThirdParty);
+  EXPECT_EQ(user_.count("response"), 0u);
+  EXPECT_EQ(layer().counters().responsesFromElsewhere, 1u);
+  answer(0, 200);
+  ASSERT_EQ(user_.count("response"), 1u);
+  EXPECT_EQ(user_.last("response")->status, 200);
+}
+
+TEST_F(TransactionTest, OverTcpResponsesComeOnTheRequestsConnection) {
+  // Connection 0: the transport chose one; the first response from the peer pins it.
+  send(ourRequest("BYE", "TCP"), kTcpNext);
+  sip::Message request = transport_.sent[0].message();
+  const Source conn5{kTcpNext.remote, 1, 5};
+  const Source conn9{kTcpNext.remote, 1, 9};
+  const Source third{Endpoint{Protocol::kTcp, *net::IpAddress::parse("192.0.2.66"), 40001}, 1, 11};
+  layer().onMessage(wire(sip::makeResponse(request, 100)), conn5);
+  layer().onMessage(wire(sip::makeResponse(request, 200, {}, "evil")), third);
+  layer().onMessage(wire(sip::makeResponse(request, 200, {}, "evil")), conn9);
+  EXPECT_EQ(user_.count("response"), 1u);
+  EXPECT_EQ(layer().counters().responsesFromElsewhere, 2u);
+  layer().onMessage(wire(sip::makeResponse(request, 200, {}, "peer")), conn5);
+  EXPECT_EQ(user_.count("response"), 2u);
+
+  // A request sent on a named connection takes responses from that one only.
+  Req options = ourRequest("OPTIONS", "TCP");
+  Destination onSeven = kTcpNext;
+  onSeven.connection = 7;
+  send(options, onSeven);
+  sip::Message second = transport_.sent.back().message();
+  layer().onMessage(wire(sip::makeResponse(second, 200, {}, "evil")),
+                    Source{kTcpNext.remote, 1, 8});
+  EXPECT_EQ(user_.count("response"), 2u);
+  EXPECT_EQ(layer().counters().responsesFromElsewhere, 3u);
+  layer().onMessage(wire(sip::makeResponse(second, 200, {}, "peer")),
+                    Source{kTcpNext.remote, 1, 7});
+  EXPECT_EQ(user_.count("response"), 3u);
+}
+
+// The branch scheme this replaced: splitmix64 over a counter, 16 hex digits low nibble first.
+uint64_t splitmix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+uint64_t unsplitmix64(uint64_t z) {
+  z = (z ^ (z >> 31) ^ (z >> 62)) * 0x319642b2d24d8ec3ull;
+  z = (z ^ (z >> 27) ^ (z >> 54)) * 0x96de1b173f119089ull;
+  return z ^ (z >> 30) ^ (z >> 60);
+}
+constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;
+std::string hexBranch(uint64_t r) {
+  std::string b = "z9hG4bK";
+  for (int i = 0; i < 16; ++i, r >>= 4)
+    b += "0123456789abcdef"[r & 0xf];
+  return b;
+}
+// What an attacker who saw `branch` expects next from a counter-based generator.
+std::optional<std::string> predictNext(const std::string& branch) {
+  if (branch.size() != 23) return std::nullopt;
+  uint64_t r = 0;
+  for (int i = 15; i >= 0; --i) {
+    char c = branch[7 + size_t(i)];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return std::nullopt;
+    r = (r << 4) | uint64_t(d);
+  }
+  return hexBranch(splitmix64(unsplitmix64(r) + kGolden));
+}
+
+TEST_F(TransactionTest, BranchesAreUnpredictable) {
+  // The predictor works on the old scheme: one branch gives away the next.
+  uint64_t state = 12345;
+  std::string a = hexBranch(splitmix64(state += kGolden));
+  std::string b = hexBranch(splitmix64(state += kGolden));
+  ASSERT_EQ(predictNext(a), b);
+
+  constexpr int kN = 20000;
+  std::set<std::string> seen;
+  std::vector<int> counts(128, 0);
+  std::string previous;
+  int predicted = 0;
+  int short_ = 0;
+  for (int i = 0; i < kN; ++i) {
+    std::string branch = layer().newBranch();
+    ASSERT_EQ(branch.rfind("z9hG4bK", 0), 0u) << branch;
+    EXPECT_TRUE(seen.insert(branch).second) << "repeated: " << branch;
+    if (!previous.empty() && predictNext(previous) == branch) ++predicted;
+    short_ += branch.size() < 7u + 20u;  // at least 100 bits of randomness
+    for (size_t k = 7; k < branch.size(); ++k)
+      ++counts[static_cast<unsigned char>(branch[k]) & 0x7f];
+    previous = branch;
+  }
+  EXPECT_EQ(predicted, 0) << "branches predicted from the one before, of " << kN;
+  EXPECT_EQ(short_, 0) << "branches shorter than 20 random characters, of " << kN;
+  // Every character of [a-z0-9] about equally often (expected ~12,200 each; 8 sigma).
+  long total = 0;
+  for (int c : counts)
+    total += c;
+  const char* alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  double expected = double(total) / 36.0;
+  for (const char* p = alphabet; *p; ++p) {
+    int n = counts[static_cast<unsigned char>(*p)];
+    EXPECT_NEAR(n, expected, 8 * std::sqrt(expected)) << "character " << *p;
+  }
+}
+
+TEST(RandomToken, LengthAlphabetAndNoRepeats) {
+  std::set<std::string> seen;
+  for (size_t n : {1u, 10u, 12u, 24u, 40u, 100u}) {
+    for (int i = 0; i < 200; ++i) {
+      std::string t = sip::randomToken(n);
+      ASSERT_EQ(t.size(), n);
+      for (char c : t)
+        ASSERT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) << t;
+      if (n >= 10) {
+        EXPECT_TRUE(seen.insert(t).second) << "repeated: " << t;
+      }
+    }
+  }
+  // Bytes straight from the pool: two draws differ, and a long one spans refills.
+  std::vector<uint8_t> a(1000), b(1000);
+  sip::randomBytes(a);
+  sip::randomBytes(b);
+  EXPECT_NE(a, b);
+}
+
+// Defect 9: a spoofed INVITE that is rejected gets exactly one reply, and no state stays.
+TEST_F(TransactionTest, AnInviteRejectedAtOnceGetsOneStatelessReply) {
+  user_.requestHook = [this](TransactionId id, const sip::Message& req, const Source&) {
+    layer().respond(id, sip::makeResponse(req, 404, {}, "b1"));
+  };
+  Req invite;
+  receive(invite);
+  ASSERT_EQ(transport_.sent.size(), 1u) << "no 100 Trying before the rejection";
+  EXPECT_TRUE(transport_.sent[0].isStatus(404));
+  EXPECT_EQ(transport_.sent[0].to.remote, kUdpPeer.remote);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  runFor(64 * 500 + 5000);
+  EXPECT_EQ(transport_.sent.size(), 1u) << "no Timer G retransmissions";
+  EXPECT_EQ(layer().counters().retransmissionsSent, 0u);
+  // A retransmission is one more request, and gets one more reply.
+  receive(invite);
+  EXPECT_EQ(user_.count("request"), 2u);
+  EXPECT_EQ(transport_.count(404), 2u);
+  EXPECT_EQ(transport_.sent.size(), 2u);
+  // Its ACK finds no transaction: the TU hears of it (the B2BUA ignores an ACK for no
+  // dialog) and nothing is sent.
+  receive(ackFor(invite));
+  EXPECT_EQ(user_.count("ack"), 1u);
+  EXPECT_EQ(transport_.sent.size(), 2u);
+  EXPECT_EQ(layer().counters().statelessResponses, 2u);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+}
+
+TEST_F(TransactionTest, StatelessRejectionsOfNonInviteAnd481InDialog) {
+  int status = 405;
+  user_.requestHook = [&](TransactionId id, const sip::Message& req, const Source&) {
+    layer().respond(id, sip::makeResponse(req, status, {}, "b1"));
+  };
+  Req message;
+  message.method = "MESSAGE";
+  receive(message);
+  EXPECT_EQ(transport_.count(405), 1u);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  // In a dialog, a 481 (no such dialog) is stateless too.
+  status = 481;
+  Req bye;
+  bye.method = "BYE";
+  bye.toTag = "gone";
+  bye.branch = "z9hG4bKbye1";
+  receive(bye);
+  EXPECT_EQ(transport_.count(481), 1u);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  Req reinvite;
+  reinvite.toTag = "gone";
+  reinvite.branch = "z9hG4bKreinv1";
+  receive(reinvite);
+  EXPECT_EQ(transport_.count(481), 2u);
+  EXPECT_EQ(transport_.count(100), 0u);
+  EXPECT_EQ(layer().serverTransactions(), 0u);
+  runFor(40000);
+  EXPECT_EQ(transport_.sent.size(), 3u);
+  EXPECT_EQ(layer().counters().statelessResponses, 3u);
+}
+
+TEST_F(TransactionTest, OtherAnswersKeepTheirTransaction) {
+  // In a dialog, a rejection other than 481 is the dialog's business: the transaction
+  // stays, absorbs retransmissions and retransmits (Timer G).
+  user_.requestHook = [this](TransactionId id, const sip::Message& req, const Source&) {
+    layer().respond(id, sip::makeResponse(req, 491, {}, "b1"));
+  };
+  Req reinvite;
+  reinvite.toTag = "b1";
+  receive(reinvite);
+  EXPECT_EQ(layer().serverTransactions(), 1u);
+  runFor(600);
+  EXPECT_EQ(transport_.count(491), 2u);
+  receive(reinvite);
+  EXPECT_EQ(user_.count("request"), 1u);
+  // Not answered at once: 100 Trying goes when the TU returns, the rejection is stateful.
+  user_.requestHook = nullptr;
+  Req invite;
+  invite.branch = "z9hG4bKlater1";
+  invite.callId = "later@192.0.2.10";
+  TransactionId id = receiveNew(invite);
+  EXPECT_EQ(transport_.sent.back().msg.statusCode(), 100);
+  respond(id, 404);
+  size_t before = transport_.count(404);
+  runFor(600);
+  EXPECT_EQ(transport_.count(404), before + 1) << "Timer G";
+  EXPECT_EQ(layer().counters().statelessResponses, 0u);
+}
+
+// Defect 8: the tables have a cap.
+TEST_F(TransactionTest, ServerTransactionsOverTheCapGetAStateless503) {
+  makeLayer({}, Limits{2, 100});
+  Req first;
+  first.branch = "z9hG4bKcap1";
+  first.callId = "cap1@192.0.2.10";
+  Req second = first;
+  second.branch = "z9hG4bKcap2";
+  second.callId = "cap2@192.0.2.10";
+  Req third = first;
+  third.branch = "z9hG4bKcap3";
+  third.callId = "cap3@192.0.2.10";
+  TransactionId id = receiveNew(first);
+  receiveNew(second);
+  size_t sent = transport_.sent.size();
+  receive(third);
+  EXPECT_EQ(user_.count("request"), 2u);
+  ASSERT_EQ(transport_.sent.size(), sent + 1);
+  const sip::Message& refusal = transport_.sent.back().msg;
+  EXPECT_EQ(refusal.statusCode(), 503);
+  EXPECT_EQ(refusal.header(sip::HeaderId::kRetryAfter), "5");
+  EXPECT_EQ(layer().counters().serverTransactionsRefused, 1u);
+  EXPECT_EQ(layer().serverTransactions(), 2u);
+  // Retransmissions of open transactions are still absorbed.
+  receive(first);
+  EXPECT_EQ(layer().counters().retransmissionsAbsorbed, 1u);
+  EXPECT_EQ(layer().counters().serverTransactionsRefused, 1u);
+  // Room again once one ends.
+  respond(id, 486);
+  receive(ackFor(first));
+  runFor(6000);  // Timer I
+  EXPECT_EQ(layer().serverTransactions(), 1u);
+  receiveNew(third);
+  EXPECT_EQ(layer().serverTransactions(), 2u);
+}
+
+TEST_F(TransactionTest, ClientTransactionsOverTheCapFailAtOnce) {
+  makeLayer({}, Limits{100, 2});
+  send(ourRequest());
+  send(ourRequest("BYE"));
+  size_t sent = transport_.sent.size();
+  TransactionId refused = send(ourRequest("OPTIONS"));
+  EXPECT_NE(refused, 0u);
+  EXPECT_EQ(transport_.sent.size(), sent) << "nothing is sent";
+  EXPECT_EQ(layer().clientTransactions(), 2u);
+  flush();
+  ASSERT_EQ(user_.count("clientFailure"), 1u);
+  EXPECT_EQ(user_.last("clientFailure")->id, refused);
+  EXPECT_EQ(user_.last("clientFailure")->failure, ClientFailure::kTransportError);
+  EXPECT_EQ(layer().counters().clientTransactionsRefused, 1u);
+  EXPECT_EQ(layer().limits().maxClientTransactions, 2u);
 }
 
 }  // namespace

@@ -173,7 +173,11 @@ int main(int argc, char** argv) {
   timers.t1 = config.sip.t1;
   timers.t2 = config.sip.t2;
   timers.t4 = config.sip.t4;
-  sbc::transaction::TransactionLayer transactions(transport, wheel, timers, b2bua);
+  sbc::transaction::Limits transactionLimits;
+  transactionLimits.maxServerTransactions = config.sip.maxServerTransactions;
+  transactionLimits.maxClientTransactions = config.sip.maxClientTransactions;
+  sbc::transaction::TransactionLayer transactions(transport, wheel, timers, b2bua,
+                                                  transactionLimits);
   b2bua.attach(transactions);
   transport.setHandler(&transactions);
   driver.start();

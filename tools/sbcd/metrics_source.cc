@@ -95,6 +95,23 @@ void sampleSip(const MetricsSources& src, metrics::Snapshot& out) {
              Kind::kGauge)
       .add({},
            double(src.transactions->serverTransactions() + src.transactions->clientTransactions()));
+  const transaction::Counters& x = src.transactions->counters();
+  out.family("sbc_sip_responses_from_elsewhere_total",
+             "SIP responses dropped because they matched a client transaction but came from "
+             "another address, port or TCP connection than its request went to (forged).",
+             Kind::kCounter)
+      .add({}, double(x.responsesFromElsewhere));
+  out.family("sbc_sip_stateless_responses_total",
+             "Final answers sent once without keeping a transaction (RFC 3261 8.2.7): "
+             "rejections of requests outside any dialog, and 481s.",
+             Kind::kCounter)
+      .add({}, double(x.statelessResponses));
+  auto& refused = out.family("sbc_sip_transactions_refused_total",
+                             "New SIP transactions refused at the configured table cap: requests "
+                             "answered 503 (server), requests not sent (client).",
+                             Kind::kCounter);
+  refused.add({{"table", "server"}}, double(x.serverTransactionsRefused));
+  refused.add({{"table", "client"}}, double(x.clientTransactionsRefused));
 }
 
 void sampleCalls(const MetricsSources& src, metrics::Snapshot& out) {
