@@ -25,6 +25,17 @@ bool sameDestination(const transport::Destination& a, const transport::Destinati
 // load, short enough that a real caller retries the same call.
 constexpr std::string_view kRetryAfterSeconds = "5";
 
+// Whether a CANCEL comes from the INVITE's sender (§9.1 sends it where the INVITE went,
+// so from the same place): the same protocol and address, and over UDP the same port. Over
+// TCP the port is the connection's ephemeral one, and a UAC may send its CANCEL on a new
+// connection; only a host that owns the address can open one.
+bool sameSender(const transport::Source& invite, const transport::Source& cancel) {
+  const transport::Endpoint& a = invite.remote;
+  const transport::Endpoint& b = cancel.remote;
+  if (a.protocol != b.protocol || !(a.address == b.address)) return false;
+  return transport::isReliable(a.protocol) || a.port == b.port;
+}
+
 }  // namespace
 
 class TransactionLayer::Impl final : public Context {
@@ -286,6 +297,13 @@ void TransactionLayer::Impl::onCancel(const sip::Message& cancel, const transpor
   // (a retransmitted CANCEL is simply answered again).
   auto* invite = dynamic_cast<ServerInvite*>(findServer(serverKey(cancel, "INVITE"), cancel));
   if (!invite) {
+    answerStateless(cancel, from, 481);
+    return;
+  }
+  if (!sameSender(invite->source(), from)) {
+    // The branch and Call-ID of someone else's INVITE (observed, or guessed from an
+    // earlier message) must not end their call set-up: only the INVITE's sender cancels.
+    ++counters_.cancelsFromElsewhere;
     answerStateless(cancel, from, 481);
     return;
   }

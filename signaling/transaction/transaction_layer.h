@@ -52,6 +52,9 @@ struct Counters {
   // Responses that matched a client transaction but came from another address, port or
   // TCP connection than its request went to: dropped (forged, issue 14 defect 1).
   uint64_t responsesFromElsewhere = 0;
+  // CANCELs that matched an INVITE server transaction but came from another address (or
+  // UDP port) than the INVITE: answered 481, the INVITE goes on.
+  uint64_t cancelsFromElsewhere = 0;
   // Final answers sent once, keeping no transaction (§8.2.7; see TransactionUser).
   uint64_t statelessResponses = 0;
   // New requests answered 503 (stateless) because maxServerTransactions were open.

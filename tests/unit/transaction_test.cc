@@ -838,6 +838,47 @@ TEST_F(TransactionTest, CancelMatchingNothingIs481) {
   EXPECT_EQ(user_.count("cancel"), 0u);
 }
 
+// Issue 14: the branch, Call-ID and tags of a call set-up are no secret (a caller's own
+// INVITE shows them to whoever is on the path); a CANCEL with them from another host, or
+// from another UDP port, must not end the set-up. The INVITE's sender still can.
+TEST_F(TransactionTest, CancelFromAnotherSourceIs481AndTheInviteGoesOn) {
+  Req invite;
+  TransactionId id = receiveNew(invite);
+  respond(id, 180, "uas7");
+  Req cancel = invite;
+  cancel.method = "CANCEL";
+  const Source otherHost{Endpoint{Protocol::kUdp, *net::IpAddress::parse("198.51.100.66"), 5060},
+                         0, 0};
+  const Source otherPort{Endpoint{Protocol::kUdp, kUdpPeer.remote.address, 5099}, 0, 0};
+  const Source overTcp{Endpoint{Protocol::kTcp, kUdpPeer.remote.address, 40000}, 1, 9};
+  for (const Source& from : {otherHost, otherPort, overTcp}) {
+    receive(cancel, from);
+  }
+  EXPECT_EQ(user_.count("cancel"), 0u);
+  EXPECT_EQ(transport_.count(481), 3u);
+  EXPECT_EQ(transport_.count(200), 0u);
+  EXPECT_EQ(layer().counters().cancelsFromElsewhere, 3u);
+  ASSERT_NE(layer().request(id), nullptr);  // the INVITE is still in progress
+  // The real caller cancels.
+  receive(cancel);
+  EXPECT_EQ(user_.count("cancel"), 1u);
+  EXPECT_EQ(transport_.count(200), 1u);
+  EXPECT_EQ(layer().counters().cancelsFromElsewhere, 3u);
+}
+
+// Over TCP a UAC may send its CANCEL on a new connection from its own address.
+TEST_F(TransactionTest, CancelOverTcpOnAnotherConnectionFromTheSameHostMatches) {
+  Req invite;
+  invite.transport = "TCP";
+  TransactionId id = receiveNew(invite, kTcpPeer);
+  respond(id, 180, "uas7");
+  Req cancel = invite;
+  cancel.method = "CANCEL";
+  receive(cancel, Source{Endpoint{Protocol::kTcp, kTcpPeer.remote.address, 40001}, 1, 8});
+  EXPECT_EQ(user_.count("cancel"), 1u);
+  EXPECT_EQ(layer().counters().cancelsFromElsewhere, 0u);
+}
+
 TEST_F(TransactionTest, CancelAfterTheFinalIsAnswered200WithoutTheTu) {
   Req invite;
   TransactionId id = receiveNew(invite);

@@ -101,6 +101,11 @@ void sampleSip(const MetricsSources& src, metrics::Snapshot& out) {
              "another address, port or TCP connection than its request went to (forged).",
              Kind::kCounter)
       .add({}, double(x.responsesFromElsewhere));
+  out.family("sbc_sip_cancels_from_elsewhere_total",
+             "CANCELs refused with 481 because they matched an INVITE in progress but came "
+             "from another address (or UDP port) than the INVITE (forged).",
+             Kind::kCounter)
+      .add({}, double(x.cancelsFromElsewhere));
   out.family("sbc_sip_stateless_responses_total",
              "Final answers sent once without keeping a transaction (RFC 3261 8.2.7): "
              "rejections of requests outside any dialog, and 481s.",
