@@ -518,6 +518,20 @@ TEST(Latch, SourceWordRoundTrips) {
   EXPECT_EQ(sourcePort(w), rte_cpu_to_be_16(4002));
 }
 
+// The learning modes' count and stamp share the word without touching the source.
+TEST(Latch, UseCountAndStampLeaveTheSourceAlone) {
+  uint64_t s = encodeSource(be("192.0.2.7"), rte_cpu_to_be_16(4002));
+  uint64_t w = encodeUse(s, kConfirmPackets, 5000);  // the tick wraps at 2048
+  EXPECT_EQ(w & kSourceBits, s);
+  EXPECT_EQ(sourceIp(w), be("192.0.2.7"));
+  EXPECT_EQ(sourcePort(w), rte_cpu_to_be_16(4002));
+  EXPECT_EQ(sourceSeen(w), kConfirmPackets);
+  EXPECT_EQ(ticksSilent(w, 5000), 0u);
+  EXPECT_EQ(ticksSilent(w, 5007), 7u);
+  EXPECT_EQ(ticksSilent(w, 4999), 0u) << "a stamp from an lcore slightly ahead is not silence";
+  EXPECT_EQ(ticksSilent(encodeUse(s, 1, 2047), 2049), 2u) << "across the wrap";
+}
+
 RelayConfig validConfig() {
   RelayConfig c;
   c.lcores = {1};
