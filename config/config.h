@@ -55,7 +55,9 @@ struct MediaPlaneSettings {
   std::vector<unsigned> lcores;  // worker lcores that relay packets (signaling keeps the main one)
   std::vector<MediaInterface> interfaces;
   bool strictSource = false;  // accept only signaled sources instead of latching (symmetric RTP)
-  std::chrono::seconds mediaTimeout{60};  // no packets for this long: a media timeout event
+  mediaplane::Latching latching = mediaplane::Latching::kLearning;  // when not strict
+  std::chrono::milliseconds latchHandover{2000};  // a latched source silent this long is replaced
+  std::chrono::seconds mediaTimeout{60};          // no packets for this long: a media timeout event
   std::chrono::milliseconds portQuarantine{10000};
   uint32_t maxSessions = 131072;  // sizes the stream table (two directions per stream)
 };

@@ -1,6 +1,7 @@
 // The media_plane section: the DPDK relay (EAL, lcores, one interface per anchoring
 // realm, source policy, timeouts, sizes).
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -66,8 +67,8 @@ void MediaPlaneSection::mediaPlane(const Entry& e, Config& config) {
   MediaPlaneSettings& out = config.mediaPlane;
   out.enabled = true;
   Fields f(*this, e, owner, "",
-           {"eal", "lcores", "interfaces", "strict_source", "media_timeout_s", "port_quarantine_ms",
-            "max_sessions"});
+           {"eal", "lcores", "interfaces", "strict_source", "latching", "latch_handover_ms",
+            "media_timeout_s", "port_quarantine_ms", "max_sessions"});
   if (!f.valid()) {
     mediaPlaneComplete_ = false;
     return;
@@ -100,6 +101,17 @@ void MediaPlaneSection::mediaPlane(const Entry& e, Config& config) {
   });
   read(f, "strict_source", keys_, [&](const Entry& v) {
     if (auto b = choice(v, owner, "strict_source", kBooleans)) out.strictSource = *b == 0;
+  });
+  read(f, "latching", keys_, [&](const Entry& v) {
+    static constexpr auto kLatching =
+        std::to_array<std::string_view>({"learning", "learning_any_address", "first"});
+    if (auto i = choice(v, owner, "latching", kLatching))
+      out.latching = static_cast<mediaplane::Latching>(*i);
+  });
+  read(f, "latch_handover_ms", keys_, [&](const Entry& v) {
+    // The latch word's clock wraps after 512 s (dpdk/relay_target.h): stay well inside.
+    if (auto n = number(v, owner, "latch_handover_ms", 0, 60000))
+      out.latchHandover = std::chrono::milliseconds(*n);
   });
   read(f, "media_timeout_s", keys_, [&](const Entry& v) {
     if (auto n = number(v, owner, "media_timeout_s", 0, 86400))
@@ -238,6 +250,8 @@ mediaplane::RelaySettings relaySettingsOf(const Config& config) {
   out.eal = m.eal;
   out.lcores = m.lcores;
   out.strictSource = m.strictSource;
+  out.latching = m.latching;
+  out.latchHandover = m.latchHandover;
   out.mediaTimeout = m.mediaTimeout;
   out.portQuarantine = m.portQuarantine;
   out.maxSessions = m.maxSessions;

@@ -108,14 +108,23 @@ void NeighbourTable::learn(uint8_t interface, rte_be32_t ip, const rte_ether_add
   e.requested = false;
 }
 
-bool NeighbourTable::refresh(uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac,
-                             uint64_t now) {
+NeighbourTable::Claim NeighbourTable::claim(uint8_t interface, rte_be32_t ip,
+                                            const rte_ether_addr& mac, uint64_t now, bool create,
+                                            bool reply) {
   Entry* e = find(interface, ip);
-  if (!e || !e->known || e->pinned) return false;
-  e->mac = mac;
-  e->learnedAt = now;
-  e->requested = false;
-  return true;
+  if (e != nullptr && e->known) {
+    bool same = rte_is_same_ether_addr(&e->mac, &mac);
+    if (e->pinned) return same ? Claim::kIgnored : Claim::kConflict;
+    if (!same && !(reply && now - e->learnedAt >= timing_.refreshAfter + timing_.retry))
+      return Claim::kConflict;
+    e->mac = mac;
+    e->learnedAt = now;
+    e->requested = false;
+    return same ? Claim::kRefreshed : Claim::kLearned;
+  }
+  if (!create) return Claim::kIgnored;
+  learn(interface, ip, mac, now);
+  return Claim::kLearned;
 }
 
 bool NeighbourTable::pin(uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac) {

@@ -49,10 +49,22 @@ class NeighbourTable {
   explicit NeighbourTable(Timing timing);
 
   Resolution resolve(uint8_t interface, rte_be32_t ip, uint64_t now);
-  // From an ARP packet that names us, or a peer lcore's learning.
+  // A peer lcore's learning (it applied claim() already).
   void learn(uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac, uint64_t now);
-  // RFC 826 merge: refreshes an entry that exists, never creates one.
-  bool refresh(uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac, uint64_t now);
+
+  // What an ARP packet says about its sender, and what came of it.
+  enum class Claim : uint8_t {
+    kLearned,    // a new entry, or a new MAC for one whose old MAC stopped answering
+    kRefreshed,  // the MAC we know: its lifetime starts again
+    kIgnored,    // nothing known, and this packet may not add it
+    kConflict,   // another MAC for an address we know (or a static one): ignored, counted
+  };
+  // `create`: the packet may add an entry (not for others' ARP traffic: RFC 826's merge
+  // refreshes only). `reply`: a reply to us, the only thing that may move a known entry, and
+  // only once its MAC has not confirmed for refreshAfter + retry: we asked it (if it was in
+  // use) and it did not answer. Until then a gratuitous ARP or a forged reply moves nothing.
+  Claim claim(uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac, uint64_t now,
+              bool create, bool reply);
   // A static neighbour: always known, never asked for, never evicted, never relearned.
   // False when its probe window is full of static ones already.
   bool pin(uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac);

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
@@ -96,6 +97,14 @@ Egress rtcpEgress(const Side& to, bool strict) {
   e.dstPort = rte_cpu_to_be_16(to.remoteRtcpPort);
   e.dstLatch = strict ? kNoSlot : to.latchRtcp;
   return e;
+}
+
+// Addresses a peer behind NAT signals (RFC 1918, shared address space RFC 6598, loopback,
+// link-local, "this network"): its packets come from somewhere else. Host order.
+bool isPublic(uint32_t ip) {
+  auto in = [ip](uint32_t net, int bits) { return (ip ^ net) >> (32 - bits) == 0; };
+  return !(in(0x0a000000, 8) || in(0xac100000, 12) || in(0xc0a80000, 16) || in(0x64400000, 10) ||
+           in(0x7f000000, 8) || in(0xa9fe0000, 16) || in(0x00000000, 8));
 }
 
 std::string sideName(size_t stream, bool a) {
@@ -263,6 +272,19 @@ bool DpdkMediaPlane::State::bringUp(std::string& error) {
   shared.stop = &stopFlag;
   shared.drainTsc = (tscHz + 999999) / 1000000 * kDrainMicroseconds;
   shared.tscPer8kHzTick = std::max<uint64_t>(1, tscHz / 8000);
+  // Latch ticks of 2^shift TSC cycles, a quarter to half a second: a stamp in the latch word
+  // is then rewritten a few times a second per stream, and 11 bits of it span 512 s.
+  shared.latchTickShift =
+      static_cast<uint8_t>(std::max(1, static_cast<int>(std::bit_width(tscHz)) - 2));
+  if (config.latchHandover.count() > 0) {
+    uint64_t tick = uint64_t{1} << shared.latchTickShift;
+    uint64_t handover = static_cast<uint64_t>(config.latchHandover.count()) * tscHz / 1000;
+    // +1: a stamp is a whole tick, so one more guarantees at least the configured silence.
+    shared.handoverTicks = static_cast<uint32_t>((handover + tick - 1) / tick + 1);
+  }
+  // 15 s: three RTCP intervals of the peer, or two at their randomized longest.
+  uint32_t rtcpTicks = static_cast<uint32_t>((15 * tscHz >> shared.latchTickShift) + 1);
+  shared.rtcpHandoverTicks = std::max(shared.handoverTicks, rtcpTicks);
   shared.neighbourTiming = NeighbourTable::Timing{
       kNeighbourLifetimeS * tscHz, kNeighbourRefreshS * tscHz, kNeighbourRetryS * tscHz};
 
@@ -370,6 +392,19 @@ void DpdkMediaPlane::State::resetDirections(uint32_t slot) {
 Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) {
   table->reclaim();
   const bool strict = config.strictSource || spec.sources == SourcePolicy::kStrict;
+  // A public signaled address is the peer's own (nothing NATs it): only that IP may latch.
+  auto checkFor = [&](rte_be32_t signaled) {
+    if (strict) return SourceCheck::kStrict;
+    switch (config.latching) {
+      case mediaplane::Latching::kFirst:
+        return SourceCheck::kLatchFirst;
+      case mediaplane::Latching::kLearningAnyAddress:
+        return SourceCheck::kLearn;
+      case mediaplane::Latching::kLearning:
+        break;
+    }
+    return isPublic(rte_be_to_cpu_32(signaled)) ? SourceCheck::kLearnSameIp : SourceCheck::kLearn;
+  };
 
   // 1. Check every side against the interfaces.
   std::vector<std::array<Side, 2>> sides(spec.streams.size());
@@ -509,7 +544,7 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
       const Side& to = sides[i][1 - s];
       auto base = [&] {
         auto t = std::make_unique<RelayTarget>();
-        t->strict = strict;
+        t->check = checkFor(from.remoteIp);
         t->direction = 2 * record.streams[i].slot + static_cast<uint32_t>(s);
         t->session = spec.id;
         t->expectIp = from.remoteIp;
@@ -722,6 +757,7 @@ std::vector<MediaEvent> DpdkMediaPlane::pollEvents() {
       State::StreamRecord& stream = session.streams[i];
       for (int side = 0; side < 2; ++side) {
         uint64_t word = s.table->latches()[stream.latch[side][0]].load(std::memory_order_acquire);
+        word &= kSourceBits;  // the learning modes' count and stamp are no news
         if (word == 0 || word == stream.reported[side]) continue;
         stream.reported[side] = word;
         MediaEvent e;
@@ -761,6 +797,7 @@ void accumulate(const LcoreCounters& c, RelayCounters& into) {
   into.arpReplies += c.arpReplies.load(std::memory_order_relaxed);
   into.arpRequests += c.arpRequests.load(std::memory_order_relaxed);
   into.arpLearned += c.arpLearned.load(std::memory_order_relaxed);
+  into.arpConflicts += c.arpConflicts.load(std::memory_order_relaxed);
   into.icmpEchoReplies += c.icmpEchoReplies.load(std::memory_order_relaxed);
   into.ignored += c.ignored.load(std::memory_order_relaxed);
 }

@@ -28,6 +28,7 @@ struct RelayCounters {
   uint64_t arpReplies = 0;            // answers for a media address
   uint64_t arpRequests = 0;           // resolutions of peers and gateways
   uint64_t arpLearned = 0;            // neighbour entries learned from ARP
+  uint64_t arpConflicts = 0;  // ARP that would have moved a known or static neighbour: ignored
   uint64_t icmpEchoReplies = 0;
   uint64_t ignored = 0;  // frames not for the relay: other addresses, protocols, IPv6 (for now)
 };

@@ -92,9 +92,8 @@ void requestNeighbour(LcoreContext& lc, const InterfaceContext& out, rte_be32_t 
   transmit(lc, out.index, m);
 }
 
-void learnNeighbour(LcoreContext& lc, uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac,
-                    uint64_t now) {
-  lc.neighbours.learn(interface, ip, mac, now);
+// Tells the other lcores what this one learned or confirmed.
+void shareNeighbour(LcoreContext& lc, uint8_t interface, rte_be32_t ip, const rte_ether_addr& mac) {
   bump(lc.counters.arpLearned);
   // The reply to one lcore's request may reach another (RSS sends ARP to one queue): every
   // lcore keeps its own cache, so what one learns is told to the others as a message.
@@ -108,6 +107,11 @@ void learnNeighbour(LcoreContext& lc, uint8_t interface, rte_be32_t ip, const rt
   }
 }
 
+// What a router does with ARP (RFC 826, hardened as routers are against spoofing): a known
+// neighbour keeps its MAC against gratuitous ARP and unsolicited claims (counted as
+// conflicts) until that MAC stops answering; the gateway, the next hop of every off-link
+// peer, is learned from replies only, never from a request or an announcement; static
+// neighbours never move.
 void handleArp(LcoreContext& lc, const InterfaceContext& in, rte_mbuf* m, uint64_t now) {
   auto* frame = rte_pktmbuf_mtod(m, uint8_t*);
   ArpView arp;
@@ -115,12 +119,18 @@ void handleArp(LcoreContext& lc, const InterfaceContext& in, rte_mbuf* m, uint64
   bool usableSender = arp.senderIp != 0 && !in.owns(arp.senderIp) &&
                       rte_is_unicast_ether_addr(&arp.senderMac) &&
                       !rte_is_zero_ether_addr(&arp.senderMac);
-  if (!in.owns(arp.targetIp)) {
-    // RFC 826 merge: other hosts' ARP refreshes what we know, and adds nothing.
-    if (usableSender) lc.neighbours.refresh(in.index, arp.senderIp, arp.senderMac, now);
-    return ignore(lc, m);
+  const bool forUs = in.owns(arp.targetIp);
+  if (usableSender) {
+    const bool reply = forUs && arp.op == RTE_ARP_OP_REPLY;
+    // Others' ARP traffic refreshes what we know and adds nothing (RFC 826's merge).
+    const bool create = forUs && (reply || arp.senderIp != in.gateway);
+    using Claim = NeighbourTable::Claim;
+    Claim c = lc.neighbours.claim(in.index, arp.senderIp, arp.senderMac, now, create, reply);
+    if (c == Claim::kConflict) bump(lc.counters.arpConflicts);
+    if (forUs && (c == Claim::kLearned || c == Claim::kRefreshed))
+      shareNeighbour(lc, in.index, arp.senderIp, arp.senderMac);
   }
-  if (usableSender) learnNeighbour(lc, in.index, arp.senderIp, arp.senderMac, now);
+  if (!forUs) return ignore(lc, m);
   if (arp.op != RTE_ARP_OP_REQUEST) {
     rte_pktmbuf_free(m);
     return;
@@ -152,22 +162,60 @@ unsigned drainInbox(LcoreContext& lc, uint64_t now) {
   return n;
 }
 
-// kLatch: the first source latches; later only it, or the signaled source, is accepted. The
-// signaled source may take over from a stranger that came first (RTP bleed) but nothing
-// takes over from it, so the word changes at most twice.
-bool acceptSource(std::atomic<uint64_t>& latch, const RelayTarget& t, const FrameView& v) {
+bool isSignaled(const RelayTarget& t, const FrameView& v) {
+  return t.expectPort != 0 && v.srcIp == t.expectIp && v.srcPort == t.expectPort;
+}
+
+// The latched source was heard again: count it towards confirmation and stamp the tick, with
+// one compare-and-swap at most once a tick (losing it means another lcore wrote the word).
+void noteUse(std::atomic<uint64_t>& latch, uint64_t current, uint32_t tick) {
+  uint32_t seen = sourceSeen(current);
+  if (seen >= kConfirmPackets && ((current >> kStampShift) & kStampMask) == (tick & kStampMask))
+    return;
+  uint64_t next = encodeUse(current, seen < kConfirmPackets ? seen + 1 : seen, tick);
+  latch.compare_exchange_strong(current, next, std::memory_order_relaxed);
+}
+
+// Latching (dpdk/README.md, "Latching"). The signaled source is always accepted and takes
+// the word over; nothing takes over from it. Otherwise the first source latches, and:
+// kLatchFirst: keeps the word for good. kLearn: a source that sent fewer than
+// kConfirmPackets packets is handed over once it has been silent for kCandidateTicks (a
+// scanner that sprayed first does not keep the stream), a confirmed one after
+// handoverTicks of silence (media handover: a new NAT binding, another network). A source
+// that is still sending is never displaced, so two senders cannot flap the stream.
+// kLearnSameIp: kLearn, from the signaled IP only.
+// RTCP-only ports: RTCP comes every few seconds, so their silences are measured in
+// rtcpHandoverTicks instead.
+bool acceptSource(std::atomic<uint64_t>& latch, const RelayTarget& t, const FrameView& v,
+                  uint32_t tick, const SharedContext& shared) {
   uint64_t source = encodeSource(v.srcIp, v.srcPort);
   uint64_t current = latch.load(std::memory_order_acquire);
-  if (current == source) return true;
-  if (current == 0) {
-    if (latch.compare_exchange_strong(current, source, std::memory_order_acq_rel)) return true;
-    if (current == source) return true;  // another lcore latched the same source
+  const bool learn = t.check != SourceCheck::kLatchFirst;
+  if ((current & kSourceBits) == source) {
+    if (learn) noteUse(latch, current, tick);
+    return true;
   }
-  bool signaled = t.expectPort != 0 && v.srcIp == t.expectIp && v.srcPort == t.expectPort;
-  if (!signaled) return false;
-  // Losing this race means another lcore moved the word to this very source.
-  latch.compare_exchange_strong(current, source, std::memory_order_acq_rel);
-  return true;
+  if (t.check == SourceCheck::kLearnSameIp && v.srcIp != t.expectIp) return false;
+  const uint64_t fresh = learn ? encodeUse(source, 1, tick) : source;
+  if (current == 0) {
+    if (latch.compare_exchange_strong(current, fresh, std::memory_order_acq_rel)) return true;
+    if ((current & kSourceBits) == source) return true;  // another lcore latched the same source
+  }
+  if (isSignaled(t, v)) {
+    // Losing this race means another lcore moved the word to this very source.
+    latch.compare_exchange_strong(current, fresh, std::memory_order_acq_rel);
+    return true;
+  }
+  if (!learn ||
+      (t.expectPort != 0 && (current & kSourceBits) == encodeSource(t.expectIp, t.expectPort)))
+    return false;
+  const bool candidate = sourceSeen(current) < kConfirmPackets;
+  uint32_t needed = t.kind == PortKind::kRtcp
+                        ? (candidate || shared.handoverTicks != 0 ? shared.rtcpHandoverTicks : 0)
+                        : (candidate ? kCandidateTicks : shared.handoverTicks);
+  if (needed == 0 || ticksSilent(current, tick) < needed) return false;
+  return latch.compare_exchange_strong(current, fresh, std::memory_order_acq_rel) ||
+         (current & kSourceBits) == source;
 }
 
 void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView& v, uint64_t now,
@@ -179,8 +227,10 @@ void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView&
   PayloadKind kind = classifyPayload(payload, v.payloadLength, t.kind);
   if (kind == PayloadKind::kInvalid) return drop(lc, counters, m, DropReason::kMalformed);
 
-  bool accepted = t.strict ? t.expectPort != 0 && v.srcIp == t.expectIp && v.srcPort == t.expectPort
-                           : acceptSource(shared.latches[t.srcLatch], t, v);
+  bool accepted = t.check == SourceCheck::kStrict
+                      ? isSignaled(t, v)
+                      : acceptSource(shared.latches[t.srcLatch], t, v,
+                                     static_cast<uint32_t>(now >> shared.latchTickShift), shared);
   if (!accepted) return drop(lc, counters, m, DropReason::kUnexpectedSource);
   // The peer is alive and its RTP says what the network did, relayed or not.
   counters.lastSeenTsc.store(now, std::memory_order_relaxed);

@@ -59,6 +59,12 @@ struct SharedContext {
   const std::atomic<bool>* stop = nullptr;
   uint64_t drainTsc = 0;
   uint64_t tscPer8kHzTick = 1;  // RTP arrival times for jitter (8 kHz, see media_plane.h)
+  // Latch ticks (the learning modes' clock): TSC >> latchTickShift, a quarter to half a second.
+  uint8_t latchTickShift = 30;
+  uint32_t handoverTicks = 0;  // silence before a confirmed source is handed over; 0: never
+  // RTCP-only ports see a packet every few seconds (RFC 3550: 5 s, randomized): their source
+  // is handed over after this much silence, candidate or not (0: only candidates, and never).
+  uint32_t rtcpHandoverTicks = 0;
   NeighbourTable::Timing neighbourTiming{};
 };
 

@@ -43,11 +43,19 @@ static_assert(sizeof(Egress) == 20);
 // Immutable once published: an update publishes a new one and retires the old through RCU.
 // One cache line, aligned: the packet path reads all of it, and at 100,000 sessions each
 // line is a miss.
+// How a key's packets are checked against their source (see acceptSource in lcore.cc).
+enum class SourceCheck : uint8_t {
+  kLearn,        // latch, and hand over from a source that went silent
+  kLearnSameIp,  // kLearn, but only from the signaled IP (a public one: nothing NATs it)
+  kLatchFirst,   // the first source holds until the signaled one takes over
+  kStrict,       // only the signaled source, never latching
+};
+
 struct alignas(64) RelayTarget {
   rte_be32_t expectIp = 0;  // the source the peer signaled (always accepted)
   rte_be16_t expectPort = 0;
   PortKind kind = PortKind::kRtp;
-  bool strict = false;          // only the signaled source, never latching
+  SourceCheck check = SourceCheck::kLearn;
   uint32_t srcLatch = kNoSlot;  // where this key's packets learn their source (kLatch)
   uint32_t direction = 0;       // index of the direction's counters on every lcore
   Egress rtp;                   // for RTP (kRtp, kMux)
@@ -76,8 +84,32 @@ inline constexpr size_t portArray(uint8_t interface, uint8_t address) {
 // A learned source in one word so that lcores can latch with one compare-and-swap:
 // bit 48 = set, bits 16-47 = IPv4 address, bits 0-15 = port, both as on the wire.
 // (IPv6 sources would need an indirection: a slot index in this word.)
+// The learning modes keep, in the same word, how many packets the source has sent (bits
+// 49-52, saturating at kConfirmPackets) and when it was last heard (bits 53-63, in latch
+// ticks modulo 2048): whether it may be handed over is then decided from this one word, and
+// the word is written at most once a tick per stream, not per packet.
 inline uint64_t encodeSource(rte_be32_t ip, rte_be16_t port) {
   return uint64_t{1} << 48 | uint64_t{ip} << 16 | port;
+}
+inline constexpr uint64_t kSourceBits = (uint64_t{1} << 49) - 1;
+inline constexpr unsigned kSeenShift = 49;
+inline constexpr unsigned kStampShift = 53;
+inline constexpr uint32_t kStampMask = 0x7ff;
+// A source that has sent fewer packets is a candidate: it is handed over after kCandidateTicks
+// of silence (a scanner's probe), a confirmed one after the configured handover time.
+inline constexpr uint32_t kConfirmPackets = 8;
+inline constexpr uint32_t kCandidateTicks = 2;
+inline uint64_t encodeUse(uint64_t source, uint32_t seen, uint32_t tick) {
+  return (source & kSourceBits) | uint64_t{seen} << kSeenShift |
+         uint64_t{tick & kStampMask} << kStampShift;
+}
+inline uint32_t sourceSeen(uint64_t word) {
+  return static_cast<uint32_t>(word >> kSeenShift) & 0xf;
+}
+// Ticks since the source was last heard; a stamp a little ahead (another lcore's TSC) is 0.
+inline uint32_t ticksSilent(uint64_t word, uint32_t tick) {
+  uint32_t d = (tick - static_cast<uint32_t>(word >> kStampShift)) & kStampMask;
+  return d < (kStampMask + 1) / 2 ? d : 0;
 }
 inline rte_be32_t sourceIp(uint64_t word) {
   return static_cast<rte_be32_t>(word >> 16);
@@ -110,6 +142,7 @@ struct alignas(64) LcoreCounters {
   std::atomic<uint64_t> arpReplies{0};
   std::atomic<uint64_t> arpRequests{0};
   std::atomic<uint64_t> arpLearned{0};
+  std::atomic<uint64_t> arpConflicts{0};
   std::atomic<uint64_t> icmpEchoReplies{0};
   std::atomic<uint64_t> ignored{0};
 };

@@ -42,13 +42,24 @@ struct RelayInterface {
   std::vector<StaticNeighbour> staticNeighbours;
 };
 
+// How a peer's real source is learned when sessions latch (not strict): see dpdk/README.md,
+// "Latching".
+enum class Latching : uint8_t {
+  kLearning,            // hand over from a silent source; a public signaled IP must match
+  kLearningAnyAddress,  // kLearning, from any address (peers that send from another IP)
+  kFirst,               // the first source holds until the signaled one takes over
+};
+
 struct RelaySettings {
   // EAL arguments without argv[0] (e.g. --no-huge -m 1024 --no-pci --file-prefix sbc -l 0,1).
   std::vector<std::string> eal;
   // Worker lcores (never the main one: that is the caller's control thread).
   std::vector<unsigned> lcores;
   std::vector<RelayInterface> interfaces;
-  bool strictSource = false;              // every session kStrict, whatever its SessionSpec says
+  bool strictSource = false;  // every session kStrict, whatever its SessionSpec says
+  Latching latching = Latching::kLearning;
+  // Silence after which a confirmed latched source is handed over to a new one; 0: never.
+  std::chrono::milliseconds latchHandover{2000};
   std::chrono::seconds mediaTimeout{60};  // 0: no timeout events
   std::chrono::milliseconds portQuarantine{10000};
   uint32_t maxSessions = 131072;  // also sizes the stream table (see dpdk/README.md)

@@ -384,11 +384,38 @@ TEST(NeighbourTable, RefreshesBeforeExpiry) {
   r = t.resolve(0, be("10.1.0.10"), 1001);
   EXPECT_EQ(r.mac, nullptr) << "expired";
   EXPECT_TRUE(r.sendRequest);
-  EXPECT_TRUE(t.refresh(0, be("10.1.0.10"), mac(kTrunkMac), 1002));
+  using Claim = NeighbourTable::Claim;
+  EXPECT_EQ(t.claim(0, be("10.1.0.10"), mac(kPhoneMac), 1002, false, false), Claim::kRefreshed);
   r = t.resolve(0, be("10.1.0.10"), 1003);
   ASSERT_NE(r.mac, nullptr);
+  EXPECT_EQ(std::memcmp(r.mac->addr_bytes, kPhoneMac.data(), 6), 0);
+  EXPECT_EQ(t.claim(0, be("10.1.0.99"), mac(kTrunkMac), 1003, false, false), Claim::kIgnored)
+      << "merge never adds";
+}
+
+// The gateway spoofing defence, on the table alone: a known MAC is moved only by a reply,
+// and only once it has gone unconfirmed past the refresh point and one retry.
+TEST(NeighbourTable, AKnownMacMovesOnlyWhenItStoppedAnswering) {
+  using Claim = NeighbourTable::Claim;
+  NeighbourTable t({1000, 800, 100});
+  ASSERT_EQ(t.claim(0, be("10.1.0.254"), mac(kPhoneMac), 0, true, true), Claim::kLearned);
+  EXPECT_EQ(t.claim(0, be("10.1.0.254"), mac(kTrunkMac), 10, true, false), Claim::kConflict)
+      << "a gratuitous ARP or a request from another MAC";
+  EXPECT_EQ(t.claim(0, be("10.1.0.254"), mac(kTrunkMac), 20, true, true), Claim::kConflict)
+      << "a forged reply while the gateway answers";
+  EXPECT_EQ(t.claim(0, be("10.1.0.254"), mac(kPhoneMac), 500, true, false), Claim::kRefreshed);
+  EXPECT_EQ(t.claim(0, be("10.1.0.254"), mac(kTrunkMac), 1399, true, true), Claim::kConflict)
+      << "confirmed at 500: not silent long enough";
+  auto r = t.resolve(0, be("10.1.0.254"), 1399);
+  ASSERT_NE(r.mac, nullptr);
+  EXPECT_EQ(std::memcmp(r.mac->addr_bytes, kPhoneMac.data(), 6), 0);
+  EXPECT_EQ(t.claim(0, be("10.1.0.254"), mac(kTrunkMac), 1400, true, false), Claim::kConflict)
+      << "only a reply moves it";
+  EXPECT_EQ(t.claim(0, be("10.1.0.254"), mac(kTrunkMac), 1400, true, true), Claim::kLearned)
+      << "the old MAC stopped answering: a replaced router";
+  r = t.resolve(0, be("10.1.0.254"), 1401);
+  ASSERT_NE(r.mac, nullptr);
   EXPECT_EQ(std::memcmp(r.mac->addr_bytes, kTrunkMac.data(), 6), 0);
-  EXPECT_FALSE(t.refresh(0, be("10.1.0.99"), mac(kTrunkMac), 1003)) << "merge never adds";
 }
 
 TEST(NeighbourTable, StaticNeighboursArePinned) {
@@ -398,7 +425,8 @@ TEST(NeighbourTable, StaticNeighboursArePinned) {
   ASSERT_NE(r.mac, nullptr) << "never expires";
   EXPECT_FALSE(r.sendRequest) << "never asked for";
   t.learn(0, be("10.1.0.254"), mac(kPhoneMac), 5);
-  EXPECT_FALSE(t.refresh(0, be("10.1.0.254"), mac(kPhoneMac), 6));
+  EXPECT_EQ(t.claim(0, be("10.1.0.254"), mac(kPhoneMac), 6, true, true),
+            NeighbourTable::Claim::kConflict);
   r = t.resolve(0, be("10.1.0.254"), 7);
   EXPECT_EQ(std::memcmp(r.mac->addr_bytes, kTrunkMac.data(), 6), 0) << "ARP cannot move it";
   // Learning many others never evicts it.
@@ -488,6 +516,20 @@ TEST(Latch, SourceWordRoundTrips) {
   EXPECT_NE(encodeSource(0, 0), 0u);
   EXPECT_EQ(sourceIp(w), be("192.0.2.7"));
   EXPECT_EQ(sourcePort(w), rte_cpu_to_be_16(4002));
+}
+
+// The learning modes' count and stamp share the word without touching the source.
+TEST(Latch, UseCountAndStampLeaveTheSourceAlone) {
+  uint64_t s = encodeSource(be("192.0.2.7"), rte_cpu_to_be_16(4002));
+  uint64_t w = encodeUse(s, kConfirmPackets, 5000);  // the tick wraps at 2048
+  EXPECT_EQ(w & kSourceBits, s);
+  EXPECT_EQ(sourceIp(w), be("192.0.2.7"));
+  EXPECT_EQ(sourcePort(w), rte_cpu_to_be_16(4002));
+  EXPECT_EQ(sourceSeen(w), kConfirmPackets);
+  EXPECT_EQ(ticksSilent(w, 5000), 0u);
+  EXPECT_EQ(ticksSilent(w, 5007), 7u);
+  EXPECT_EQ(ticksSilent(w, 4999), 0u) << "a stamp from an lcore slightly ahead is not silence";
+  EXPECT_EQ(ticksSilent(encodeUse(s, 1, 2047), 2049), 2u) << "across the wrap";
 }
 
 RelayConfig validConfig() {

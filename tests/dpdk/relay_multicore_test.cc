@@ -64,6 +64,53 @@ TEST_F(MulticoreRelayTest, CountersAreSummedOverLcores) {
   EXPECT_EQ(c.rxPackets, 2u + 5u + 2u) << "two ARP requests, five RTP, two drops";
 }
 
+// Issue 14's handover when the old and the new source reach different lcores (RSS hashes
+// the source): the latch word alone decides, and the lcore relaying the other direction
+// follows it.
+TEST_F(MulticoreRelayTest, HandoverToASourceOnTheOtherLcore) {
+  RelayConfig c = config();
+  c.latchHandover = std::chrono::milliseconds(300);
+  start(c);
+  introducePeers();
+  SessionSpec spec = call();
+  spec.streams[0].a.remote = socket("192.168.1.5", 4000);  // behind NAT
+  ASSERT_EQ(plane_->createSession(spec), "");
+  uint16_t seq = 1;
+  for (; seq <= 10; ++seq) {
+    access_->send(fromPhone(rtp(seq, 160u * seq, 1), 4444), kFirst);
+    ASSERT_TRUE(core_->receive());
+  }
+  access_->send(fromPhone(rtp(seq, 160u * seq, 1), 5555), kSecond);
+  ASSERT_TRUE(eventually([&] { return drops(DropReason::kUnexpectedSource) == 1; }));
+  EXPECT_TRUE(silent(*core_)) << "handed over while the old source talks";
+
+  std::optional<Bytes> relayed;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!relayed && std::chrono::steady_clock::now() < until) {
+    ++seq;
+    access_->send(fromPhone(rtp(seq, 160u * seq, 1), 5555), kSecond);
+    relayed = core_->receive(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(relayed) << "never handed over";
+  // What the relay sent after a receive had given up waiting.
+  while (core_->receive(std::chrono::milliseconds(50)))
+    continue;
+  EXPECT_EQ(direction(1, true).latched, socket("10.1.0.10", 5555));
+  core_->send(fromTrunk(rtp(1, 160, 2)), kFirst);
+  std::optional<Bytes> out = access_->receive();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, atPhone(rtp(1, 160, 2), 20000, 5555)) << "the other lcore follows the word";
+  for (int i = 0; i < 10; ++i) {
+    ++seq;
+    access_->send(fromPhone(rtp(seq, 160u * seq, 1), 5555), kSecond);
+    ASSERT_TRUE(core_->receive());
+  }
+  uint64_t before = drops(DropReason::kUnexpectedSource);
+  access_->send(fromPhone(rtp(1, 160, 1), 4444), kFirst);
+  ASSERT_TRUE(eventually([&] { return drops(DropReason::kUnexpectedSource) == before + 1; }));
+  EXPECT_TRUE(silent(*core_));
+}
+
 // Sessions come and go while both lcores relay: RCU must keep every target, key and slot
 // alive while an lcore can reach it (the sanitizer build watches this test closely).
 TEST_F(MulticoreRelayTest, SessionsChangeUnderTrafficOnBothLcores) {

@@ -143,6 +143,146 @@ TEST_F(RelayTest, SignaledSourceTakesOverFromAStranger) {
   EXPECT_TRUE(silent(*core_));
 }
 
+// Issue 14: a port scanner's probe that reaches a NAT'ed stream's port before the phone's
+// first packet latched it for good. Now a source with fewer than kConfirmPackets packets is a
+// candidate, handed over once it has been silent for a moment.
+TEST_F(RelayTest, AScannerThatSentFirstDoesNotKeepANattedStream) {
+  start(config());
+  introducePeers();
+  introduce(*access_, kStrangerMac, "10.1.0.66", kAccessMac, "10.1.0.1");
+  SessionSpec spec = call();
+  spec.streams[0].a.remote = socket("192.168.1.5", 4000);  // behind NAT: sends from 10.1.0.10
+  ASSERT_EQ(plane_->createSession(spec), "");
+  access_->send(fromPhone(rtp(1, 160, 666), 9999, 20000, "10.1.0.66"));
+  ASSERT_TRUE(core_->receive());
+  EXPECT_EQ(direction(1, true).latched, socket("10.1.0.66", 9999)) << "nothing better yet";
+
+  // The phone talks every 20 ms; within a second of the probe's silence it has the stream.
+  uint16_t seq = 1;
+  std::optional<Bytes> relayed;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!relayed && std::chrono::steady_clock::now() < until) {
+    access_->send(fromPhone(rtp(seq, 160u * seq, 1), 4444));
+    relayed = core_->receive(std::chrono::milliseconds(20));
+    ++seq;
+  }
+  ASSERT_TRUE(relayed) << "the scanner kept the stream";
+  EXPECT_EQ(direction(1, true).latched, socket("10.1.0.10", 4444));
+  // What the relay sent after a receive had given up waiting.
+  while (core_->receive(std::chrono::milliseconds(50)))
+    continue;
+  for (int i = 0; i < 10; ++i, ++seq) {  // confirmed
+    access_->send(fromPhone(rtp(seq, 160u * seq, 1), 4444));
+    ASSERT_TRUE(core_->receive());
+  }
+  core_->send(fromTrunk(rtp(1, 160, 2)));
+  std::optional<Bytes> out = access_->receive();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, atPhone(rtp(1, 160, 2), 20000, 4444)) << "the answer goes to the phone";
+
+  // While the phone talks, the scanner's packets are dropped and counted.
+  uint64_t before = drops(DropReason::kUnexpectedSource);
+  access_->send(fromPhone(rtp(2, 320, 666), 9999, 20000, "10.1.0.66"));
+  ASSERT_TRUE(eventually([&] { return drops(DropReason::kUnexpectedSource) == before + 1; }));
+  EXPECT_TRUE(silent(*core_));
+  EXPECT_EQ(direction(1, true).latched, socket("10.1.0.10", 4444));
+  std::vector<MediaEvent> events = plane_->pollEvents();
+  EXPECT_TRUE(hasEvent(events, MediaEvent::Kind::kLatched, true, socket("10.1.0.10", 4444)));
+}
+
+// A public signaled address is the peer's own: only that IP (any port) may latch, so a
+// stranger who sends first is dropped and counted rather than latched.
+TEST_F(RelayTest, APublicSignaledAddressLatchesOnlyThatIp) {
+  start(config());
+  introducePeers();
+  SessionSpec spec = call();
+  spec.streams[0].a.remote = socket("198.51.100.7", 4000);  // a phone on the internet
+  ASSERT_EQ(plane_->createSession(spec), "");
+  access_->send(fromPhone(rtp(1, 160, 666), 9999, 20000, "203.0.113.66"));
+  ASSERT_TRUE(eventually([&] { return drops(DropReason::kUnexpectedSource) == 1; }));
+  EXPECT_TRUE(silent(*core_));
+  EXPECT_FALSE(direction(1, true).latched.has_value());
+  // The phone's firewall changed its port: same IP, so it latches.
+  access_->send(fromPhone(rtp(1, 160, 1), 4444, 20000, "198.51.100.7"));
+  std::optional<Bytes> out = core_->receive();
+  ASSERT_TRUE(out) << "the phone was refused";
+  EXPECT_EQ(*out, atTrunk(rtp(1, 160, 1)));
+  EXPECT_EQ(direction(1, true).latched, socket("198.51.100.7", 4444));
+}
+
+// Media handover: a confirmed source is replaced only after latch_handover of silence (a new
+// NAT binding, another network), never while it still sends.
+TEST_F(RelayTest, HandoverAfterTheLatchedSourceFallsSilent) {
+  RelayConfig c = config();
+  c.latchHandover = std::chrono::milliseconds(300);
+  start(c);
+  introducePeers();
+  SessionSpec spec = call();
+  spec.streams[0].a.remote = socket("192.168.1.5", 4000);
+  ASSERT_EQ(plane_->createSession(spec), "");
+  uint16_t seq = 1;
+  for (; seq <= 10; ++seq) {
+    access_->send(fromPhone(rtp(seq, 160u * seq, 1), 4444));
+    ASSERT_TRUE(core_->receive());
+  }
+  auto lastOld = std::chrono::steady_clock::now();
+  // The new binding while the old one still talks: dropped.
+  access_->send(fromPhone(rtp(seq, 160u * seq, 1), 5555));
+  ASSERT_TRUE(eventually([&] { return drops(DropReason::kUnexpectedSource) == 1; }));
+  EXPECT_TRUE(silent(*core_));
+  EXPECT_EQ(direction(1, true).latched, socket("10.1.0.10", 4444));
+
+  std::optional<Bytes> relayed;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!relayed && std::chrono::steady_clock::now() < until) {
+    ++seq;
+    access_->send(fromPhone(rtp(seq, 160u * seq, 1), 5555));
+    relayed = core_->receive(std::chrono::milliseconds(20));
+  }
+  auto handedOver = std::chrono::steady_clock::now();
+  ASSERT_TRUE(relayed) << "never handed over";
+  // What the relay sent after a receive had given up waiting.
+  while (core_->receive(std::chrono::milliseconds(50)))
+    continue;
+  EXPECT_GE(handedOver - lastOld, std::chrono::milliseconds(300)) << "handed over too early";
+  EXPECT_EQ(direction(1, true).latched, socket("10.1.0.10", 5555));
+  core_->send(fromTrunk(rtp(1, 160, 2)));
+  std::optional<Bytes> out = access_->receive();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, atPhone(rtp(1, 160, 2), 20000, 5555));
+  for (int i = 0; i < 10; ++i) {
+    ++seq;
+    access_->send(fromPhone(rtp(seq, 160u * seq, 1), 5555));
+    ASSERT_TRUE(core_->receive());
+  }
+  // The old binding coming back while the new one talks does not flap the stream.
+  uint64_t before = drops(DropReason::kUnexpectedSource);
+  access_->send(fromPhone(rtp(1, 160, 1), 4444));
+  ASSERT_TRUE(eventually([&] { return drops(DropReason::kUnexpectedSource) == before + 1; }));
+  EXPECT_TRUE(silent(*core_));
+  EXPECT_EQ(direction(1, true).latched, socket("10.1.0.10", 5555));
+}
+
+// latching: first keeps the old rule: the first source holds until the signaled one comes.
+TEST_F(RelayTest, LatchingFirstKeepsTheFirstSource) {
+  RelayConfig c = config();
+  c.latching = mediaplane::Latching::kFirst;
+  start(c);
+  introducePeers();
+  SessionSpec spec = call();
+  spec.streams[0].a.remote = socket("192.168.1.5", 4000);
+  ASSERT_EQ(plane_->createSession(spec), "");
+  access_->send(fromPhone(rtp(1, 160, 666), 9999, 20000, "10.1.0.66"));
+  ASSERT_TRUE(core_->receive());
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1200);
+  uint16_t seq = 1;
+  for (; std::chrono::steady_clock::now() < until; ++seq) {
+    access_->send(fromPhone(rtp(seq, 160u * seq, 1), 4444));
+    ASSERT_FALSE(core_->receive(std::chrono::milliseconds(20)));
+  }
+  EXPECT_EQ(direction(1, true).latched, socket("10.1.0.66", 9999));
+}
+
 TEST_F(RelayTest, StrictSessionAcceptsOnlyTheSignaledSource) {
   start(config());
   introducePeers();
@@ -412,6 +552,45 @@ TEST_F(RelayTest, OffSubnetPeersGoThroughTheGateway) {
   access_->send(fromPhone(rtp(1, 160, 3), 4000, 20100));
   ASSERT_TRUE(eventually([&] { return direction(2, true).drops[at(DropReason::kNoRoute)] == 1; }));
   EXPECT_TRUE(silent(*core_)) << "no request either";
+}
+
+// Issue 14: any ARP naming the gateway's address moved it (a forged reply, a gratuitous ARP,
+// a request "from" the gateway). Now the gateway is learned from replies only, and a known
+// MAC is kept against other claims, which are counted, until it stops answering.
+TEST_F(RelayTest, SpoofedArpForTheGatewayDoesNotMoveIt) {
+  start(config());
+  introduce(*core_, kTrunkMac, "10.2.0.20", kCoreMac, "10.2.0.1");
+  SessionSpec spec = call();
+  spec.streams[0].a.remote = socket("198.51.100.7", 4000);
+  ASSERT_EQ(plane_->createSession(spec), "");
+  // Before the relay asks: a request "from the gateway" is answered but teaches nothing.
+  introduce(*access_, kStrangerMac, "10.1.0.254", kAccessMac, "10.1.0.1");
+  core_->send(fromTrunk(rtp(1, 160, 2)));
+  std::optional<Bytes> request = access_->receive();
+  ASSERT_TRUE(request);
+  EXPECT_EQ(*request, arpFrame(1, kBroadcast, kAccessMac, "10.1.0.1", kZeroMac, "10.1.0.254"))
+      << "the gateway was taken from a request";
+  access_->send(arpFrame(2, kAccessMac, kGatewayMac, "10.1.0.254", kAccessMac, "10.1.0.1"));
+  ASSERT_TRUE(eventually([&] { return plane_->counters().arpLearned == 2; }));
+  core_->send(fromTrunk(rtp(2, 320, 2)));
+  std::optional<Bytes> out = access_->receive();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, atPhone(rtp(2, 320, 2), 20000, 4000, "198.51.100.7", kGatewayMac));
+
+  // A forged reply, a gratuitous ARP and a request, each claiming the gateway's address.
+  access_->send(arpFrame(2, kAccessMac, kStrangerMac, "10.1.0.254", kAccessMac, "10.1.0.1"));
+  access_->send(arpFrame(1, kBroadcast, kStrangerMac, "10.1.0.254", kZeroMac, "10.1.0.254"));
+  access_->send(arpFrame(1, kBroadcast, kStrangerMac, "10.1.0.254", kZeroMac, "10.1.0.1"));
+  std::optional<Bytes> answer = access_->receive();  // the request is answered all the same
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(*answer, arpFrame(2, kStrangerMac, kAccessMac, "10.1.0.1", kStrangerMac, "10.1.0.254"));
+  EXPECT_TRUE(eventually([&] { return plane_->counters().arpConflicts == 3; }));
+  core_->send(fromTrunk(rtp(3, 480, 2)));
+  out = access_->receive();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, atPhone(rtp(3, 480, 2), 20000, 4000, "198.51.100.7", kGatewayMac))
+      << "the gateway moved";
+  EXPECT_EQ(plane_->counters().arpLearned, 2u);
 }
 
 TEST_F(RelayTest, StaticNeighboursNeedNoArp) {

@@ -811,6 +811,28 @@ TEST(MediaPlane, Defaults) {
   EXPECT_EQ(m.maxSessions, 131072u);
 }
 
+// Issue 14: how a latched media source may change (dpdk/README.md, "Latching").
+TEST(MediaPlane, LatchingModeAndHandover) {
+  std::string head = std::string(kMediaRealms) +
+                     "media_plane:\n"  // line 13
+                     "  interfaces: [ { realm: access, device: net_null0 } ]\n";
+  Config d = loadOk(head);
+  EXPECT_EQ(d.mediaPlane.latching, mediaplane::Latching::kLearning) << "the default";
+  EXPECT_EQ(d.mediaPlane.latchHandover, std::chrono::milliseconds(2000));
+  Config c = loadOk(head + "  latching: learning_any_address\n  latch_handover_ms: 0\n");
+  EXPECT_EQ(c.mediaPlane.latching, mediaplane::Latching::kLearningAnyAddress);
+  EXPECT_EQ(c.mediaPlane.latchHandover, std::chrono::milliseconds(0));
+  mediaplane::RelaySettings r = relaySettingsOf(c);
+  EXPECT_EQ(r.latching, mediaplane::Latching::kLearningAnyAddress);
+  EXPECT_EQ(r.latchHandover, std::chrono::milliseconds(0));
+  EXPECT_EQ(loadOk(head + "  latching: first\n").mediaPlane.latching, mediaplane::Latching::kFirst);
+  expectErrors(head + "  latching: sticky\n  latch_handover_ms: 60001\n",
+               {"line 15, column 13: media_plane: latching 'sticky' is not one of learning, "
+                "learning_any_address, first",
+                "line 16, column 22: media_plane: latch_handover_ms 60001 is out of range "
+                "0-60000"});
+}
+
 TEST(MediaPlane, SectionErrors) {
   std::string head = std::string(kMediaRealms) + "media_plane:\n";  // media_plane on line 13
   expectErrors(head + "  interface: []\n",

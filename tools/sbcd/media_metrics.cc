@@ -38,7 +38,13 @@ void sampleMedia(const dpdk::DpdkMediaPlane& media, metrics::Snapshot& out) {
     bytes.add({{"lcore", lcore}, {"direction", "tx"}}, double(t.relayedBytes));
     for (size_t r = 0; r < dpdk::kDropReasons; ++r)
       c.drops[r] += t.drops[r];
+    c.arpConflicts += t.arpConflicts;
   }
+  out.family("sbc_media_arp_conflicts_total",
+             "ARP packets that claimed a known or static neighbour's address for another MAC "
+             "(spoofing, or a MAC change before the old one stopped answering): ignored.",
+             Kind::kCounter)
+      .add({}, double(c.arpConflicts));
   auto& drops = out.family("sbc_media_drops_total", "Media frames the relay dropped, by reason.",
                            Kind::kCounter);
   for (size_t r = 0; r < dpdk::kDropReasons; ++r) {
