@@ -7,7 +7,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/write.hpp>
-#include <deque>
 #include <random>
 #include <unordered_map>
 
@@ -233,17 +232,16 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
   // yet keeps sending pings or requests) is closed: false, and the bytes are dropped.
   bool write(std::string bytes) {
     if (closing_) return false;
-    size_t cost = bytes.size() + kQueueEntryCost;
-    if (queued_ + cost > limits_.maxQueuedBytes) {
+    size_t queued = sending_.size() + pending_.size();
+    if (queued + bytes.size() > limits_.maxQueuedBytes) {
       ++t_.counters_.tcpQueueOverflows;
       if (t_.mayLog(LogKind::kFailure))
         spdlog::warn("event=tcp_queue_overflow remote={} queued_bytes={} limit={}",
-                     remote_.toString(), queued_, limits_.maxQueuedBytes);
+                     remote_.toString(), queued, limits_.maxQueuedBytes);
       close();
       return false;
     }
-    queued_ += cost;
-    writes_.push_back(std::move(bytes));
+    pending_ += bytes;
     if (connected_ && !writing_) flush();
     return true;
   }
@@ -373,23 +371,27 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
     });
   }
 
+  // Sends everything queued in one write; what is queued meanwhile waits in pending_.
   void flush() {
-    if (writes_.empty() || closing_) {
+    if (pending_.empty() || closing_) {
       writing_ = false;
       if (closeAfterWrite_ && !closing_) finishAfterWrite();
       return;
     }
     writing_ = true;
+    sending_.swap(pending_);
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(writes_.front()),
+    asio::async_write(socket_, asio::buffer(sending_),
                       [self](const boost::system::error_code& ec, size_t) {
                         if (self->closing_) return;
                         if (ec) {
                           self->fail("write failed: " + ec.message());
                           return;
                         }
-                        self->queued_ -= self->writes_.front().size() + kQueueEntryCost;
-                        self->writes_.pop_front();
+                        // A burst's buffer is not kept for the connection's lifetime.
+                        if (self->sending_.capacity() > kKeptBufferBytes)
+                          std::string().swap(self->sending_);
+                        self->sending_.clear();
                         if (!self->closeAfterWrite_) self->touch();
                         self->flush();
                       });
@@ -399,7 +401,7 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
     ++t_.counters_.sendErrors;
     if (t_.mayLog(LogKind::kFailure))
       spdlog::info("event=tcp_failure remote={} reason=\"{}\"", remote_.toString(), why);
-    bool undelivered = !writes_.empty();
+    bool undelivered = !sending_.empty() || !pending_.empty();
     Destination d{remote_, listener_, id_};
     close();
     if (undelivered && t_.handler_) t_.handler_->onSendFailure(d, why);
@@ -414,8 +416,11 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
   TcpLimits limits_;
   sip::StreamFramer framer_;
   std::array<char, 16384> buffer_;
-  std::deque<std::string> writes_;
-  size_t queued_ = 0;  // what writes_ costs against maxQueuedBytes
+  static constexpr size_t kKeptBufferBytes = 16384;
+  // Bytes being written, and bytes queued behind them: a pong or a response costs its
+  // bytes only, and together they are bounded by maxQueuedBytes.
+  std::string sending_;
+  std::string pending_;
   bool connected_ = false;
   bool writing_ = false;
   bool closing_ = false;

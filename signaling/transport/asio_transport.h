@@ -28,15 +28,11 @@ struct TcpLimits {
   uint32_t maxConnectionsPerSource = 64;  // inbound connections per listener from one address
   uint32_t maxOutbound = 1024;            // connections the SBC opens from this listener
   // Bytes queued for sending on one connection (a peer that does not read): over this the
-  // connection is closed. Each queued write also costs kQueueEntryCost.
+  // connection is closed.
   size_t maxQueuedBytes = 262'144;
   timer::Duration idleTimeout{300'000};   // no traffic for this long: close
   timer::Duration headerTimeout{10'000};  // each started message must be complete by then
 };
-
-// What one queued write costs against TcpLimits::maxQueuedBytes besides its bytes (the
-// string and the queue slot): a flood of 2-byte pongs is bounded in memory, not in bytes.
-inline constexpr size_t kQueueEntryCost = 64;
 
 // The SIP traffic of one listener (so of one realm and protocol), for the metrics
 // endpoint. Labels stay bounded whatever peers send: unknown methods count as kUnknown,
