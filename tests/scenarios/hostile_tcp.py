@@ -4,9 +4,9 @@
     hostile_tcp.py --sbcd build/bin/sbcd --case busy|flood|fds|per_source [--duration 10]
 
 Each case starts its own sbcd on a configuration of its own (written to a temporary
-directory): realm `access` on 127.0.0.61, realm `core` on 127.0.0.62, a port per case
-(5261-5264) and the metrics endpoint on 127.0.0.61:956x, so that it shares no address with
-the lab tests and needs no lock. Clients are 127.0.0.64 and 127.0.0.65. Every wait is
+directory): realm `access` on 127.0.0.171, realm `core` on 127.0.0.172, a port per case
+(5471-5474) and the metrics endpoint on 127.0.0.171:947x, so that it shares no address with
+the lab tests and needs no lock. Clients are 127.0.0.174 and 127.0.0.175. Every wait is
 bounded; every process is killed by PID.
 
   busy        defect 4: tcp_header_timeout_s 2. One TCP peer sends OPTIONS to the SBC back
@@ -25,8 +25,8 @@ bounded; every process is killed by PID.
               of descriptors. Over 3 s its CPU (utime+stime from /proc/<pid>/stat) must stay
               below 25% of a core (an accept loop that retries at once spins at 100%); after
               the connections close, a new connection must get its OPTIONS answered.
-  per_source  defect 6: tcp_max_connections_per_source 4. Four connections from 127.0.0.64
-              are served, the fifth is closed at once, a connection from 127.0.0.65 is
+  per_source  defect 6: tcp_max_connections_per_source 4. Four connections from 127.0.0.174
+              are served, the fifth is closed at once, a connection from 127.0.0.175 is
               served.
 """
 
@@ -46,10 +46,10 @@ from typing import Optional
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_scenario import Failure, Proc, log  # noqa: E402
+from run_scenario import Failure, Proc, log, require_free  # noqa: E402
 
-ACCESS_IP, CORE_IP = "127.0.0.61", "127.0.0.62"
-CLIENT_IP, OTHER_CLIENT_IP = "127.0.0.64", "127.0.0.65"
+ACCESS_IP, CORE_IP = "127.0.0.171", "127.0.0.172"
+CLIENT_IP, OTHER_CLIENT_IP = "127.0.0.174", "127.0.0.175"
 CASES = {"busy": 1, "flood": 2, "fds": 3, "per_source": 4}
 RSS_LIMIT_KB = 32 * 1024  # flood: how much sbcd's RSS may grow
 
@@ -73,7 +73,7 @@ realms:
 routes:
   - name: access-to-trunk
     match: {{ source_realm: access, methods: [INVITE] }}
-    forward: {{ realm: core, host: 127.0.0.63, port: 5280, transport: udp }}
+    forward: {{ realm: core, host: 127.0.0.173, port: 5280, transport: udp }}
     media: bypass
 """
 
@@ -84,7 +84,9 @@ class Sbcd:
     def __init__(self, binary: str, work: Path, case: str, limits: str,
                  nofile: Optional[int] = None) -> None:
         n = CASES[case]
-        self.port, self.metrics_port = 5260 + n, 9560 + n
+        self.port, self.metrics_port = 5470 + n, 9470 + n
+        require_free([(ACCESS_IP, self.port, "udp"), (ACCESS_IP, self.port, "tcp"),
+                      (CORE_IP, self.port, "udp"), (ACCESS_IP, self.metrics_port, "tcp")])
         cfg = work / f"{case}.yaml"
         cfg.write_text(CONFIG.format(access=ACCESS_IP, core=CORE_IP, port=self.port,
                                      metrics_port=self.metrics_port, limits=limits))
