@@ -528,6 +528,24 @@ TEST(EventLoop, HandlerExceptionsAreCaughtAndTheLoopKeepsServing) {
   EXPECT_EQ(counters.exceptions, 2u);
 }
 
+// What sbcd checks against RLIMIT_NOFILE: both caps of every TCP listener and a reserve.
+TEST(DescriptorLimit, TcpCapsOfEveryTcpListenerAreCounted) {
+  topology::Realm a;
+  a.listen = {{topology::Transport::kUdp, "127.0.0.1", 5060},
+              {topology::Transport::kTcp, "127.0.0.1", 5060}};
+  a.limits.tcpMaxConnections = 100;
+  a.limits.tcpMaxOutboundConnections = 10;
+  topology::Realm b = a;
+  b.listen.pop_back();  // UDP only: no TCP descriptors
+  EXPECT_EQ(sbcd::descriptorsNeeded({a, b}), 256u + 110u);
+  uint64_t limit = 0;
+  EXPECT_EQ(sbcd::fitDescriptorLimit(16, &limit), "");
+  EXPECT_GE(limit, 16u);
+  if (limit != RLIM_INFINITY) {
+    EXPECT_NE(sbcd::fitDescriptorLimit(limit + 1).find("RLIMIT_NOFILE"), std::string::npos);
+  }
+}
+
 TEST(StampReceived, RportAndReceived) {
   sip::Message m;
   ASSERT_TRUE(sip::parseMessage(

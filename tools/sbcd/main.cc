@@ -137,20 +137,11 @@ int main(int argc, char** argv) {
   sbc::timer::TimerWheel wheel;
   sbc::timer::AsioTimerDriver driver(io, wheel);
 
-  // Every TCP connection the caps allow must fit in the descriptor limit (plus a reserve
-  // for listeners, the metrics endpoint, the media plane and logs).
-  uint64_t descriptors = 256;
-  for (const sbc::topology::Realm& realm : config.realms) {
-    for (const sbc::topology::Listen& l : realm.listen) {
-      if (l.transport == sbc::topology::Transport::kTcp)
-        descriptors +=
-            uint64_t(realm.limits.tcpMaxConnections) + realm.limits.tcpMaxOutboundConnections;
-    }
-  }
-  uint64_t fdLimit = 0;
-  if (std::string w = sbc::sbcd::fitDescriptorLimit(descriptors, &fdLimit); !w.empty())
-    spdlog::warn("event=descriptor_limit_too_low needed={} limit={} note=\"{}\"", descriptors,
-                 fdLimit, w);
+  // Every TCP connection the caps allow must fit in the descriptor limit.
+  uint64_t fdNeeded = sbc::sbcd::descriptorsNeeded(config.realms), fdLimit = 0;
+  if (std::string w = sbc::sbcd::fitDescriptorLimit(fdNeeded, &fdLimit); !w.empty())
+    spdlog::warn("event=descriptor_limit_too_low needed={} limit={} note=\"{}\"", fdNeeded, fdLimit,
+                 w);
 
   sbc::sip::Limits limits;
   sbc::transport::AsioTransport transport(io, wheel, limits);

@@ -39,6 +39,17 @@ void runEventLoop(boost::asio::io_context& io, LoopCounters& counters) {
   }
 }
 
+uint64_t descriptorsNeeded(const std::vector<topology::Realm>& realms) {
+  uint64_t n = 256;
+  for (const topology::Realm& realm : realms) {
+    for (const topology::Listen& l : realm.listen) {
+      if (l.transport == topology::Transport::kTcp)
+        n += uint64_t(realm.limits.tcpMaxConnections) + realm.limits.tcpMaxOutboundConnections;
+    }
+  }
+  return n;
+}
+
 std::string fitDescriptorLimit(uint64_t needed, uint64_t* limit) {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0)

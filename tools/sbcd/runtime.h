@@ -6,6 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "topology/realm.h"
 
 namespace sbc::sbcd {
 
@@ -18,6 +21,10 @@ struct LoopCounters {
 // counted and the loop goes on, so one peer cannot stop the SBC. Returns when io.run()
 // returns normally (io.stop(), or no work left).
 void runEventLoop(boost::asio::io_context& io, LoopCounters& counters);
+
+// Descriptors the realms' TCP caps allow (inbound and outbound per TCP listener), plus a
+// reserve for the listeners, the metrics endpoint, the media plane and the logs.
+uint64_t descriptorsNeeded(const std::vector<topology::Realm>& realms);
 
 // Raises the soft RLIMIT_NOFILE to the hard limit and checks that `needed` descriptors fit
 // in it. Returns "" when they do, else a warning for the operator that says by how much
