@@ -404,8 +404,10 @@ void RealmsSection::headers(const Entry& e, const std::string& owner, Realm& rea
 }
 
 void RealmsSection::limits(const Entry& e, const std::string& owner, RealmLimits& out) {
-  Fields f(*this, e, owner, "limits",
-           {"max_calls", "tcp_max_connections", "tcp_idle_timeout_s", "tcp_header_timeout_s"});
+  Fields f(
+      *this, e, owner, "limits",
+      {"max_calls", "tcp_max_connections", "tcp_idle_timeout_s", "tcp_header_timeout_s",
+       "tcp_max_connections_per_source", "tcp_max_outbound_connections", "tcp_max_queued_bytes"});
   if (const Entry* v = f.get("max_calls")) {
     if (auto n = number(*v, owner, f.what("max_calls"), 0, 10000000)) out.maxCalls = uint32_t(*n);
   }
@@ -420,6 +422,19 @@ void RealmsSection::limits(const Entry& e, const std::string& owner, RealmLimits
   if (const Entry* v = f.get("tcp_header_timeout_s")) {
     if (auto n = number(*v, owner, f.what("tcp_header_timeout_s"), 1, 3600))
       out.tcpHeaderTimeout = std::chrono::seconds(*n);
+  }
+  if (const Entry* v = f.get("tcp_max_connections_per_source")) {
+    if (auto n = number(*v, owner, f.what("tcp_max_connections_per_source"), 1, 1000000))
+      out.tcpMaxConnectionsPerSource = uint32_t(*n);
+  }
+  if (const Entry* v = f.get("tcp_max_outbound_connections")) {
+    if (auto n = number(*v, owner, f.what("tcp_max_outbound_connections"), 1, 1000000))
+      out.tcpMaxOutboundConnections = uint32_t(*n);
+  }
+  // At least two messages of the largest size the parser accepts (64 KB) must fit.
+  if (const Entry* v = f.get("tcp_max_queued_bytes")) {
+    if (auto n = number(*v, owner, f.what("tcp_max_queued_bytes"), 131072, 1073741824))
+      out.tcpMaxQueuedBytes = uint32_t(*n);
   }
 }
 

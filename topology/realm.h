@@ -62,8 +62,11 @@ struct MediaRange {
 };
 
 struct RealmLimits {
-  uint32_t maxCalls = 0;              // concurrent calls from this realm, 0 = unlimited
-  uint32_t tcpMaxConnections = 1024;  // inbound TCP connections
+  uint32_t maxCalls = 0;                      // concurrent calls from this realm, 0 = unlimited
+  uint32_t tcpMaxConnections = 1024;          // inbound TCP connections
+  uint32_t tcpMaxConnectionsPerSource = 64;   // inbound TCP connections from one IP address
+  uint32_t tcpMaxOutboundConnections = 1024;  // TCP connections the SBC opens into the realm
+  uint32_t tcpMaxQueuedBytes = 262144;        // unsent bytes per TCP connection: over, close
   std::chrono::seconds tcpIdleTimeout{300};
   std::chrono::seconds tcpHeaderTimeout{10};  // a started message must complete by then
 };

@@ -7,7 +7,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/write.hpp>
-#include <deque>
 #include <random>
 #include <unordered_map>
 
@@ -94,8 +93,9 @@ class AsioTransport::UdpListener {
     boost::system::error_code ec;
     socket_.send_to(asio::buffer(bytes), udp::endpoint(toAsio(to.address), to.port), 0, ec);
     if (ec) {
-      spdlog::warn("event=send_error transport=udp to={} error=\"{}\"", to.toString(),
-                   ec.message());
+      if (t_.mayLog(LogKind::kSendError))
+        spdlog::warn("event=send_error transport=udp to={} error=\"{}\"", to.toString(),
+                     ec.message());
       return false;
     }
     return true;
@@ -131,26 +131,56 @@ class AsioTransport::TcpListener {
 
   void start() { accept(); }
   void close() {
+    t_.timers_.cancel(retryTimer_);
+    retryTimer_ = 0;
     boost::system::error_code ec;
     acceptor_.close(ec);
   }
   const TcpLimits& limits() const { return limits_; }
-  uint32_t active = 0;
+  uint32_t active = 0;    // inbound connections
+  uint32_t outbound = 0;  // connections opened from this listener's address
+  // Inbound connections per source address (the key's port is 0).
+  std::unordered_map<Endpoint, uint32_t, EndpointHash> perSource;
 
  private:
   void accept() {
     acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || t_.closed_) return;
-      if (!ec) onAccepted(std::move(socket));
+      if (ec) {
+        onAcceptError(ec);
+        return;
+      }
+      backoff_ = timer::Duration(0);
+      onAccepted(std::move(socket));
       accept();
     });
   }
+
+  // accept() fails at once for as long as the cause lasts (EMFILE/ENFILE: no descriptor,
+  // ENOBUFS): retrying at once would spin the signaling thread. Wait 10 ms, doubling up to
+  // 1 s, until an accept succeeds; the peer waits in the listen backlog meanwhile.
+  void onAcceptError(const boost::system::error_code& ec) {
+    ++t_.counters_.tcpAcceptErrors;
+    backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
+    if (t_.mayLog(LogKind::kAcceptError))
+      spdlog::warn("event=tcp_accept_error listener={} error=\"{}\" retry_ms={}", id_, ec.message(),
+                   backoff_.count());
+    retryTimer_ = t_.timers_.schedule(backoff_, [this] {
+      retryTimer_ = 0;
+      if (!t_.closed_) accept();
+    });
+  }
   void onAccepted(tcp::socket socket);
+
+  static constexpr timer::Duration kFirstBackoff{10};
+  static constexpr timer::Duration kMaxBackoff{1000};
 
   AsioTransport& t_;
   ListenerId id_;
   tcp::acceptor acceptor_;
   TcpLimits limits_;
+  timer::Duration backoff_{0};
+  timer::TimerId retryTimer_ = 0;
 };
 
 // One TCP connection, inbound or outbound. Reads are framed by StreamFramer; writes are
@@ -196,9 +226,22 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
                           });
   }
 
-  void write(std::string bytes) {
-    writes_.push_back(std::move(bytes));
+  // Queues `bytes`. A peer that lets more than maxQueuedBytes pile up (it does not read,
+  // yet keeps sending pings or requests) is closed: false, and the bytes are dropped.
+  bool write(std::string bytes) {
+    if (closing_) return false;
+    size_t queued = sending_.size() + pending_.size();
+    if (queued + bytes.size() > limits_.maxQueuedBytes) {
+      ++t_.counters_.tcpQueueOverflows;
+      if (t_.mayLog(LogKind::kFailure))
+        spdlog::warn("event=tcp_queue_overflow remote={} queued_bytes={} limit={}",
+                     remote_.toString(), queued, limits_.maxQueuedBytes);
+      close();
+      return false;
+    }
+    pending_ += bytes;
     if (connected_ && !writing_) flush();
+    return true;
   }
 
   void close() {
@@ -232,11 +275,14 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
     touch();
     framer_.append(bytes);
     Source from{remote_, listener_, id_};
+    bool completed = false;
     while (!closing_) {
       sip::StreamFramer::Result r = framer_.next();
       if (r == sip::StreamFramer::Result::kMessage) {
+        completed = true;
         t_.deliver(framer_.message(), sip::Framing::kStream, from);
       } else if (r == sip::StreamFramer::Result::kKeepAlive) {
+        completed = true;
         ++t_.counters_.keepAlives;
         write("\r\n");  // RFC 5626 §3.5.1 pong
       } else if (r == sip::StreamFramer::Result::kError) {
@@ -245,6 +291,13 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
       } else {
         break;
       }
+    }
+    if (closing_) return;
+    // The header timeout is per message: one that completed stops its timer, so a busy
+    // peer whose reads end mid-message is not cut; the next partial one starts afresh.
+    if (completed && headerTimer_ != 0) {
+      t_.timers_.cancel(headerTimer_);
+      headerTimer_ = 0;
     }
     // A message has started but not finished: it has until the header timeout.
     if (framer_.buffered() > 0 && headerTimer_ == 0) {
@@ -261,8 +314,9 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
     ++t_.counters_.tcpFramingErrors;
     ++t_.traffic_[listener_].parseErrors;
     const sip::Status& err = framer_.error();
-    spdlog::info("event=tcp_framing_error remote={} code={} reason=\"{}\"", remote_.toString(),
-                 err.code(), err.reason());
+    if (t_.mayLog(LogKind::kFramingError))
+      spdlog::info("event=tcp_framing_error remote={} code={} reason=\"{}\"", remote_.toString(),
+                   err.code(), err.reason());
     // Answer from the header section if it carries what a response needs, then close:
     // the stream cannot be framed past this point. When the header section never ended
     // (too large), answer from the complete lines received.
@@ -303,7 +357,8 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
 
   void onTimeout(const char* why) {
     ++t_.counters_.tcpTimedOut;
-    spdlog::info("event=tcp_timeout remote={} reason=\"{}\"", remote_.toString(), why);
+    if (t_.mayLog(LogKind::kTimeout))
+      spdlog::info("event=tcp_timeout remote={} reason=\"{}\"", remote_.toString(), why);
     close();
   }
 
@@ -314,22 +369,27 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
     });
   }
 
+  // Sends everything queued in one write; what is queued meanwhile waits in pending_.
   void flush() {
-    if (writes_.empty() || closing_) {
+    if (pending_.empty() || closing_) {
       writing_ = false;
       if (closeAfterWrite_ && !closing_) finishAfterWrite();
       return;
     }
     writing_ = true;
+    sending_.swap(pending_);
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(writes_.front()),
+    asio::async_write(socket_, asio::buffer(sending_),
                       [self](const boost::system::error_code& ec, size_t) {
                         if (self->closing_) return;
                         if (ec) {
                           self->fail("write failed: " + ec.message());
                           return;
                         }
-                        self->writes_.pop_front();
+                        // A burst's buffer is not kept for the connection's lifetime.
+                        if (self->sending_.capacity() > kKeptBufferBytes)
+                          std::string().swap(self->sending_);
+                        self->sending_.clear();
                         if (!self->closeAfterWrite_) self->touch();
                         self->flush();
                       });
@@ -337,8 +397,9 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
 
   void fail(const std::string& why) {
     ++t_.counters_.sendErrors;
-    spdlog::info("event=tcp_failure remote={} reason=\"{}\"", remote_.toString(), why);
-    bool undelivered = !writes_.empty();
+    if (t_.mayLog(LogKind::kFailure))
+      spdlog::info("event=tcp_failure remote={} reason=\"{}\"", remote_.toString(), why);
+    bool undelivered = !sending_.empty() || !pending_.empty();
     Destination d{remote_, listener_, id_};
     close();
     if (undelivered && t_.handler_) t_.handler_->onSendFailure(d, why);
@@ -353,7 +414,11 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
   TcpLimits limits_;
   sip::StreamFramer framer_;
   std::array<char, 16384> buffer_;
-  std::deque<std::string> writes_;
+  static constexpr size_t kKeptBufferBytes = 16384;
+  // Bytes being written, and bytes queued behind them: a pong or a response costs its
+  // bytes only, and together they are bounded by maxQueuedBytes.
+  std::string sending_;
+  std::string pending_;
   bool connected_ = false;
   bool writing_ = false;
   bool closing_ = false;
@@ -374,11 +439,24 @@ void AsioTransport::TcpListener::onAccepted(tcp::socket socket) {
   if (ec) return;
   if (active >= limits_.maxConnections) {
     ++t_.counters_.tcpRefused;
-    spdlog::warn("event=tcp_refused listener={} remote={} reason=\"connection limit {} reached\"",
-                 id_, describe(peer.address(), peer.port(), "tcp"), limits_.maxConnections);
+    if (t_.mayLog(LogKind::kRefused))
+      spdlog::warn("event=tcp_refused listener={} remote={} reason=\"connection limit {} reached\"",
+                   id_, describe(peer.address(), peer.port(), "tcp"), limits_.maxConnections);
     socket.close(ec);
     return;
   }
+  Endpoint source{Protocol::kTcp, fromAsio(peer.address()), 0};
+  uint32_t& fromSource = perSource[source];
+  if (fromSource >= limits_.maxConnectionsPerSource) {
+    ++t_.counters_.tcpRefusedPerSource;
+    if (t_.mayLog(LogKind::kRefused))
+      spdlog::warn("event=tcp_refused listener={} remote={} reason=\"per-source limit {} reached\"",
+                   id_, describe(peer.address(), peer.port(), "tcp"),
+                   limits_.maxConnectionsPerSource);
+    socket.close(ec);
+    return;
+  }
+  ++fromSource;
   ++active;
   ++t_.counters_.tcpAccepted;
   socket.set_option(tcp::no_delay(true), ec);
@@ -484,8 +562,14 @@ size_t AsioTransport::connections() const {
 void AsioTransport::forget(Connection& c) {
   auto it = connections_->byRemote.find(c.remote());
   if (it != connections_->byRemote.end() && it->second == c.id()) connections_->byRemote.erase(it);
-  if (c.inbound() && c.listenerId() < tcp_.size() && tcp_[c.listenerId()])
-    --tcp_[c.listenerId()]->active;
+  TcpListener* l = c.listenerId() < tcp_.size() ? tcp_[c.listenerId()].get() : nullptr;
+  if (l && c.inbound()) {
+    --l->active;
+    auto s = l->perSource.find(Endpoint{Protocol::kTcp, c.remote().address, 0});
+    if (s != l->perSource.end() && --s->second == 0) l->perSource.erase(s);
+  } else if (l) {
+    --l->outbound;
+  }
   connections_->byId.erase(c.id());  // may destroy `c` once its handlers finish
 }
 
@@ -498,17 +582,27 @@ std::shared_ptr<AsioTransport::Connection> AsioTransport::connectionTo(const Des
   if (r != connections_->byRemote.end()) return connections_->byId[r->second];
   // A new outbound connection, from the listener's address so that the peer sees the
   // realm's address and nothing else.
-  const TcpListener* l = to.listener < tcp_.size() ? tcp_[to.listener].get() : nullptr;
+  TcpListener* l = to.listener < tcp_.size() ? tcp_[to.listener].get() : nullptr;
   if (!l) return nullptr;
+  if (l->outbound >= l->limits().maxOutbound) {
+    ++counters_.tcpOutboundRefused;
+    if (mayLog(LogKind::kRefused))
+      spdlog::warn("event=tcp_connect_refused to={} reason=\"outbound limit {} reached\"",
+                   to.remote.toString(), l->limits().maxOutbound);
+    return nullptr;
+  }
   boost::system::error_code ec;
   tcp::socket socket(io_);
   socket.open(to.remote.address.family == 6 ? tcp::v6() : tcp::v4(), ec);
   if (!ec) socket.bind(tcp::endpoint(toAsio(infos_[to.listener].address), 0), ec);
   if (!ec) socket.set_option(tcp::no_delay(true), ec);
   if (ec) {
-    spdlog::warn("event=tcp_connect_error to={} error=\"{}\"", to.remote.toString(), ec.message());
+    if (mayLog(LogKind::kSendError))
+      spdlog::warn("event=tcp_connect_error to={} error=\"{}\"", to.remote.toString(),
+                   ec.message());
     return nullptr;
   }
+  ++l->outbound;
   ConnectionId id = connections_->nextId++;
   auto c = std::make_shared<Connection>(*this, std::move(socket), id, to.listener, to.remote, false,
                                         l->limits());
@@ -516,6 +610,18 @@ std::shared_ptr<AsioTransport::Connection> AsioTransport::connectionTo(const Des
   connections_->byRemote[to.remote] = id;
   c->connect();
   return c;
+}
+
+bool AsioTransport::mayLog(LogKind kind) {
+  static constexpr std::array<const char*, size_t(LogKind::kCount)> kNames = {
+      "drop",        "reject",      "tcp_framing_error", "tcp_refused",
+      "tcp_timeout", "tcp_failure", "send_error",        "tcp_accept_error"};
+  uint64_t suppressed = 0;
+  bool allowed = logLimits_[size_t(kind)].allow(LogLimiter::Clock::now(), suppressed);
+  if (!allowed) ++counters_.logLinesSuppressed;
+  if (suppressed > 0)
+    spdlog::warn("event=log_suppressed kind={} suppressed={}", kNames[size_t(kind)], suppressed);
+  return allowed;
 }
 
 static_assert(SipTraffic::kMethods == size_t(sip::Method::kPublish) + 1);
@@ -552,7 +658,10 @@ bool AsioTransport::send(const Destination& to, std::string bytes) {
     return false;
   }
   countSent(traffic_[to.listener], bytes);
-  c->write(std::move(bytes));
+  if (!c->write(std::move(bytes))) {  // the peer let its queue overflow: closed
+    ++counters_.sendErrors;
+    return false;
+  }
   return true;
 }
 
@@ -570,7 +679,8 @@ void AsioTransport::deliver(std::string_view bytes, sip::Framing framing, const 
       rejectRequest(m, v, from);
     } else {
       ++counters_.dropped;
-      spdlog::debug("event=drop remote={} reason=\"{}\"", from.remote.toString(), v.reason);
+      if (spdlog::should_log(spdlog::level::debug) && mayLog(LogKind::kDrop))
+        spdlog::debug("event=drop remote={} reason=\"{}\"", from.remote.toString(), v.reason);
     }
     return;
   }
@@ -593,13 +703,15 @@ void AsioTransport::rejectRequest(const sip::Message& request, const sip::Verdic
   bool answerable = request.topVia() && request.methodId() != sip::Method::kAck;
   if (!answerable) {
     ++counters_.dropped;
-    spdlog::info("event=drop remote={} reason=\"{}\" note=\"cannot be answered\"",
-                 from.remote.toString(), verdict.reason);
+    if (mayLog(LogKind::kDrop))
+      spdlog::info("event=drop remote={} reason=\"{}\" note=\"cannot be answered\"",
+                   from.remote.toString(), verdict.reason);
     return;
   }
   ++counters_.rejected;
-  spdlog::info("event=reject remote={} status={} reason=\"{}\"", from.remote.toString(),
-               verdict.status, verdict.reason);
+  if (mayLog(LogKind::kReject))
+    spdlog::info("event=reject remote={} status={} reason=\"{}\"", from.remote.toString(),
+                 verdict.status, verdict.reason);
   sip::Message r = sip::makeResponse(request, verdict.status, verdict.reason, randomTag());
   if (verdict.status == 420 && !verdict.unsupported.empty()) {
     std::string tags;

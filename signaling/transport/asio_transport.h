@@ -18,14 +18,20 @@
 #include "signaling/sip/parser.h"
 #include "signaling/sip/validator.h"
 #include "signaling/timer/timer_service.h"
+#include "signaling/transport/log_limiter.h"
 #include "signaling/transport/transport.h"
 
 namespace sbc::transport {
 
 struct TcpLimits {
   uint32_t maxConnections = 1024;         // inbound connections per listener
+  uint32_t maxConnectionsPerSource = 64;  // inbound connections per listener from one address
+  uint32_t maxOutbound = 1024;            // connections the SBC opens from this listener
+  // Bytes queued for sending on one connection (a peer that does not read): over this the
+  // connection is closed.
+  size_t maxQueuedBytes = 262'144;
   timer::Duration idleTimeout{300'000};   // no traffic for this long: close
-  timer::Duration headerTimeout{10'000};  // a started message must be complete by then
+  timer::Duration headerTimeout{10'000};  // each started message must be complete by then
 };
 
 // The SIP traffic of one listener (so of one realm and protocol), for the metrics
@@ -52,9 +58,27 @@ struct TransportCounters {
   uint64_t keepAlives = 0;  // CRLF keep-alives seen
   uint64_t sendErrors = 0;
   uint64_t tcpAccepted = 0;
-  uint64_t tcpRefused = 0;        // over the connection limit
-  uint64_t tcpTimedOut = 0;       // idle or header timeout
-  uint64_t tcpFramingErrors = 0;  // closed for a framing error
+  uint64_t tcpRefused = 0;           // over the connection limit
+  uint64_t tcpRefusedPerSource = 0;  // over the limit of connections from one address
+  uint64_t tcpOutboundRefused = 0;   // a new outbound connection over its limit
+  uint64_t tcpAcceptErrors = 0;      // accept() failed (EMFILE...): retried after a back-off
+  uint64_t tcpQueueOverflows = 0;    // closed: the peer let too many bytes queue up
+  uint64_t tcpTimedOut = 0;          // idle or header timeout
+  uint64_t tcpFramingErrors = 0;     // closed for a framing error
+  uint64_t logLinesSuppressed = 0;   // per-message log lines held back by the rate limit
+};
+
+// The log lines a peer can cause, each rate-limited on its own (LogLimiter).
+enum class LogKind : uint8_t {
+  kDrop,
+  kReject,
+  kFramingError,
+  kRefused,
+  kTimeout,
+  kFailure,
+  kSendError,
+  kAcceptError,
+  kCount
 };
 
 class AsioTransport : public Transport {
@@ -100,6 +124,9 @@ class AsioTransport : public Transport {
   void rejectRequest(const sip::Message& request, const sip::Verdict& verdict, const Source& from);
   std::shared_ptr<Connection> connectionTo(const Destination& to);
   void forget(Connection& c);
+  // Whether a line of this kind may be logged now; writes the "suppressed K" summary of
+  // the lines held back before it.
+  bool mayLog(LogKind kind);
 
   boost::asio::io_context& io_;
   timer::TimerService& timers_;
@@ -112,6 +139,7 @@ class AsioTransport : public Transport {
   struct Connections;
   std::unique_ptr<Connections> connections_;
   TransportCounters counters_;
+  std::array<LogLimiter, size_t(LogKind::kCount)> logLimits_;
   std::vector<SipTraffic> traffic_;
   bool closed_ = false;
 };

@@ -513,6 +513,29 @@ TEST(ConfigErrors, Limits) {
        "1-86400"});
 }
 
+// TCP resource caps (issue 14, defects 5 and 6): defaults, values, ranges.
+TEST(ConfigRealms, TcpResourceLimits) {
+  Config d = loadOk(kRealmHead);
+  EXPECT_EQ(d.realms[0].limits.tcpMaxConnectionsPerSource, 64u);
+  EXPECT_EQ(d.realms[0].limits.tcpMaxOutboundConnections, 1024u);
+  EXPECT_EQ(d.realms[0].limits.tcpMaxQueuedBytes, 262144u);
+  Config c = loadOk(std::string(kRealmHead) +
+                    "    limits: { tcp_max_connections_per_source: 3, "
+                    "tcp_max_outbound_connections: 7, tcp_max_queued_bytes: 131072 }\n");
+  EXPECT_EQ(c.realms[0].limits.tcpMaxConnectionsPerSource, 3u);
+  EXPECT_EQ(c.realms[0].limits.tcpMaxOutboundConnections, 7u);
+  EXPECT_EQ(c.realms[0].limits.tcpMaxQueuedBytes, 131072u);
+  expectErrors(std::string(kRealmHead) +
+                   "    limits: { tcp_max_connections_per_source: 0, "
+                   "tcp_max_outbound_connections: 0, tcp_max_queued_bytes: 1000 }\n",
+               {"line 4, column 47: realm 'a': limits tcp_max_connections_per_source 0 is out "
+                "of range 1-1000000",
+                "line 4, column 80: realm 'a': limits tcp_max_outbound_connections 0 is out of "
+                "range 1-1000000",
+                "line 4, column 105: realm 'a': limits tcp_max_queued_bytes 1000 is out of range "
+                "131072-1073741824"});
+}
+
 TEST(ConfigErrors, SipSettings) {
   expectErrors(std::string(kRealmHead) + "sip: { timers: { t1_ms: 0 } }\n",
                {"line 4, column 25: sip: timers t1_ms 0 is out of range 1-60000"});

@@ -4,12 +4,19 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <memory>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +24,8 @@
 #include "signaling/timer/asio_timer_driver.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transport/asio_transport.h"
+#include "signaling/transport/log_limiter.h"
+#include "tools/sbcd/runtime.h"
 
 namespace sbc::transport {
 namespace {
@@ -293,6 +302,248 @@ TEST_F(TransportTest, BindErrorsAreExplained) {
   ListenerId id = udpListener();
   EXPECT_FALSE(transport.listenUdp("127.0.0.1", transport.listener(id)->port, "x", error));
   EXPECT_NE(error.find("Address already in use"), std::string::npos);
+}
+
+// Issue 14, defect 4: the header timeout is per message. A busy peer whose every read
+// ends mid-message (each write: the end of one request and the start of the next) runs
+// for several header timeouts and is never cut; each of its requests arrives.
+TEST_F(TransportTest, TcpBusyPeerWhoseReadsEndMidMessageIsNotCut) {
+  TcpLimits limits;
+  limits.headerTimeout = 200ms;
+  ListenerId id = tcpListener(limits);
+  tcp::socket client(io);
+  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port));
+  constexpr int kMessages = 16;  // 16 x 70 ms: more than five header timeouts
+  std::string stream;
+  std::vector<size_t> cuts;  // each write ends halfway through a message
+  for (int i = 0; i < kMessages; ++i) {
+    std::string m = options("SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKbusy" + std::to_string(i));
+    cuts.push_back(stream.size() + m.size() / 2);
+    stream += m;
+  }
+  cuts.push_back(stream.size());
+  size_t from = 0;
+  for (size_t cut : cuts) {
+    asio::write(client, asio::buffer(stream.data() + from, cut - from));
+    from = cut;
+    io.restart();
+    io.run_for(70ms);
+  }
+  ASSERT_TRUE(runUntil([&] { return recorder.messages.size() == size_t(kMessages); }))
+      << "received " << recorder.messages.size() << ", timed out "
+      << transport.counters().tcpTimedOut;
+  EXPECT_EQ(transport.counters().tcpTimedOut, 0u);
+  EXPECT_EQ(transport.connections(), 1u);
+}
+
+// The same busy peer that then stalls mid-message is still cut after one header timeout.
+TEST_F(TransportTest, TcpPeerThatStallsAfterCompleteMessagesIsCut) {
+  TcpLimits limits;
+  limits.headerTimeout = 200ms;
+  ListenerId id = tcpListener(limits);
+  tcp::socket client(io);
+  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port));
+  std::string m = options("SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKstall");
+  asio::write(client, asio::buffer(m + m.substr(0, 40)));
+  ASSERT_TRUE(runUntil([&] { return recorder.messages.size() == 1; }));
+  ASSERT_TRUE(runUntil([&] { return transport.counters().tcpTimedOut == 1; }, 1000ms));
+  EXPECT_EQ(transport.connections(), 0u);
+}
+
+// Issue 14, defect 5: a peer that sends CRLF CRLF pings and never reads makes the SBC queue
+// a pong per ping; the queue is capped and the connection closed when it overflows.
+TEST_F(TransportTest, TcpPeerThatNeverReadsIsClosedWhenItsSendQueueOverflows) {
+  TcpLimits limits;
+  limits.maxQueuedBytes = 16384;
+  ListenerId id = tcpListener(limits);
+  tcp::socket client(io);
+  client.open(tcp::v4());
+  client.set_option(asio::socket_base::receive_buffer_size(4096));
+  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port));
+  ASSERT_TRUE(runUntil([&] { return transport.connections() == 1; }));
+  client.non_blocking(true);
+  std::string flood;
+  for (int i = 0; i < 16 * 1024; ++i)
+    flood += "\r\n\r\n";
+  size_t sent = 0;
+  bool closed = runUntil(
+      [&] {
+        boost::system::error_code ec;
+        sent += client.write_some(asio::buffer(flood), ec);
+        if (ec && ec != asio::error::would_block) return true;  // reset by the SBC
+        return transport.connections() == 0;
+      },
+      10000ms);
+  EXPECT_TRUE(closed) << "sent " << sent << " bytes of pings, keep-alives "
+                      << transport.counters().keepAlives;
+  EXPECT_EQ(transport.counters().tcpQueueOverflows, 1u);
+  EXPECT_EQ(transport.connections(), 0u);
+}
+
+// Issue 14, defect 6: connections per source address are capped (another source still
+// connects), and so are the connections the SBC opens itself.
+TEST_F(TransportTest, TcpPerSourceLimitRefusesOnlyThatSource) {
+  TcpLimits limits;
+  limits.maxConnectionsPerSource = 2;
+  ListenerId id = tcpListener(limits);
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port);
+  auto from = [&](const char* address) {
+    auto s = std::make_unique<tcp::socket>(io);
+    s->open(tcp::v4());
+    s->bind(tcp::endpoint(asio::ip::make_address(address), 0));
+    s->connect(ep);
+    return s;
+  };
+  auto a1 = from("127.0.0.1");
+  auto a2 = from("127.0.0.1");
+  ASSERT_TRUE(runUntil([&] { return transport.counters().tcpAccepted == 2; }));
+  auto a3 = from("127.0.0.1");
+  ASSERT_TRUE(runUntil([&] { return transport.counters().tcpRefusedPerSource == 1; }));
+  auto b1 = from("127.0.0.5");
+  ASSERT_TRUE(runUntil([&] { return transport.counters().tcpAccepted == 3; }));
+  EXPECT_EQ(transport.connections(), 3u);
+  // A closed connection frees its source's slot.
+  a1->close();
+  ASSERT_TRUE(runUntil([&] { return transport.connections() == 2; }));
+  auto a4 = from("127.0.0.1");
+  ASSERT_TRUE(runUntil([&] { return transport.counters().tcpAccepted == 4; }));
+  EXPECT_EQ(transport.counters().tcpRefusedPerSource, 1u);
+}
+
+TEST_F(TransportTest, OutboundTcpConnectionsAreCapped) {
+  TcpLimits limits;
+  limits.maxOutbound = 1;
+  ListenerId id = tcpListener(limits);
+  tcp::acceptor one(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::acceptor two(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  auto to = [](const tcp::acceptor& a) {
+    return Destination{
+        Endpoint{Protocol::kTcp, *net::IpAddress::parse("127.0.0.1"), a.local_endpoint().port()}, 0,
+        0};
+  };
+  Destination d1 = to(one), d2 = to(two);
+  d1.listener = d2.listener = id;
+  EXPECT_TRUE(transport.send(d1, "ONE"));
+  EXPECT_TRUE(transport.send(d1, "AGAIN"));  // the same connection
+  EXPECT_FALSE(transport.send(d2, "TWO"));
+  EXPECT_EQ(transport.counters().tcpOutboundRefused, 1u);
+  EXPECT_EQ(transport.connections(), 1u);
+}
+
+// Holds RLIMIT_NOFILE's soft limit at what is open now (no new descriptor can be made)
+// until destroyed.
+class NoMoreDescriptors {
+ public:
+  NoMoreDescriptors() {
+    getrlimit(RLIMIT_NOFILE, &saved_);
+    // A new descriptor takes the lowest free number, and the limit bounds that number.
+    int lowestFree = ::dup(0);
+    ::close(lowestFree);
+    rlimit low = saved_;
+    low.rlim_cur = rlim_t(lowestFree);
+    setrlimit(RLIMIT_NOFILE, &low);
+  }
+  ~NoMoreDescriptors() { release(); }
+  void release() { setrlimit(RLIMIT_NOFILE, &saved_); }
+
+ private:
+  rlimit saved_{};
+};
+
+// Issue 14, defect 6: accept() failing for want of descriptors (EMFILE) is retried after a
+// growing back-off, not at once (a 100% CPU spin), and the waiting peers are accepted once
+// descriptors are free again.
+TEST_F(TransportTest, AcceptErrorsBackOffAndServiceRecovers) {
+  ListenerId id = tcpListener();
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port);
+  std::vector<std::unique_ptr<tcp::socket>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<tcp::socket>(io));
+    clients.back()->open(tcp::v4());  // the client's descriptors exist before the limit
+  }
+  NoMoreDescriptors limit;
+  for (auto& c : clients)
+    c->connect(ep);  // completes in the kernel's backlog; accept() then needs a descriptor
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < 600ms) {
+    io.restart();
+    io.run_for(10ms);
+  }
+  uint64_t errors = transport.counters().tcpAcceptErrors;
+  EXPECT_GE(errors, 1u);
+  // 10, 20, 40, 80, 160, 320 ms: about six retries in 600 ms, where a spin makes thousands.
+  EXPECT_LE(errors, 12u);
+  EXPECT_EQ(transport.counters().tcpAccepted, 0u);
+  limit.release();
+  ASSERT_TRUE(runUntil([&] { return transport.counters().tcpAccepted == 3; }, 3000ms))
+      << "accept errors " << transport.counters().tcpAcceptErrors;
+  EXPECT_EQ(transport.connections(), 3u);
+}
+
+// The "also look at" of issue 14: per-message log lines are rate-limited per kind, and the
+// lines held back are reported once.
+TEST(LogLimiter, AllowsABurstPerSecondThenReportsWhatItHeldBack) {
+  LogLimiter limiter(3);
+  auto t0 = LogLimiter::Clock::time_point{} + std::chrono::hours(1);
+  uint64_t suppressed = 99;
+  int allowed = 0;
+  for (int i = 0; i < 10; ++i) {
+    if (limiter.allow(t0 + std::chrono::milliseconds(i), suppressed)) ++allowed;
+    EXPECT_EQ(suppressed, 0u);
+  }
+  EXPECT_EQ(allowed, 3);
+  EXPECT_EQ(limiter.totalSuppressed(), 7u);
+  EXPECT_FALSE(limiter.allow(t0 + 999ms, suppressed));
+  ASSERT_TRUE(limiter.allow(t0 + 1000ms, suppressed));
+  EXPECT_EQ(suppressed, 8u);  // the summary rides on the first line of the next second
+  EXPECT_TRUE(limiter.allow(t0 + 1001ms, suppressed));
+  EXPECT_EQ(suppressed, 0u);
+  EXPECT_EQ(limiter.totalSuppressed(), 8u);
+}
+
+// A flood of rejected requests writes a bounded number of log lines.
+TEST_F(TransportTest, RejectionLogLinesAreRateLimited) {
+  ListenerId id = udpListener();
+  udp::socket peer(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  udp::endpoint to(asio::ip::make_address("127.0.0.1"), transport.listener(id)->port);
+  std::string bad = options("SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKflood");
+  bad.replace(bad.find("Call-ID"), 7, "X-Nope");  // no Call-ID: 400, one log line each
+  for (int i = 0; i < 200; ++i)
+    peer.send_to(asio::buffer(bad), to);
+  ASSERT_TRUE(runUntil([&] { return transport.counters().rejected == 200; }));
+  // At most one second's burst of lines got through; the rest were counted.
+  EXPECT_GE(transport.counters().logLinesSuppressed, 200u - 2 * 10u);
+}
+
+// Nothing a handler throws escapes sbcd's event loop: it is counted and the loop goes on.
+TEST(EventLoop, HandlerExceptionsAreCaughtAndTheLoopKeepsServing) {
+  asio::io_context io;
+  sbcd::LoopCounters counters;
+  bool after = false;
+  asio::post(io, [] { throw std::bad_alloc(); });
+  asio::post(io, [] { throw std::runtime_error("boom"); });
+  asio::post(io, [&] { after = true; });
+  sbcd::runEventLoop(io, counters);
+  EXPECT_TRUE(after);
+  EXPECT_EQ(counters.exceptions, 2u);
+}
+
+// What sbcd checks against RLIMIT_NOFILE: both caps of every TCP listener and a reserve.
+TEST(DescriptorLimit, TcpCapsOfEveryTcpListenerAreCounted) {
+  topology::Realm a;
+  a.listen = {{topology::Transport::kUdp, "127.0.0.1", 5060},
+              {topology::Transport::kTcp, "127.0.0.1", 5060}};
+  a.limits.tcpMaxConnections = 100;
+  a.limits.tcpMaxOutboundConnections = 10;
+  topology::Realm b = a;
+  b.listen.pop_back();  // UDP only: no TCP descriptors
+  EXPECT_EQ(sbcd::descriptorsNeeded({a, b}), 256u + 110u);
+  uint64_t limit = 0;
+  EXPECT_EQ(sbcd::fitDescriptorLimit(16, &limit), "");
+  EXPECT_GE(limit, 16u);
+  if (limit != RLIM_INFINITY) {
+    EXPECT_NE(sbcd::fitDescriptorLimit(limit + 1).find("RLIMIT_NOFILE"), std::string::npos);
+  }
 }
 
 TEST(StampReceived, RportAndReceived) {

@@ -32,6 +32,7 @@
 #include "tools/sbcd/b2bua_settings.h"
 #include "tools/sbcd/metrics_source.h"
 #include "tools/sbcd/relay_config.h"
+#include "tools/sbcd/runtime.h"
 
 namespace {
 
@@ -136,6 +137,12 @@ int main(int argc, char** argv) {
   sbc::timer::TimerWheel wheel;
   sbc::timer::AsioTimerDriver driver(io, wheel);
 
+  // Every TCP connection the caps allow must fit in the descriptor limit.
+  uint64_t fdNeeded = sbc::sbcd::descriptorsNeeded(config.realms), fdLimit = 0;
+  if (std::string w = sbc::sbcd::fitDescriptorLimit(fdNeeded, &fdLimit); !w.empty())
+    spdlog::warn("event=descriptor_limit_too_low needed={} limit={} note=\"{}\"", fdNeeded, fdLimit,
+                 w);
+
   sbc::sip::Limits limits;
   sbc::transport::AsioTransport transport(io, wheel, limits);
   for (const sbc::topology::Realm& realm : config.realms) {
@@ -145,6 +152,9 @@ int main(int argc, char** argv) {
       if (l.transport == sbc::topology::Transport::kTcp) {
         sbc::transport::TcpLimits tcp;
         tcp.maxConnections = realm.limits.tcpMaxConnections;
+        tcp.maxConnectionsPerSource = realm.limits.tcpMaxConnectionsPerSource;
+        tcp.maxOutbound = realm.limits.tcpMaxOutboundConnections;
+        tcp.maxQueuedBytes = realm.limits.tcpMaxQueuedBytes;
         tcp.idleTimeout =
             std::chrono::duration_cast<sbc::timer::Duration>(realm.limits.tcpIdleTimeout);
         tcp.headerTimeout =
@@ -192,11 +202,13 @@ int main(int argc, char** argv) {
     io.stop();
   });
 
+  sbc::sbcd::LoopCounters loop;
   // The endpoint's HTTP thread never touches the layers: each scrape posts the sampling to
   // this thread and waits for it (a stalled control thread serves the previous values).
   std::unique_ptr<sbc::metrics::Exporter> exporter;
   if (config.metrics.enabled) {
-    sbc::sbcd::MetricsSources sources{&transport, &transactions, &b2bua, &callMetrics, media.get()};
+    sbc::sbcd::MetricsSources sources{&transport,   &transactions, &b2bua,
+                                      &callMetrics, media.get(),   &loop};
     auto sampler =
         [&io, sources](const std::atomic<bool>& stopping) -> std::optional<sbc::metrics::Snapshot> {
       auto done = std::make_shared<std::promise<sbc::metrics::Snapshot>>();
@@ -230,8 +242,8 @@ int main(int argc, char** argv) {
 
   spdlog::info("event=ready version={} realms={} routes={}", kVersion, config.realms.size(),
                config.routes.size());
-  io.run();
-  exporter.reset();  // no scrape outlives the layers it samples
+  sbc::sbcd::runEventLoop(io, loop);  // nothing a handler throws stops the SBC
+  exporter.reset();                   // no scrape outlives the layers it samples
 
   if (media) {
     sbc::dpdk::RelayCounters r = media->counters();
@@ -259,5 +271,10 @@ int main(int argc, char** argv) {
       c.started, c.answered, c.busy, c.cancelled, c.failed, c.rejected, t.received, t.rejected,
       t.dropped, t.keepAlives, t.tcpAccepted, t.tcpRefused, t.tcpTimedOut, t.tcpFramingErrors,
       x.retransmissionsSent, x.retransmissionsAbsorbed, x.merged);
+  spdlog::info(
+      "event=stopped_tcp tcp_refused_per_source={} tcp_outbound_refused={} tcp_accept_errors={} "
+      "tcp_queue_overflows={} log_lines_suppressed={} loop_exceptions={}",
+      t.tcpRefusedPerSource, t.tcpOutboundRefused, t.tcpAcceptErrors, t.tcpQueueOverflows,
+      t.logLinesSuppressed, loop.exceptions);
   return 0;
 }

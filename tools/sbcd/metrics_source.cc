@@ -119,6 +119,36 @@ void sampleSip(const MetricsSources& src, metrics::Snapshot& out) {
   refused.add({{"table", "client"}}, double(x.clientTransactionsRefused));
 }
 
+// What the TCP transport refused or closed, and what the signaling thread shed to stay up.
+void sampleTcp(const MetricsSources& src, metrics::Snapshot& out) {
+  const transport::TransportCounters& t = src.transport->counters();
+  auto& events = out.family("sbc_tcp_events_total",
+                            "TCP connections accepted, refused (total, per-source and outbound "
+                            "caps), closed by the SBC (timeouts, framing errors, send queue "
+                            "overflow) and accept() failures (retried after a back-off).",
+                            Kind::kCounter);
+  events.add({{"event", "accepted"}}, double(t.tcpAccepted));
+  events.add({{"event", "refused_limit"}}, double(t.tcpRefused));
+  events.add({{"event", "refused_per_source"}}, double(t.tcpRefusedPerSource));
+  events.add({{"event", "refused_outbound"}}, double(t.tcpOutboundRefused));
+  events.add({{"event", "accept_error"}}, double(t.tcpAcceptErrors));
+  events.add({{"event", "queue_overflow"}}, double(t.tcpQueueOverflows));
+  events.add({{"event", "timed_out"}}, double(t.tcpTimedOut));
+  events.add({{"event", "framing_error"}}, double(t.tcpFramingErrors));
+  out.family("sbc_log_lines_suppressed_total",
+             "Per-message log lines (drops, rejections, refused connections) held back by the "
+             "rate limit.",
+             Kind::kCounter)
+      .add({}, double(t.logLinesSuppressed));
+  if (src.loop) {
+    out.family("sbc_event_loop_exceptions_total",
+               "Exceptions thrown by a signaling handler (std::bad_alloc included), caught at "
+               "the event loop, which kept running.",
+               Kind::kCounter)
+        .add({}, double(src.loop->exceptions));
+  }
+}
+
 void sampleCalls(const MetricsSources& src, metrics::Snapshot& out) {
   auto& active =
       out.family("sbc_calls_active", "Calls in progress, by the caller's realm.", Kind::kGauge);
@@ -178,6 +208,7 @@ void sampleEdge(const MetricsSources& src, metrics::Snapshot& out) {
 metrics::Snapshot sampleSbc(const MetricsSources& sources) {
   metrics::Snapshot out;
   if (sources.transport && sources.transactions) sampleSip(sources, out);
+  if (sources.transport) sampleTcp(sources, out);
   if (sources.b2bua && sources.calls) sampleCalls(sources, out);
   if (sources.b2bua) sampleEdge(sources, out);
   if (sources.media) sampleMedia(*sources.media, out);
