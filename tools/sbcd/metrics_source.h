@@ -10,6 +10,7 @@
 #include "signaling/transport/asio_transport.h"
 #include "tools/sbcd/call_metrics.h"
 #include "tools/sbcd/media_metrics.h"
+#include "tools/sbcd/overload.h"
 
 namespace sbc::sbcd {
 
@@ -19,6 +20,7 @@ struct MetricsSources {
   const b2bua::B2bua* b2bua = nullptr;
   const CallMetrics* calls = nullptr;           // the B2BUA's observer: set with b2bua
   const dpdk::DpdkMediaPlane* media = nullptr;  // null when media is only bypassed
+  OverloadSources overload;                     // the admission gate, call caps, loop lag
 };
 
 metrics::Snapshot sampleSbc(const MetricsSources& sources);
