@@ -955,6 +955,7 @@ TEST(ConfigLoad, OverloadSection) {
                     "  - name: out\n"
                     "    match: { source_realm: a }\n"
                     "    forward: { realm: b, host: 127.0.0.3 }\n"
+                    "    media: bypass\n"
                     "overload:\n"
                     "  retry_after_s: 10\n"
                     "  shed_loop_lag_ms: 200\n"
@@ -999,9 +1000,9 @@ TEST(ConfigLoad, OverloadSection) {
 TEST(ConfigErrors, OverloadSection) {
   expectErrors(
       std::string(kRealmHead) + "overload: { realms: [ { realm: x, calls_per_second: 5 } ] }\n",
-      {"line 4, column 33: overload: realms names unknown realm 'x'"});
+      {"line 4, column 32: overload: realms names unknown realm 'x'"});
   expectErrors(std::string(kRealmHead) + "overload: { trunks: [ { route: r, max_calls: 5 } ] }\n",
-               {"line 4, column 33: overload: trunks names unknown route 'r'"});
+               {"line 4, column 32: overload: trunks names unknown route 'r'"});
   expectErrors(
       std::string(kRealmHead) + "overload: { source_limit: { window_ms: 5 } }\n",
       {"line 4, column 27: overload: missing required key 'requests' in source_limit",
@@ -1010,7 +1011,7 @@ TEST(ConfigErrors, OverloadSection) {
       std::string(kRealmHead) + "overload: { source_limit: { requests: 5, exempt: [ foo ] } }\n",
       {"line 4, column 52: overload: source_limit exempt 'foo' is not an IPv4 or IPv6 address"});
   expectErrors(std::string(kRealmHead) + "overload: { scanners: { drop: maybe } }\n",
-               {"line 4, column 31: overload: scanners drop 'maybe' must be one of: true, false"});
+               {"line 4, column 31: overload: scanners drop 'maybe' is not one of true, false"});
   expectErrors(std::string(kRealmHead) + "overload: { cps: 5 }\n",
                {"line 4, column 13: unknown key 'cps' in overload"});
 }
