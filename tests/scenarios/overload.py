@@ -6,7 +6,7 @@
 
 A lab of its own on loopback, so it runs next to the other scenario tests (no shared ports):
 
-    SIPp callers 127.0.0.43 (flood / load), 127.0.0.44 (second source / probe)
+    SIPp callers 127.0.0.43 (flood / load), 127.0.0.44 (second source / probe), scanner 127.0.0.45
         --> sbcd access 127.0.0.40:5070 | sbcd core 127.0.0.41:5070 --> SIPp UAS 127.0.0.42:5090
     OPTIONS pings from 127.0.0.46, /metrics on 127.0.0.40:9470.
 
@@ -58,8 +58,8 @@ import run_scenario as rs  # noqa: E402  (process and port helpers)
 from run_scenario import Failure, Proc, Report, log  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-ACCESS, CORE, UAS, CALLER, SECOND, PINGER = ("127.0.0.40", "127.0.0.41", "127.0.0.42", "127.0.0.43",
-                                            "127.0.0.44", "127.0.0.46")
+ACCESS, CORE, UAS, CALLER, SECOND, SCANNER, PINGER = ("127.0.0.40", "127.0.0.41", "127.0.0.42", "127.0.0.43",
+                                                     "127.0.0.44", "127.0.0.45", "127.0.0.46")
 SBC_PORT, UAS_PORT, METRICS_PORT = 5070, 5090, 9470
 
 CONFIG_HEAD = f"""
@@ -84,6 +84,7 @@ def config_flood() -> str:
     return CONFIG_HEAD + f"""
 overload:
   source_limit: {{ requests: {FLOOD_LIMIT}, window_ms: 1000, block_s: 30, realms: [ access ] }}
+  scanners: {{ served_domains: [ sbc.test ] }}
 """
 
 
@@ -147,6 +148,27 @@ def ping(n: int, timeout: float) -> Optional[float]:
             if got.startswith(b"SIP/2.0 ") and f"probe-{os.getpid()}-{n}@".encode() in got:
                 return time.monotonic() - t0
         return None
+    finally:
+        sock.close()
+
+
+def probe_request(n: int, method: str, ruri: str, user_agent: str = "", timeout: float = 1.0) -> Optional[str]:
+    """One request from SCANNER; the status line of its answer, or None (dropped)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((SCANNER, 0))
+        port = sock.getsockname()[1]
+        ua = f"User-Agent: {user_agent}\r\n" if user_agent else ""
+        data = (f"{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {SCANNER}:{port};branch=z9hG4bK-scan-{os.getpid()}-{n}\r\n"
+                f"Max-Forwards: 70\r\nFrom: <sip:100@{SCANNER}>;tag=s{n}\r\nTo: <sip:100@{ACCESS}>\r\n"
+                f"Call-ID: scan-{os.getpid()}-{n}\r\nCSeq: 1 {method}\r\n{ua}Content-Length: 0\r\n\r\n")
+        sock.sendto(data.encode(), (ACCESS, SBC_PORT))
+        sock.settimeout(timeout)
+        try:
+            got, _ = sock.recvfrom(65535)
+        except (socket.timeout, ConnectionRefusedError):
+            return None
+        return got.split(b"\r\n", 1)[0].decode("latin-1")
     finally:
         sock.close()
 
@@ -220,7 +242,30 @@ class Lab:
 # flood: one source blocked, the other served
 
 
+def test_scanners(report: Report) -> None:
+    """Scanner rules (overload.scanners): dropped silently, counted; a normal request answered."""
+    before = scrape()
+    answers = {
+        "OPTIONS with User-Agent friendly-scanner": probe_request(1, "OPTIONS", f"sip:100@{ACCESS}", "friendly-scanner"),
+        "INVITE with User-Agent sipvicious": probe_request(2, "INVITE", f"sip:100@{ACCESS}", "sipvicious 0.3.4"),
+        "INVITE for a domain not served (evil.example)": probe_request(3, "INVITE", "sip:100@evil.example"),
+    }
+    control = probe_request(4, "OPTIONS", "sip:sbc.test", "baresip v1.0.0")
+    report.check("scanner requests get no answer at all",
+                 [f"{what}: answered {a}" for what, a in answers.items() if a is not None])
+    report.check("a normal OPTIONS for a served domain from the same address is answered",
+                 [] if control and control.startswith("SIP/2.0 200") else [f"answer: {control}"])
+    after = scrape()
+    ua = metric(after, "sbc_admission_dropped_total", reason="scanner_user_agent") - \
+        metric(before, "sbc_admission_dropped_total", reason="scanner_user_agent")
+    dom = metric(after, "sbc_admission_dropped_total", reason="unknown_domain") - \
+        metric(before, "sbc_admission_dropped_total", reason="unknown_domain")
+    report.check("scanner drops are counted by reason",
+                 [] if (ua, dom) == (2, 1) else [f"scanner_user_agent +{ua:.0f}, unknown_domain +{dom:.0f}"])
+
+
 def test_flood(lab: Lab, report: Report) -> None:
+    test_scanners(report)
     uac = HERE / "basic_caller_bye" / "uac.xml"
     target = f"{ACCESS}:{SBC_PORT}"
     flood_rate, flood_calls = 400, 2400
