@@ -25,6 +25,11 @@ link names an address of the other side.
          the real caller only (no hijack), and the relay counts the drops (unexpected_source).
   bye    after the BYE, RTP sent to the old anchored ports from the old sources (both sides)
          is not relayed.
+  overload  a call with RTP both ways (11 s) is up; then SIPp offers new calls at 3x a
+         calls-per-second cap (overload.calls_per_second: 100, on a route of their own with
+         media bypassed, to a second UAS) for 6 s: every load call completes or gets 503 with
+         Retry-After, the cap refuses part of them, and every RTP packet of the established
+         call still arrives, both ways.
 
 They need root and fail (never skip) without it, without sbcd, or with an sbcd that has no
 media plane. Exit status 0 only if every check passed.
@@ -33,6 +38,8 @@ media plane. Exit status 0 only if every check passed.
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import signal
 import sys
 import tempfile
@@ -267,6 +274,15 @@ def overload_config(shipped: Path, out: Path) -> Path:
     return out
 
 
+def config_for(case: str, shipped: Path) -> Path:
+    """The configuration a case runs with: the shipped one, extended for the overload case."""
+    if case != "overload":
+        return shipped
+    out = Path(tempfile.gettempdir()) / f"sbc-netns-overload-{os.getpid()}.yaml"
+    atexit.register(lambda: out.unlink(missing_ok=True))
+    return overload_config(shipped, out)
+
+
 def scrape_sbc(lab: L.Lab) -> dict:
     text = L.run(["python3", "-c", "import urllib.request;print(urllib.request.urlopen("
                   "'http://127.0.0.1:9464/metrics', timeout=5).read().decode())"], lab.ns["sbc"], check=False)
@@ -359,8 +375,8 @@ def selftest(args) -> int:
 
     def one(case: str, relay: str, fault: str = "") -> tuple[bool, list]:
         fn, what = CASES[case]
-        opts = L.Options(sbcd=args.sbcd.resolve(), config=args.config.resolve(), relay=relay, keep=args.keep,
-                         mock_fault=fault)
+        opts = L.Options(sbcd=args.sbcd.resolve(), config=config_for(case, args.config.resolve()), relay=relay,
+                         keep=args.keep, mock_fault=fault)
         label = f"selftest {case}, relay {relay}" + (f" with fault {fault} (FAIL expected)" if fault else "")
         if relay == "bypass":
             label += " (FAIL expected)"
@@ -407,11 +423,8 @@ def main() -> int:
     results = {}
     for name in names:
         fn, what = CASES[name]
-        config = args.config.resolve()
-        if name == "overload":
-            config = overload_config(config, Path(tempfile.mkdtemp(prefix="sbc-netns-overload-")) / "netns.yaml")
-        opts = L.Options(sbcd=args.sbcd.resolve(), config=config, relay=args.relay, keep=args.keep,
-                           mock_fault=args.mock_fault)
+        opts = L.Options(sbcd=args.sbcd.resolve(), config=config_for(name, args.config.resolve()), relay=args.relay,
+                         keep=args.keep, mock_fault=args.mock_fault)
         results[name] = L.run_lab(opts, f"netns_{name}: {what}", fn, args.deadline)
     if len(names) > 1:
         L.log("=== summary ===")
