@@ -195,6 +195,15 @@ def rss_kb(pid: int, field: str = "VmRSS") -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def sipp(role: str, scenario: Path, ip: str, tmp: Path, name: str, extra: list[str]) -> list[str]:
     argv = ["sipp", "-sf", str(scenario), "-nostdin", "-bind_local", "-i", ip, "-mi", ip,
             "-buff_size", "1048576",
@@ -343,6 +352,7 @@ def test_cps(lab: Lab, report: Report, cap: int, multiple: float, duration: int)
         "-trace_stat", "-fd", "1", "-stf", str(probe_stat), "-timeout", f"{duration + 25}s", target]))
     time.sleep(2.0)
     rss_start = rss_kb(lab.sbcd.pid)
+    cpu_start = cpu_seconds(lab.sbcd.pid)
     t_load = time.time()
     load = lab.start("load", sipp("uac", HERE / "overload" / "uac_or_503.xml", CALLER, lab.tmp, "load", [
         "-r", str(rate), "-m", str(calls), "-timeout", f"{duration + 30}s", "-timeout_error", target]))
@@ -362,6 +372,7 @@ def test_cps(lab: Lab, report: Report, cap: int, multiple: float, duration: int)
                 pass
         time.sleep(0.5)
     rc = load.wait(duration + 35)
+    cpu = cpu_seconds(lab.sbcd.pid) - cpu_start
     probe.wait(duration + 30)
     m = scrape()
     peak = rss_kb(lab.sbcd.pid, "VmHWM")
@@ -378,6 +389,9 @@ def test_cps(lab: Lab, report: Report, cap: int, multiple: float, duration: int)
                  [f"{answered:.0f} answered in {run_s:.0f} s with a cap of {cap}/s"])
     report.check("the calls over the cap were refused with 503 (counted)",
                  [] if refused >= calls * 0.5 else [f"only {refused:.0f} refusals counted"])
+    ticks = metric(m, "sbc_signaling_loop_lag_seconds_count")
+    report.check("the signaling thread's loop lag is in /metrics (sbc_signaling_loop_lag_seconds)",
+                 [] if ticks > duration * 10 else [f"{ticks:.0f} lag samples in {duration} s"])
     missed = [i + 1 for i, r in enumerate(rtts) if r is None]
     worst = max([r for r in rtts if r is not None], default=0.0)
     report.check("the signaling thread stays responsive: every OPTIONS answered within 2 s",
@@ -404,6 +418,7 @@ def test_cps(lab: Lab, report: Report, cap: int, multiple: float, duration: int)
         f"answered={answered:.0f} refused_503={refused:.0f}; sbcd RSS start={rss_start / 1024:.1f} MB "
         f"peak(VmHWM)={peak / 1024:.1f} MB second-half growth={growth:.1f} MB; "
         f"OPTIONS rtt max={worst * 1000:.0f} ms; loop lag max={lag_max * 1000:.1f} ms; "
+        f"sbcd CPU during the load={cpu:.1f} s ({cpu / max(1.0, time.time() - t_load) * 100:.0f}% of a core); "
         f"probe during load ok={ok_d} failed(503)={fail_d}; recovery={recovery if recovery is None else round(recovery, 2)} s "
         f"(probe period 1 s)")
     lab.stop_sbcd(report)
