@@ -373,6 +373,7 @@ def test_cps(lab: Lab, report: Report, cap: int, multiple: float, duration: int)
         time.sleep(0.5)
     rc = load.wait(duration + 35)
     cpu = cpu_seconds(lab.sbcd.pid) - cpu_start
+    cpu_wall = time.time() - t_load
     probe.wait(duration + 30)
     m = scrape()
     peak = rss_kb(lab.sbcd.pid, "VmHWM")
@@ -418,7 +419,7 @@ def test_cps(lab: Lab, report: Report, cap: int, multiple: float, duration: int)
         f"answered={answered:.0f} refused_503={refused:.0f}; sbcd RSS start={rss_start / 1024:.1f} MB "
         f"peak(VmHWM)={peak / 1024:.1f} MB second-half growth={growth:.1f} MB; "
         f"OPTIONS rtt max={worst * 1000:.0f} ms; loop lag max={lag_max * 1000:.1f} ms; "
-        f"sbcd CPU during the load={cpu:.1f} s ({cpu / max(1.0, time.time() - t_load) * 100:.0f}% of a core); "
+        f"sbcd CPU during the load={cpu:.1f} s over {cpu_wall:.0f} s ({cpu / max(1.0, cpu_wall) * 100:.0f}% of a core); "
         f"probe during load ok={ok_d} failed(503)={fail_d}; recovery={recovery if recovery is None else round(recovery, 2)} s "
         f"(probe period 1 s)")
     lab.stop_sbcd(report)
