@@ -78,12 +78,15 @@ routes:
 """
 
 FLOOD_LIMIT = 100  # requests a second per source (a call is 3: INVITE, ACK, BYE)
+TABLE_SIZE = 256  # sources the limit tracks at once
+SPOOFED = 2000  # distinct source addresses of the "spoofed" sweep
 
 
 def config_flood() -> str:
     return CONFIG_HEAD + f"""
 overload:
-  source_limit: {{ requests: {FLOOD_LIMIT}, window_ms: 1000, block_s: 30, realms: [ access ] }}
+  source_limit: {{ requests: {FLOOD_LIMIT}, window_ms: 1000, block_s: 30, table_size: {TABLE_SIZE},
+                  realms: [ access ] }}
   scanners: {{ served_domains: [ sbc.test ] }}
 """
 
@@ -273,6 +276,36 @@ def test_scanners(report: Report) -> None:
                  [] if (ua, dom) == (2, 1) else [f"scanner_user_agent +{ua:.0f}, unknown_domain +{dom:.0f}"])
 
 
+def test_many_sources(report: Report) -> None:
+    """A sweep from SPOOFED distinct addresses (127.1.x.y: on Linux all of 127/8 is local, so
+    this is what a spoofed-source flood looks like to the SBC): the per-source table stays
+    at its size, evicting quiet sources."""
+    before = scrape()
+    data = (f"OPTIONS sip:{ACCESS}:{SBC_PORT} SIP/2.0\r\nVia: SIP/2.0/UDP {{ip}}:5060;branch=z9hG4bK-sweep-{{n}}\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:s@{{ip}}>;tag=s{{n}}\r\nTo: <sip:{ACCESS}>\r\nCall-ID: sweep-{{n}}\r\n"
+            f"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+    for n in range(SPOOFED):
+        ip = f"127.1.{n // 250}.{n % 250 + 1}"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind((ip, 0))
+            sock.sendto(data.format(ip=ip, n=n).encode(), (ACCESS, SBC_PORT))
+        if n % 200 == 199:
+            time.sleep(0.05)  # a sweep, not a socket-buffer overflow test
+    deadline = time.monotonic() + 5
+    after = scrape()
+    while time.monotonic() < deadline and metric(after, "sbc_admission_source_evictions_total") - \
+            metric(before, "sbc_admission_source_evictions_total") < SPOOFED - TABLE_SIZE:
+        time.sleep(0.2)
+        after = scrape()
+    tracked = metric(after, "sbc_admission_sources_tracked")
+    evicted = metric(after, "sbc_admission_source_evictions_total") - metric(before, "sbc_admission_source_evictions_total")
+    log(f"  FIGURES sweep: {SPOOFED} source addresses, table_size {TABLE_SIZE}: tracked={tracked:.0f} "
+        f"evicted={evicted:.0f}")
+    report.check(f"{SPOOFED} source addresses: the per-source table holds at most {TABLE_SIZE}, evicting the quietest",
+                 [] if tracked <= TABLE_SIZE and evicted >= SPOOFED - TABLE_SIZE else
+                 [f"tracked {tracked:.0f}, evicted {evicted:.0f}"])
+
+
 def test_flood(lab: Lab, report: Report) -> None:
     test_scanners(report)
     uac = HERE / "basic_caller_bye" / "uac.xml"
@@ -310,6 +343,7 @@ def test_flood(lab: Lab, report: Report) -> None:
     passed = answered - good_calls
     report.check("at most one window of the flood got through",
                  [] if passed <= FLOOD_LIMIT + 2 else [f"{passed:.0f} flood calls answered"])
+    test_many_sources(report)
     lab.stop_sbcd(report)
 
 
