@@ -102,6 +102,7 @@ std::optional<DropReason> SourceGate::check(const sip::Message& request,
       return DropReason::kSourceBlocked;
     }
   }
+  if (!settings_.dropScanners && settings_.servedHosts.empty()) return std::nullopt;
   // Scanners probe with out-of-dialog requests; in-dialog ones went to our own Contact.
   sip::Parsed<sip::NameAddr> to = request.to();
   if (to && to.value.hasTag()) return std::nullopt;
