@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "config/loader.h"
@@ -18,6 +21,7 @@
 #include "signaling/transaction/transaction_layer.h"
 #include "tests/support/fake_transport.h"
 #include "tests/unit/b2bua_settings.h"
+#include "tools/sbcd/overload.h"
 #include "tools/sbcd/overload_settings.h"
 
 namespace sbc::admission {
@@ -513,6 +517,87 @@ TEST_F(B2buaOverloadTest, ATrunkAtItsCallLimitRefusesUntilACallEnds) {
   deliver(invite("+15550004", 4), 0, "192.0.2.10", 5060);
   EXPECT_EQ(finalFor(4), 0);
   EXPECT_EQ(caps->trunks()[0].active, 1u);
+}
+
+// ---- sbcd's loop-lag probe and the admission families for /metrics
+
+TEST(LoopLagProbe, MeasuresAStalledSignalingThreadAndFeedsTheCaps) {
+  boost::asio::io_context io;
+  CallCaps c;
+  c.shedLoopLag = 50ms;
+  CallAdmission caps(c);
+  sbcd::LoopLagProbe probe(io, &caps);
+  probe.start();
+  // A handler that holds the thread for 150 ms: what a stalled signaling thread looks like.
+  boost::asio::steady_timer stall(io), end(io);
+  stall.expires_after(60ms);
+  stall.async_wait([](const boost::system::error_code&) { std::this_thread::sleep_for(150ms); });
+  std::chrono::microseconds seenByCaps{0};
+  end.expires_after(300ms);
+  end.async_wait([&](const boost::system::error_code&) {
+    seenByCaps = caps.loopLag();
+    probe.stop();
+  });
+  io.run();  // returns once the probe is stopped: no work is left
+  EXPECT_GE(probe.recentMax(), 100ms);
+  EXPECT_GE(seenByCaps, 100ms);  // what the call caps shed by
+  int slot = 0;
+  EXPECT_EQ(caps.admit("access", "r", {}, slot), Refusal::kLoopLag);
+  EXPECT_GE(probe.histogram().count, 5u);
+  const sbcd::Histogram& h = probe.histogram();
+  uint64_t above100ms = 0;  // counts[i] holds (bounds[i-1], bounds[i]]; the last, above all
+  for (size_t i = 0; i < h.counts.size(); ++i) {
+    if (i > 0 && h.bounds[i - 1] >= 0.1) above100ms += h.counts[i];
+  }
+  EXPECT_GE(above100ms, 1u);
+}
+
+TEST(OverloadMetrics, FamiliesWithTheirLabels) {
+  timer::TimePoint now{};
+  timer::TimerWheel wheel{[&] { return now; }};
+  Recorder next;
+  GateSettings s;
+  s.sources = limits(1, 1000ms, 5000ms);
+  SourceGate gate(wheel, s, {test::udpListener(0, "127.0.0.1", 5060, "access")}, next);
+  for (int i = 0; i < 3; ++i) {
+    sip::Message m;
+    ASSERT_TRUE(sip::parseMessage(request("OPTIONS", "sip:127.0.0.1", "", "", i),
+                                  sip::Framing::kDatagram, {}, m)
+                    .ok());
+    gate.onMessage(std::move(m),
+                   transport::Source{{transport::Protocol::kUdp, ip("192.0.2.9"), 5060}, 0, 0});
+  }
+  CallCaps c;
+  c.realmNames = {"access", "core"};
+  c.trunks = {{"carrier", 5}};
+  c.cps = 1;
+  CallAdmission caps(c);
+  int slot = 0;
+  caps.admit("core", "carrier", now, slot);
+  caps.admit("core", "carrier", now, slot);  // over the global cps
+  metrics::Snapshot snap;
+  sbcd::sampleOverload({&gate, &caps, nullptr}, snap);
+  const metrics::Family* dropped = snap.find("sbc_admission_dropped_total");
+  ASSERT_NE(dropped, nullptr);
+  ASSERT_EQ(dropped->samples.size(), kDropReasons);
+  EXPECT_EQ(dropped->samples[0].labels, (metrics::Labels{{"reason", "source_blocked"}}));
+  EXPECT_EQ(dropped->samples[0].value, 2);
+  const metrics::Family* blocked = snap.find("sbc_admission_sources_blocked");
+  ASSERT_NE(blocked, nullptr);
+  EXPECT_EQ(blocked->samples[0].value, 1);
+  const metrics::Family* refused = snap.find("sbc_calls_refused_overload_total");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->samples.size(), 2 * kRefusals);  // every realm and reason from the start
+  double globalCore = 0;
+  for (const metrics::Sample& x : refused->samples) {
+    if (x.labels == metrics::Labels{{"realm", "core"}, {"reason", "global_cps"}})
+      globalCore = x.value;
+  }
+  EXPECT_EQ(globalCore, 1);
+  const metrics::Family* active = snap.find("sbc_trunk_calls_active");
+  ASSERT_NE(active, nullptr);
+  EXPECT_EQ(active->samples[0].value, 1);
+  EXPECT_EQ(snap.find("sbc_signaling_loop_lag_seconds"), nullptr);  // no probe, no family
 }
 
 }  // namespace
