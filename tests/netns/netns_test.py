@@ -315,7 +315,7 @@ def case_overload(lab: L.Lab, rep: L.Report) -> None:
         uac = lab.start("SIPp load UAC", "caller", [
             "sipp", "-sf", str(scenarios / "overload" / "uac_or_503.xml"), "-s", "load", "-i", A.caller_sig,
             "-p", str(LOAD_UAC_PORT), "-mi", A.caller_sig, "-nostdin", "-bind_local", "-buff_size", "1048576",
-            "-m", str(rate * LOAD_SECONDS), "-r", str(rate), "-timeout", f"{LOAD_SECONDS + 20}s", "-timeout_error",
+            "-m", str(rate * LOAD_SECONDS), "-r", str(rate), "-d", "200", "-timeout", f"{LOAD_SECONDS + 20}s", "-timeout_error",
             "-trace_err", "-error_file", str(lab.work / "load_uac_errors.log"),
             f"{A.sbc_access_sig}:{A.sip_port}"], "load_uac_stdout.log")
         load["rc"] = uac.wait(LOAD_SECONDS + 25)

@@ -2,6 +2,7 @@
 """Overload and abuse control on real sockets: real sbcd, real SIPp (issue 14).
 
     overload.py --sbcd build/bin/sbcd --test flood
+    overload.py --sbcd build/bin/sbcd --test trunk
     overload.py --sbcd build/bin/sbcd --test cps [--cap 200] [--multiple 3] [--duration 20]
 
 A lab of its own on loopback, so it runs next to the other scenario tests (no shared ports):
@@ -19,6 +20,12 @@ flood: the per-source rate limit (overload.source_limit: 100 requests a second p
   and its requests dropped and counted (sbc_admission_dropped_total{reason="source_blocked"}),
   and at most about one window of its calls got through; sbcd answers OPTIONS, is still
   running and exits 0 on SIGTERM. About 20 s.
+
+trunk: the per-route concurrent-call cap (overload.trunks: max_calls 5). 60 calls of 2 s at
+  10 calls/s: every call completes or gets 503 with Retry-After, the route never holds more
+  than 5 (sbc_trunk_calls_active, sampled every 0.25 s), the others were refused (trunk_calls),
+  more than 5 were answered in all (slots come back as calls end) and every slot is given
+  back at the end. About 12 s.
 
 cps: the global calls-per-second cap (overload.calls_per_second = --cap, 200 by default) is
   the capacity: SIPp offers --multiple (3) times that for --duration s (20 s in CI; the issue
@@ -88,6 +95,17 @@ overload:
   source_limit: {{ requests: {FLOOD_LIMIT}, window_ms: 1000, block_s: 30, table_size: {TABLE_SIZE},
                   realms: [ access ] }}
   scanners: {{ served_domains: [ sbc.test ] }}
+"""
+
+
+TRUNK_MAX = 5  # concurrent calls on the route
+
+
+def config_trunk() -> str:
+    return CONFIG_HEAD + f"""
+overload:
+  retry_after_s: 3
+  trunks: [ {{ route: to-trunk, max_calls: {TRUNK_MAX} }} ]
 """
 
 
@@ -348,6 +366,43 @@ def test_flood(lab: Lab, report: Report) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# trunk: the per-route concurrent-call cap
+
+
+def test_trunk(lab: Lab, report: Report) -> None:
+    """60 calls of 2 s at 10 calls/s: about 20 would be up at once; the route allows 5, and
+    takes new ones as its calls end."""
+    calls, rate = 60, 10
+    load = lab.start("load", sipp("uac", HERE / "overload" / "uac_or_503.xml", CALLER, lab.tmp, "load", [
+        "-r", str(rate), "-m", str(calls), "-d", "2000", "-timeout", "30s", "-timeout_error",
+        f"{ACCESS}:{SBC_PORT}"]))
+    peak = 0.0
+    while load.poll() is None and load.wait(0.25) is None:
+        try:
+            peak = max(peak, metric(scrape(), "sbc_trunk_calls_active", route="to-trunk"))
+        except OSError:
+            pass
+    rc = load.wait(35)
+    m = scrape()
+    answered = metric(m, "sbc_calls_total", realm="access", result="answered")
+    refused = metric(m, "sbc_calls_refused_overload_total", reason="trunk_calls")
+    log(f"  FIGURES trunk: max_calls={TRUNK_MAX}: {calls} calls, answered={answered:.0f} refused_503={refused:.0f} "
+        f"peak active on the route={peak:.0f}")
+    report.check(f"every one of {calls} calls completes or gets 503 with Retry-After",
+                 [] if rc == 0 else [f"the load's SIPp exited {rc}:\n{load.tail(25)}"])
+    report.check(f"the route never holds more than {TRUNK_MAX} calls (sbc_trunk_calls_active, sampled)",
+                 [] if 0 < peak <= TRUNK_MAX else [f"peak {peak:.0f}"])
+    report.check("calls over the route's cap were refused (trunk_calls), the others answered, and "
+                 "the route took new calls as its calls ended",
+                 [] if refused > 0 and answered + refused == calls and answered > TRUNK_MAX else
+                 [f"answered {answered:.0f}, refused {refused:.0f} of {calls}"])
+    report.check("the route's slots are all given back when the calls end",
+                 [] if metric(m, "sbc_trunk_calls_active", route="to-trunk") == 0 else
+                 [f"{metric(m, 'sbc_trunk_calls_active', route='to-trunk'):.0f} still held"])
+    lab.stop_sbcd(report)
+
+
+# --------------------------------------------------------------------------------------
 # cps: load at a multiple of the cap
 
 
@@ -389,7 +444,7 @@ def test_cps(lab: Lab, report: Report, cap: int, multiple: float, duration: int)
     cpu_start = cpu_seconds(lab.sbcd.pid)
     t_load = time.time()
     load = lab.start("load", sipp("uac", HERE / "overload" / "uac_or_503.xml", CALLER, lab.tmp, "load", [
-        "-r", str(rate), "-m", str(calls), "-timeout", f"{duration + 30}s", "-timeout_error", target]))
+        "-r", str(rate), "-m", str(calls), "-d", "200", "-timeout", f"{duration + 30}s", "-timeout_error", target]))
     samples: list[tuple[float, int]] = []
     rtts: list[Optional[float]] = []
     lag_max = 0.0
@@ -465,7 +520,7 @@ def test_cps(lab: Lab, report: Report, cap: int, multiple: float, duration: int)
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sbcd", type=Path, required=True)
-    ap.add_argument("--test", choices=["flood", "cps"], required=True)
+    ap.add_argument("--test", choices=["flood", "trunk", "cps"], required=True)
     ap.add_argument("--cap", type=int, default=200, help="calls_per_second of the cps test")
     ap.add_argument("--multiple", type=float, default=3.0, help="offered load / cap")
     ap.add_argument("--duration", type=int, default=20, help="seconds of load (60 for the issue's run)")
@@ -491,6 +546,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         if opts.test == "flood":
             lab = Lab(opts.sbcd, config_flood(), tmp, "info")
             test_flood(lab, report)
+        elif opts.test == "trunk":
+            lab = Lab(opts.sbcd, config_trunk(), tmp, "info")
+            test_trunk(lab, report)
         else:
             # warn: a line per call at this rate would measure the log, not the SBC.
             lab = Lab(opts.sbcd, config_cps(opts.cap), tmp, "warn")
