@@ -26,14 +26,13 @@ bool icontains(std::string_view hay, std::string_view needle) {
 }  // namespace
 
 std::vector<std::string> defaultScannerUserAgents() {
-  // SIPVicious (svmap/svwar/svcrack) and its forks, sipcli, sipsak-based sweeps,
-  // VaxSIPUserAgent, and the tools seen most in honeypot logs.
+  // SIPVicious (svmap/svwar/svcrack) and its forks, sipcli, VaxSIPUserAgent, and the tools
+  // seen most in honeypot logs. Not sipsak: operators probe their own SBC with it.
   return {"friendly-scanner",
           "sipvicious",
           "sipcli",
           "VaxSIPUserAgent",
           "sip-scan",
-          "sipsak",
           "iWar",
           "SIVuS",
           "Gulp",

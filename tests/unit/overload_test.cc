@@ -266,7 +266,9 @@ TEST_F(GateTest, ScannerUserAgentsAreDroppedByDefault) {
   deliver(request("OPTIONS", "sip:100@127.0.0.1", "", "baresip v1.0.0 (x86_64/linux)"),
           "203.0.113.9");
   deliver(request("OPTIONS", "sip:100@127.0.0.1"), "203.0.113.9");  // no User-Agent
-  EXPECT_EQ(next.methods.size(), 2u);
+  deliver(request("OPTIONS", "sip:100@127.0.0.1", "", "sipsak 0.9.8"),
+          "203.0.113.9");  // monitoring
+  EXPECT_EQ(next.methods.size(), 3u);
 }
 
 TEST_F(GateTest, ScannerRulesAreConfigurable) {
