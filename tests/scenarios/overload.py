@@ -46,13 +46,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import signal
 import socket
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
