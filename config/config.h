@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/overload.h"
 #include "mediaplane/relay_settings.h"
 #include "topology/realm.h"
 #include "topology/route.h"
@@ -78,6 +79,7 @@ struct Config {
   LogSettings log;
   MediaPlaneSettings mediaPlane;
   MetricsSettings metrics;
+  OverloadSettings overload;
 
   const topology::Realm* realm(std::string_view name) const;
 };

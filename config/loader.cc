@@ -45,6 +45,7 @@ constexpr Section kSections[] = {
     {"realms", loadRealms, true},
     {"media_plane", loadMediaPlane},
     {"routes", loadRoutes},
+    {"overload", loadOverload},  // names realms and routes
 };
 
 // The top-level walk and the checks that span sections.

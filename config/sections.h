@@ -35,5 +35,6 @@ void loadSip(Schema& schema, const Entry& e, Config& config, Notes& notes);
 void loadRealms(Schema& schema, const Entry& e, Config& config, Notes& notes);
 void loadMediaPlane(Schema& schema, const Entry& e, Config& config, Notes& notes);
 void loadRoutes(Schema& schema, const Entry& e, Config& config, Notes& notes);
+void loadOverload(Schema& schema, const Entry& e, Config& config, Notes& notes);
 
 }  // namespace sbc::config

@@ -133,6 +133,9 @@ B2bua::~B2bua() = default;
 void B2bua::attach(transaction::TransactionLayer& t) {
   impl_->attach(t);
 }
+void B2bua::setAdmission(admission::CallAdmission* caps) {
+  impl_->admission_ = caps;
+}
 void B2bua::onRequest(TransactionId s, const sip::Message& r, const transport::Source& f) {
   impl_->onRequest(s, r, f);
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "mediaplane/api/media_plane.h"
+#include "signaling/admission/call_admission.h"
 #include "signaling/b2bua/call_counters.h"
 #include "signaling/b2bua/call_observer.h"
 #include "signaling/b2bua/realm_context.h"
@@ -41,6 +42,9 @@ class B2bua : public transaction::TransactionUser {
   B2bua& operator=(const B2bua&) = delete;
 
   void attach(transaction::TransactionLayer& transactions);
+  // Caps on new calls (CPS, per-trunk calls, shedding under lag), owned by the caller;
+  // none when never set.
+  void setAdmission(admission::CallAdmission* caps);
 
   // transaction::TransactionUser
   void onRequest(transaction::TransactionId server, const sip::Message& request,

@@ -41,6 +41,12 @@ class B2bua::Impl {
   // ---- a new INVITE: route, limits, leg B (call_setup.cc)
   void newCall(TransactionId server, const sip::Message& req, const transport::Source& from);
 
+  // ---- overload caps on a new call, 503 + Retry-After when over one (overload.cc)
+  // False when the call was refused (and answered); else `trunkSlot` is held for it.
+  bool admitCall(TransactionId server, const sip::Message& req, RealmContext& inRealm,
+                 const topology::Route& route, int& trunkSlot);
+  void releaseTrunk(Call& call);
+
   // ---- our INVITE's responses, CANCEL, forks (initial_response.cc)
   void initialInviteResponse(Call& call, const sip::Message& resp);
   void relayProvisional(Call& call, const sip::Message& resp);
@@ -138,6 +144,7 @@ class B2bua::Impl {
   std::unordered_map<std::string, RealmContext> realms_;
   std::unordered_map<transport::ListenerId, RealmContext*> listenerRealm_;
   CallRegistry registry_;
+  admission::CallAdmission* admission_ = nullptr;  // overload.cc; the daemon owns it
   uint64_t nextCallId_ = 1;
   CallCounters counters_;
 };

@@ -94,6 +94,7 @@ struct Call {
   timer::TimePoint started;
   timer::TimePoint answered{};  // the epoch until the 200
   CallMedia media;
+  int trunkSlot = -1;  // the route's concurrent-call slot (admission::CallAdmission)
 
   Leg& leg(Side s) { return legs[index(s)]; }
 };

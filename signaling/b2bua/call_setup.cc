@@ -51,6 +51,9 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   if (!outLocal || !inLocal) return reject(500, "Route misconfigured");
   if (trunk == settings_.trunkAddresses.end()) return reject(503, "Trunk Address Unknown");
   const net::IpAddress& trunkAddr = trunk->second;
+  // The overload caps last: a call refused for any other reason spends no token.
+  int trunkSlot = -1;
+  if (!admitCall(server, req, inRealm, route, trunkSlot)) return;
 
   auto owned = std::make_unique<Call>();
   Call& call = *owned;
@@ -59,6 +62,7 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   call.aInvite = server;
   call.media.anchored = anchored;
   call.media.realms = {inRealm.config, outRealm.config};
+  call.trunkSlot = trunkSlot;
 
   Leg& a = call.leg(Side::kA);
   a.realm = &inRealm;
@@ -101,6 +105,7 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
     tally(&inRealm, &CallCounters::rejected);
     spdlog::info("event=reject realm={} status={} reason=\"SDP: {}\"", inRealm.name, code, error);
     anchor_.release(call.id, call.media);
+    releaseTrunk(call);
     refuseSdp(nullptr, server, req, code, error, inRealm.advertised);
     return;
   }

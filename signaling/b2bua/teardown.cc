@@ -34,6 +34,7 @@ void B2bua::Impl::endCall(Call& call, std::string_view why) {
     registry_.closeClient(c);
   if (call.leg(Side::kA).realm && call.leg(Side::kA).realm->activeCalls > 0)
     --call.leg(Side::kA).realm->activeCalls;
+  releaseTrunk(call);
   if (call.answered != timer::TimePoint{} && observer_)
     observer_->answeredCallEnded(timers_.now() - call.answered);
   spdlog::info(

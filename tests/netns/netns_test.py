@@ -25,6 +25,11 @@ link names an address of the other side.
          the real caller only (no hijack), and the relay counts the drops (unexpected_source).
   bye    after the BYE, RTP sent to the old anchored ports from the old sources (both sides)
          is not relayed.
+  overload  a call with RTP both ways (11 s) is up; then SIPp offers new calls at 3x a
+         calls-per-second cap (overload.calls_per_second: 100, on a route of their own with
+         media bypassed, to a second UAS) for 6 s: every load call completes or gets 503 with
+         Retry-After, the cap refuses part of them, and every RTP packet of the established
+         call still arrives, both ways.
 
 They need root and fail (never skip) without it, without sbcd, or with an sbcd that has no
 media plane. Exit status 0 only if every check passed.
@@ -33,8 +38,11 @@ media plane. Exit status 0 only if every check passed.
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -241,12 +249,109 @@ def case_bye(lab: L.Lab, rep: L.Report) -> None:
           f"{late_a.received + late_b.received} relayed (0 expected)")
 
 
+# The overload case: a call with RTP is up, then SIPp offers new calls at 3x a calls-per-second
+# cap for LOAD_SECONDS (to a route of their own, media bypassed, to a second SIPp UAS).
+LOAD_CAP = 100
+LOAD_SECONDS = 6
+LOAD_UAS_PORT = 5090
+LOAD_UAC_PORT = 5062
+OVERLOAD_PACKETS = 50 * (LOAD_SECONDS + 5)  # the call's RTP outlasts the load
+
+
+def overload_config(shipped: Path, out: Path) -> Path:
+    """The shipped lab config plus a route for the load (first: the first match wins) and the
+    overload caps."""
+    text = shipped.read_text()
+    route = ("  - name: load\n"
+             "    match: { source_realm: access, user_prefix: load }\n"
+             f"    forward: {{ realm: core, host: {A.callee_sig}, port: {LOAD_UAS_PORT}, transport: udp }}\n"
+             "    media: bypass\n")
+    if "\nroutes:\n" not in text:
+        raise L.Failure(f"{shipped}: no top-level routes: for the overload case to extend")
+    text = text.replace("\nroutes:\n", "\nroutes:\n" + route, 1)
+    text += f"\noverload:\n  calls_per_second: {LOAD_CAP}\n  calls_per_second_burst: 10\n  retry_after_s: 2\n"
+    out.write_text(text)
+    return out
+
+
+def config_for(case: str, shipped: Path) -> Path:
+    """The configuration a case runs with: the shipped one, extended for the overload case."""
+    if case != "overload":
+        return shipped
+    out = Path(tempfile.gettempdir()) / f"sbc-netns-overload-{os.getpid()}.yaml"
+    atexit.register(lambda: out.unlink(missing_ok=True))
+    return overload_config(shipped, out)
+
+
+def scrape_sbc(lab: L.Lab) -> dict:
+    text = L.run(["python3", "-c", "import urllib.request;print(urllib.request.urlopen("
+                  "'http://127.0.0.1:9464/metrics', timeout=5).read().decode())"], lab.ns["sbc"], check=False)
+    out: dict = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.rpartition(" ")
+            base = key.partition("{")[0]
+            try:
+                out[base] = out.get(base, 0.0) + float(value)
+            except ValueError:
+                pass
+    return out
+
+
+def case_overload(lab: L.Lab, rep: L.Report) -> None:
+    load: dict = {}
+
+    def during(lab: L.Lab) -> None:
+        time.sleep(1.0)  # the call is answered and its RTP flows both ways
+        scenarios = ROOT / "tests" / "scenarios"
+        uas = lab.start("SIPp load UAS", "callee", [
+            "sipp", "-sf", str(scenarios / "basic_caller_bye" / "uas.xml"), "-i", A.callee_sig, "-p", str(LOAD_UAS_PORT),
+            "-nostdin", "-bind_local", "-buff_size", "1048576", "-timeout", f"{LOAD_SECONDS + 30}s",
+            "-trace_err", "-error_file", str(lab.work / "load_uas_errors.log")], "load_uas_stdout.log")
+        L.wait_for(lambda: f"{A.callee_sig}:{LOAD_UAS_PORT} " in L.run(["ss", "-Hlun"], lab.ns["callee"], check=False),
+                   10, "the load UAS to bind its port", uas)
+        rate = LOAD_CAP * 3
+        L.log(f"  load: {rate} calls/s (3x the cap of {LOAD_CAP}/s) for {LOAD_SECONDS} s while the call's RTP flows")
+        uac = lab.start("SIPp load UAC", "caller", [
+            "sipp", "-sf", str(scenarios / "overload" / "uac_or_503.xml"), "-s", "load", "-i", A.caller_sig,
+            "-p", str(LOAD_UAC_PORT), "-mi", A.caller_sig, "-nostdin", "-bind_local", "-buff_size", "1048576",
+            "-m", str(rate * LOAD_SECONDS), "-r", str(rate), "-d", "200", "-timeout", f"{LOAD_SECONDS + 20}s", "-timeout_error",
+            "-trace_err", "-error_file", str(lab.work / "load_uac_errors.log"),
+            f"{A.sbc_access_sig}:{A.sip_port}"], "load_uac_stdout.log")
+        load["rc"] = uac.wait(LOAD_SECONDS + 25)
+        load["calls"] = rate * LOAD_SECONDS
+        uas.stop(signal.SIGTERM, 2)
+        load["metrics"] = scrape_sbc(lab)
+
+    plan = L.CallPlan("uac_call.xml", "uas_call.xml",
+                      {"PCAP_UAC": (OVERLOAD_PACKETS, SSRC["caller"]), "PCAP_UAS": (OVERLOAD_PACKETS, SSRC["callee"])},
+                      {"TALK_MS": OVERLOAD_PACKETS * 20 + 800}, calls=1, rate=1, limit=1, timeout_s=60)
+    out = L.place_calls(lab, plan, rep, during=during)
+    rep.check(f"the load: every one of its {load.get('calls')} calls completed or got 503 with Retry-After",
+              [] if load.get("rc") == 0 else [f"its SIPp exited {load.get('rc')} (see load_uac_stdout.log)"])
+    m = load.get("metrics", {})
+    refused = m.get("sbc_calls_refused_overload_total", 0.0)
+    rep.check("the cap refused part of the load with 503 (sbc_calls_refused_overload_total)",
+              [] if refused > 0 else [f"{refused:.0f} refused"])
+    caps, stats = L.finish(lab, rep)
+    common_checks(rep, caps, lab)
+    a = caps.stream("caller -> callee", SSRC["caller"], "caller", OVERLOAD_PACKETS)
+    b = caps.stream("callee -> caller", SSRC["callee"], "callee", OVERLOAD_PACKETS)
+    L.check_streams(rep, [a, b])
+    L.summary("RTP of a call established before the load, through 3x the CPS cap",
+              [("caller -> callee", a.sent, stats.from_a, a.received),
+               ("callee -> caller", b.sent, stats.from_b, b.received)], (out.placed, out.answered))
+    L.log(f"  FIGURES netns overload: load {load.get('calls')} calls at {LOAD_CAP * 3}/s, refused 503={refused:.0f}; "
+          f"RTP caller->callee {a.received}/{a.sent}, callee->caller {b.received}/{b.sent}")
+
+
 CASES = {
     "basic": (case_basic, "a call with RTP both ways"),
     "hold": (case_hold, "hold (a=sendonly) and resume (a=sendrecv) by re-INVITE"),
     "nat": (case_nat, "a caller behind NAT: latching follows its real source port"),
     "spoof": (case_spoof, "spoofed RTP at the anchored port is dropped and counted"),
     "bye": (case_bye, "no relaying after the BYE"),
+    "overload": (case_overload, "RTP of an established call keeps flowing while new calls at 3x the CPS cap are shed"),
 }
 
 
@@ -270,8 +375,8 @@ def selftest(args) -> int:
 
     def one(case: str, relay: str, fault: str = "") -> tuple[bool, list]:
         fn, what = CASES[case]
-        opts = L.Options(sbcd=args.sbcd.resolve(), config=args.config.resolve(), relay=relay, keep=args.keep,
-                         mock_fault=fault)
+        opts = L.Options(sbcd=args.sbcd.resolve(), config=config_for(case, args.config.resolve()), relay=relay,
+                         keep=args.keep, mock_fault=fault)
         label = f"selftest {case}, relay {relay}" + (f" with fault {fault} (FAIL expected)" if fault else "")
         if relay == "bypass":
             label += " (FAIL expected)"
@@ -318,8 +423,8 @@ def main() -> int:
     results = {}
     for name in names:
         fn, what = CASES[name]
-        opts = L.Options(sbcd=args.sbcd.resolve(), config=args.config.resolve(), relay=args.relay, keep=args.keep,
-                           mock_fault=args.mock_fault)
+        opts = L.Options(sbcd=args.sbcd.resolve(), config=config_for(name, args.config.resolve()), relay=args.relay,
+                         keep=args.keep, mock_fault=args.mock_fault)
         results[name] = L.run_lab(opts, f"netns_{name}: {what}", fn, args.deadline)
     if len(names) > 1:
         L.log("=== summary ===")

@@ -27,12 +27,13 @@ forbid() {
 forbid signaling 'rte_|dpdk/|generic/rte' "signaling must not include DPDK headers"
 forbid signaling 'dpdk/|metrics/' "signaling depends only on mediaplane/api, not on dpdk or metrics"
 # Signaling layers, bottom up (signaling/CMakeLists.txt): sip and sdp, then timer, then
-# transport < transaction < dialog < b2bua. No layer includes one above it.
-forbid signaling/sip 'signaling/(sdp|timer|transport|transaction|dialog|b2bua)/' "the SIP message layer sits below every other signaling layer"
+# transport < admission, transaction < dialog < b2bua. No layer includes one above it.
+forbid signaling/sip 'signaling/(sdp|timer|transport|admission|transaction|dialog|b2bua)/' "the SIP message layer sits below every other signaling layer"
 forbid signaling/sdp 'signaling/(sip|timer|transport|transaction|dialog|b2bua)/' "SDP stands alone"
 forbid signaling/timer 'signaling/(sip|sdp|transport|transaction|dialog|b2bua)/|topology/' "the timer wheel stands alone"
-forbid signaling/transport 'signaling/(sdp|transaction|dialog|b2bua)/|topology/' "the transport sits below transactions, dialogs and the B2BUA, and knows no realms"
+forbid signaling/transport 'signaling/(sdp|admission|transaction|dialog|b2bua)/|topology/' "the transport sits below transactions, dialogs and the B2BUA, and knows no realms"
 forbid signaling/transaction 'signaling/(sdp|dialog|b2bua)/|topology/' "a transaction never sees a dialog or the B2BUA"
+forbid signaling/admission 'signaling/(sdp|transaction|dialog|b2bua)/|topology/' "admission sits between the transport and the transaction layer, and knows no realms' configuration"
 forbid signaling/dialog 'signaling/b2bua/|topology/' "a dialog never sees the B2BUA"
 forbid signaling 'tools/' "signaling does not reach into the tools"
 

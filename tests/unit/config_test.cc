@@ -1052,6 +1052,80 @@ TEST(ConfigErrors, MetricsSection) {
                {"line 4, column 12: unknown key 'listen' in metrics"});
 }
 
+TEST(ConfigLoad, OverloadSection) {
+  Config d = loadOk(kRealmHead);
+  EXPECT_EQ(d.overload.callsPerSecond, 0u);  // no caps unless configured
+  EXPECT_EQ(d.overload.sourceRequests, 0u);  // no per-source limit unless configured
+  EXPECT_TRUE(d.overload.dropScanners);      // scanners are dropped by default
+  EXPECT_EQ(d.overload.retryAfter, std::chrono::seconds(5));
+  Config c = loadOk(std::string(kRealmHead) +
+                    "  - name: b\n"
+                    "    listen: [ { address: 127.0.0.2 } ]\n"
+                    "routes:\n"
+                    "  - name: out\n"
+                    "    match: { source_realm: a }\n"
+                    "    forward: { realm: b, host: 127.0.0.3 }\n"
+                    "    media: bypass\n"
+                    "overload:\n"
+                    "  retry_after_s: 10\n"
+                    "  shed_loop_lag_ms: 200\n"
+                    "  calls_per_second: 500\n"
+                    "  calls_per_second_burst: 50\n"
+                    "  realms: [ { realm: a, calls_per_second: 100, burst: 20 } ]\n"
+                    "  trunks: [ { route: out, max_calls: 30 } ]\n"
+                    "  source_limit:\n"
+                    "    requests: 40\n"
+                    "    window_ms: 2000\n"
+                    "    block_s: 60\n"
+                    "    table_size: 1024\n"
+                    "    realms: [ a ]\n"
+                    "    exempt: [ 192.0.2.1, '2001:db8::1' ]\n"
+                    "  scanners:\n"
+                    "    drop: false\n"
+                    "    user_agents: [ friendly-scanner, EvilDialer ]\n"
+                    "    served_domains: [ sbc.example.com ]\n");
+  const OverloadSettings& o = c.overload;
+  EXPECT_EQ(o.retryAfter, std::chrono::seconds(10));
+  EXPECT_EQ(o.shedLoopLag, std::chrono::milliseconds(200));
+  EXPECT_EQ(o.callsPerSecond, 500u);
+  EXPECT_EQ(o.callsPerSecondBurst, 50u);
+  ASSERT_EQ(o.realms.size(), 1u);
+  EXPECT_EQ(o.realms[0].realm, "a");
+  EXPECT_EQ(o.realms[0].callsPerSecond, 100u);
+  EXPECT_EQ(o.realms[0].burst, 20u);
+  ASSERT_EQ(o.trunks.size(), 1u);
+  EXPECT_EQ(o.trunks[0].route, "out");
+  EXPECT_EQ(o.trunks[0].maxCalls, 30u);
+  EXPECT_EQ(o.sourceRequests, 40u);
+  EXPECT_EQ(o.sourceWindow, std::chrono::milliseconds(2000));
+  EXPECT_EQ(o.sourceBlock, std::chrono::seconds(60));
+  EXPECT_EQ(o.sourceTableSize, 1024u);
+  EXPECT_EQ(o.sourceRealms, std::vector<std::string>{"a"});
+  EXPECT_EQ(o.sourceExempt, (std::vector<std::string>{"192.0.2.1", "2001:db8::1"}));
+  EXPECT_FALSE(o.dropScanners);
+  EXPECT_EQ(o.scannerUserAgents, (std::vector<std::string>{"friendly-scanner", "EvilDialer"}));
+  EXPECT_EQ(o.servedDomains, std::vector<std::string>{"sbc.example.com"});
+}
+
+TEST(ConfigErrors, OverloadSection) {
+  expectErrors(
+      std::string(kRealmHead) + "overload: { realms: [ { realm: x, calls_per_second: 5 } ] }\n",
+      {"line 4, column 32: overload: realms names unknown realm 'x'"});
+  expectErrors(std::string(kRealmHead) + "overload: { trunks: [ { route: r, max_calls: 5 } ] }\n",
+               {"line 4, column 32: overload: trunks names unknown route 'r'"});
+  expectErrors(
+      std::string(kRealmHead) + "overload: { source_limit: { window_ms: 5 } }\n",
+      {"line 4, column 27: overload: missing required key 'requests' in source_limit",
+       "line 4, column 40: overload: source_limit window_ms 5 is out of range 10-3600000"});
+  expectErrors(
+      std::string(kRealmHead) + "overload: { source_limit: { requests: 5, exempt: [ foo ] } }\n",
+      {"line 4, column 52: overload: source_limit exempt 'foo' is not an IPv4 or IPv6 address"});
+  expectErrors(std::string(kRealmHead) + "overload: { scanners: { drop: maybe } }\n",
+               {"line 4, column 31: overload: scanners drop 'maybe' is not one of true, false"});
+  expectErrors(std::string(kRealmHead) + "overload: { cps: 5 }\n",
+               {"line 4, column 13: unknown key 'cps' in overload"});
+}
+
 }  // namespace
 }  // namespace sbc::config
 

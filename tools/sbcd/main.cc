@@ -31,6 +31,7 @@
 #include "signaling/transport/asio_transport.h"
 #include "tools/sbcd/b2bua_settings.h"
 #include "tools/sbcd/metrics_source.h"
+#include "tools/sbcd/overload.h"
 #include "tools/sbcd/relay_config.h"
 #include "tools/sbcd/runtime.h"
 
@@ -189,8 +190,16 @@ int main(int argc, char** argv) {
   sbc::transaction::TransactionLayer transactions(transport, wheel, timers, b2bua,
                                                   transactionLimits);
   b2bua.attach(transactions);
-  transport.setHandler(&transactions);
+  // Overload control: the per-source gate sits in front of the transaction layer, the
+  // call caps in the B2BUA's set-up, fed by the loop-lag probe (tools/sbcd/overload.h).
+  sbc::admission::CallAdmission callCaps(sbc::sbcd::callCaps(config));
+  b2bua.setAdmission(&callCaps);
+  sbc::admission::SourceGate gate(wheel, sbc::sbcd::gateSettings(config), transport.listeners(),
+                                  transactions);
+  sbc::sbcd::LoopLagProbe loopLag(io, &callCaps);
+  transport.setHandler(&gate);
   driver.start();
+  loopLag.start();
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -199,6 +208,7 @@ int main(int argc, char** argv) {
     b2bua.terminateAll();
     transport.close();
     driver.stop();
+    loopLag.stop();
     io.stop();
   });
 
@@ -207,8 +217,13 @@ int main(int argc, char** argv) {
   // this thread and waits for it (a stalled control thread serves the previous values).
   std::unique_ptr<sbc::metrics::Exporter> exporter;
   if (config.metrics.enabled) {
-    sbc::sbcd::MetricsSources sources{&transport,   &transactions, &b2bua,
-                                      &callMetrics, media.get(),   &loop};
+    sbc::sbcd::MetricsSources sources{&transport,
+                                      &transactions,
+                                      &b2bua,
+                                      &callMetrics,
+                                      media.get(),
+                                      &loop,
+                                      {&gate, &callCaps, &loopLag}};
     auto sampler =
         [&io, sources](const std::atomic<bool>& stopping) -> std::optional<sbc::metrics::Snapshot> {
       auto done = std::make_shared<std::promise<sbc::metrics::Snapshot>>();

@@ -212,6 +212,7 @@ metrics::Snapshot sampleSbc(const MetricsSources& sources) {
   if (sources.b2bua && sources.calls) sampleCalls(sources, out);
   if (sources.b2bua) sampleEdge(sources, out);
   if (sources.media) sampleMedia(*sources.media, out);
+  sampleOverload(sources.overload, out);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "signaling/transport/asio_transport.h"
 #include "tools/sbcd/call_metrics.h"
 #include "tools/sbcd/media_metrics.h"
+#include "tools/sbcd/overload.h"
 #include "tools/sbcd/runtime.h"
 
 namespace sbc::sbcd {
@@ -21,6 +22,7 @@ struct MetricsSources {
   const CallMetrics* calls = nullptr;           // the B2BUA's observer: set with b2bua
   const dpdk::DpdkMediaPlane* media = nullptr;  // null when media is only bypassed
   const LoopCounters* loop = nullptr;           // the signaling event loop (runtime.h)
+  OverloadSources overload;                     // the admission gate, call caps, loop lag
 };
 
 metrics::Snapshot sampleSbc(const MetricsSources& sources);
