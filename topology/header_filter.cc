@@ -20,6 +20,8 @@ constexpr auto kNeverCopied = std::to_array<std::string_view>(
     {// dialog and transaction state of one leg
      "Via", "Route", "Record-Route", "Contact", "Call-ID", "From", "To", "CSeq", "Max-Forwards",
      "RSeq", "RAck", "Require", "Proxy-Require", "Unsupported", "Max-Breadth",
+     // what the SBC itself can do, presented per leg by the B2BUA (b2bua/capabilities.h)
+     "Allow", "Supported",
      // the body's headers
      "Content-Length", "Content-Type", "Content-Encoding", "Content-Disposition",
      "Content-Language", "MIME-Version",

@@ -90,7 +90,6 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   uint32_t mf = settings_.maxForwards;
   if (req.first(sip::HeaderId::kMaxForwards)) mf = std::min(mf, req.maxForwards().value - 1);
   sip::Message invite = dialog::makeRequest(b.dialog, "INVITE", b.local, txn_->newBranch(), mf);
-  invite.addHeader(sip::HeaderId::kAllow, std::string(kAllow));
   std::string error;
   int code = 488;
   if (!crossOver(call, Side::kB, req, invite, error, &code)) {

@@ -2,6 +2,7 @@
 // (MediaAnchor), and with the leg's own o= (SdpOrigin); other bodies cross unchanged.
 
 #include "signaling/b2bua/b2bua_impl.h"
+#include "signaling/b2bua/capabilities.h"
 #include "signaling/b2bua/message_util.h"
 
 namespace sbc::b2bua {
@@ -50,6 +51,7 @@ bool B2bua::Impl::crossOver(Call& call, Side to, const sip::Message& src, sip::M
                             std::string& error, int* code) {
   Leg& leg = call.leg(to);
   topology::copyAllowedHeaders(src, dst, *leg.realm->config);
+  presentCapabilities(src, dst);
   if (src.body().empty()) return true;
   if (isSdp(src)) {
     int failure = 488;

@@ -536,6 +536,68 @@ TEST_F(B2buaTest, InfoIsRelayedWithItsBody) {
   EXPECT_EQ(last(kAccess, "200")->msg.cseq().value.method, "INFO");
 }
 
+// Each leg hears what the SBC can do, once: never the far side's Allow (baresip's INVITE
+// went out with two) nor its Supported list (which names its equipment's features), but
+// the end-to-end tags the far side supports.
+TEST_F(B2buaTest, EachLegHearsTheSbcsCapabilitiesOnce) {
+  constexpr std::string_view kCallerCaps =
+      "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, SUBSCRIBE, INFO, MESSAGE, UPDATE, "
+      "REFER\r\nAllow: PUBLISH\r\nSupported: replaces, norefersub, gruu, timer\r\n";
+  constexpr std::string_view kCalleeCaps =
+      "Allow: INVITE, BYE, X-VENDOR\r\nSupported: path, outbound\r\n";
+  auto allowOf = [](const Sent* s) {
+    EXPECT_NE(s, nullptr);
+    if (!s) return std::string("?");
+    EXPECT_LE(s->msg.count(sip::HeaderId::kAllow), 1u) << s->bytes;
+    return std::string(s->msg.header(sip::HeaderId::kAllow));
+  };
+  auto supportedOf = [](const Sent* s) {
+    EXPECT_LE(s->msg.count(sip::HeaderId::kSupported), 1u) << s->bytes;
+    return std::string(s->msg.header(sip::HeaderId::kSupported));
+  };
+  const std::string sbcAllow =
+      "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK, NOTIFY, REFER";
+
+  fromA(inviteA("+15551234", sdp("192.0.2.10"), kCallerCaps));
+  EXPECT_EQ(allowOf(last(kCore, "INVITE")), sbcAllow);
+  EXPECT_EQ(supportedOf(last(kCore, "INVITE")), "timer");
+  fromB(responseB(180, "Ringing", "btag", "", kCalleeCaps));
+  EXPECT_EQ(allowOf(last(kAccess, "180")), sbcAllow);
+  EXPECT_EQ(supportedOf(last(kAccess, "180")), "");  // the callee does no session timer
+  fromB(responseB(200, "OK", "btag", sdp("198.51.100.20"), kCalleeCaps));
+  EXPECT_EQ(allowOf(last(kAccess, "200")), sbcAllow);
+  EXPECT_EQ(supportedOf(last(kAccess, "200")), "");
+  std::string aTag(last(kAccess, "200")->msg.to().value.tag());
+
+  // A re-INVITE and an UPDATE each way, and their 2xx: the SBC's Allow, once.
+  fromA(inDialogFromA("INVITE", 2, aTag, sdp("192.0.2.10", "sendonly"), kCallerCaps));
+  const Sent* reinvite = last(kCore, "INVITE");
+  EXPECT_EQ(allowOf(reinvite), sbcAllow);
+  EXPECT_EQ(supportedOf(reinvite), "timer");
+  fromB(answer(*reinvite, 200, "", sdp("198.51.100.20", "recvonly")));
+  EXPECT_EQ(allowOf(last(kAccess, "200")), sbcAllow);
+  EXPECT_EQ(last(kAccess, "200")->msg.cseq().value.number, 2u);
+  fromB(inDialogFromB("UPDATE", 1, sdp("198.51.100.20")));
+  const Sent* update = last(kAccess, "UPDATE");
+  EXPECT_EQ(allowOf(update), sbcAllow);
+  fromA(answer(*update, 200, "", sdp("192.0.2.10")));
+  const Sent* updateOk = last(kCore, "200");
+  EXPECT_EQ(updateOk->msg.cseq().value.method, "UPDATE");
+  EXPECT_EQ(allowOf(updateOk), sbcAllow);
+
+  // Where RFC 3261 wants no Allow (an INFO and its 200), the SBC adds none and relays none.
+  fromA(inDialogFromA("INFO", 3, aTag, "", kCallerCaps));
+  EXPECT_EQ(allowOf(last(kCore, "INFO")), "");
+  fromB(answer(*last(kCore, "INFO"), 200));
+  EXPECT_EQ(allowOf(last(kAccess, "200")), "");
+  for (const Sent& s : transport.sent) {
+    EXPECT_EQ(s.bytes.find("PUBLISH"), std::string::npos) << s.bytes;
+    EXPECT_EQ(s.bytes.find("X-VENDOR"), std::string::npos) << s.bytes;
+    EXPECT_EQ(s.bytes.find("replaces"), std::string::npos) << s.bytes;
+    EXPECT_EQ(s.bytes.find("outbound"), std::string::npos) << s.bytes;
+  }
+}
+
 TEST_F(B2buaTest, ReliableProvisionalsArePrackedPerLeg) {
   fromA(inviteA("+15551234", sdp("192.0.2.10"), "Supported: 100rel\r\n"));
   EXPECT_NE(last(kCore, "INVITE")->msg.header(sip::HeaderId::kSupported).find("100rel"),

@@ -553,7 +553,7 @@ TEST(ConfigErrors, HeaderNamesAndRules) {
   expectErrors(std::string(kRealmHead) +
                    "    headers:\n"
                    "      mode: graylist\n"
-                   "      names: [Allow, Via, Server, 'Bad Name']\n",
+                   "      names: [Event, Via, Server, 'Bad Name']\n",
                {"line 5, column 13: realm 'a': headers mode 'graylist' is not one of whitelist, "
                 "blacklist",
                 "line 6, column 22: realm 'a': headers names 'Via' never crosses between realms "
