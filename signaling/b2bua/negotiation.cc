@@ -4,6 +4,7 @@
 #include "signaling/b2bua/b2bua_impl.h"
 #include "signaling/b2bua/capabilities.h"
 #include "signaling/b2bua/message_util.h"
+#include "signaling/b2bua/sdp_privacy.h"
 
 namespace sbc::b2bua {
 
@@ -32,8 +33,11 @@ std::optional<std::string> B2bua::Impl::sdpFor(Call& call, Side to, std::string_
       return std::nullopt;
     }
   }
-  // o= names the address the leg's media goes to: the realm's media address when anchored.
+  // What the description says of its sender stays behind unless the realm keeps it.
   const topology::Realm* realm = leg.realm->config;
+  if (!realm || realm->sdpIdentity == topology::SdpIdentity::kHide)
+    hideSdpIdentity(sd, leg.origin.cname());
+  // o= names the address the leg's media goes to: the realm's media address when anchored.
   std::string_view originAddress = call.media.anchored && realm && realm->media
                                        ? std::string_view(realm->media->address)
                                        : std::string_view(leg.realm->advertised);

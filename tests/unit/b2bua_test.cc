@@ -9,6 +9,7 @@
 
 #include "config/loader.h"
 #include "signaling/b2bua/b2bua.h"
+#include "signaling/sdp/session.h"
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
@@ -596,6 +597,70 @@ TEST_F(B2buaTest, EachLegHearsTheSbcsCapabilitiesOnce) {
     EXPECT_EQ(s.bytes.find("replaces"), std::string::npos) << s.bytes;
     EXPECT_EQ(s.bytes.find("outbound"), std::string::npos) << s.bytes;
   }
+}
+
+// What baresip's SDP says of its sender (user, address, equipment) stays on its own side,
+// in offers and answers; s= stays present. A realm may keep it (sdp_identity: keep).
+TEST_F(B2buaTest, SdpDescriptionOfTheSenderIsHidden) {
+  auto chatty = [](std::string_view ip, std::string_view user) {
+    std::string a(ip);
+    return "v=0\r\no=" + std::string(user) + " 111 1 IN IP4 " + a + "\r\ns=" + std::string(user) +
+           "'s session\r\ni=" + std::string(user) + " at " + a + "\r\nu=http://" + a +
+           "/\r\ne=" + std::string(user) + "@example.com\r\np=+1 555 0100\r\nc=IN IP4 " + a +
+           "\r\nt=0 0\r\na=tool:baresip 1.0.0\r\nm=audio 4000 RTP/AVP 0\r\ni=" + a +
+           "\r\na=ssrc:12345 cname:sip:" + std::string(user) + "@" + a +
+           "\r\na=ssrc:12345 msid:s t\r\na=sendrecv\r\n";
+  };
+  fromA(inviteA("+15551234", chatty("192.0.2.10", "alice")));
+  fromB(responseB(200, "OK", "btag", chatty("198.51.100.20", "bob")));
+  const Sent* offer = last(kCore, "INVITE");
+  const Sent* answer = last(kAccess, "200");
+  ASSERT_NE(offer, nullptr);
+  ASSERT_NE(answer, nullptr);
+  for (const Sent* s : {offer, answer}) {
+    std::string_view body = s->msg.body();
+    for (std::string_view gone : {"alice", "bob", "baresip", "a=tool",
+                                  "\r\ni=", "\r\nu=", "\r\ne=", "\r\np=", "example.com"})
+      EXPECT_EQ(body.find(gone), std::string_view::npos) << gone << " crossed:\n" << body;
+    std::string visible = withoutMediaLines(body);  // bypass keeps c=/m=
+    for (std::string_view ip : {"192.0.2.10", "198.51.100.20"})
+      EXPECT_FALSE(hasAddress(visible, ip)) << ip << " crossed:\n" << body;
+    EXPECT_NE(body.find("\r\ns=-\r\n"), std::string_view::npos) << body;
+    EXPECT_NE(body.find("a=ssrc:12345 msid:s t"), std::string_view::npos) << body;
+    sdp::ParseResult parsed = sdp::SessionDescription::parse(body);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().toString();
+    std::vector<std::string_view> ssrc = parsed.value().media(0).attributes("ssrc");
+    ASSERT_EQ(ssrc.size(), 2u);
+    EXPECT_TRUE(ssrc[0].starts_with("12345 cname:")) << ssrc[0];
+    EXPECT_GE(ssrc[0].size(), std::string_view("12345 cname:").size() + 16);
+  }
+  // Each leg gets a CNAME of its own.
+  auto cnameOf = [](const Sent* s) {
+    std::string_view body = s->msg.body();
+    size_t at = body.find("cname:");
+    return std::string(body.substr(at, body.find('\r', at) - at));
+  };
+  EXPECT_NE(cnameOf(offer), cnameOf(answer));
+}
+
+TEST_F(B2buaTest, SdpDescriptionCrossesWhenTheRealmKeepsIt) {
+  config.realms[1].sdpIdentity = topology::SdpIdentity::kKeep;  // core
+  txn.reset();
+  b2bua = std::make_unique<B2bua>(wheel, testSettings(config), transport.infos, nullptr, &stats);
+  txn = std::make_unique<transaction::TransactionLayer>(transport, wheel,
+                                                        transaction::TimerConfig{}, *b2bua);
+  b2bua->attach(*txn);
+  std::string body = sdp("192.0.2.10");
+  body.replace(body.find("s=-"), 3, "s=alice's session");
+  body += "a=tool:baresip 1.0.0\r\na=ssrc:1 cname:sip:alice@192.0.2.10\r\n";
+  fromA(inviteA("+15551234", body));
+  const Sent* inv = last(kCore, "INVITE");
+  ASSERT_NE(inv, nullptr);
+  std::string_view kept = inv->msg.body();
+  EXPECT_NE(kept.find("a=tool:baresip 1.0.0"), std::string_view::npos) << kept;
+  EXPECT_NE(kept.find("cname:sip:alice@192.0.2.10"), std::string_view::npos) << kept;
+  EXPECT_NE(kept.find("s=alice's session"), std::string_view::npos) << kept;
+  EXPECT_EQ(kept.find("o=user"), std::string_view::npos) << kept;  // o= is still the SBC's
 }
 
 TEST_F(B2buaTest, ReliableProvisionalsArePrackedPerLeg) {
