@@ -6,6 +6,7 @@
 
 #include "signaling/sip/charset.h"
 #include "signaling/sip/header_id.h"
+#include "topology/free_text.h"
 
 namespace sbc::topology {
 namespace {
@@ -271,7 +272,10 @@ void copyAllowedHeaders(const sip::Message& from, sip::Message& to, const Header
     bool cross = rules.mode == HeaderRules::Mode::kWhitelist
                      ? named
                      : !named && cls != HeaderClass::kSensitive;
-    if (cross) to.addHeader(name, from.value(f));
+    if (!cross) continue;
+    // Reason's text and Session-ID's parameters stay behind (free_text.h).
+    if (std::optional<std::string> value = crossingValue(f.id, name, from.value(f)))
+      to.addHeader(name, *value);
   }
 }
 

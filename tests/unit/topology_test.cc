@@ -376,6 +376,37 @@ TEST(CopyAllowedHeaders, DefaultRulesAreTheSafeWhitelist) {
                                                         "Accept-Language: fr", "Subject: hello"}));
 }
 
+// The default whitelist lets Reason and Session-ID cross for their meaning; the free
+// text their grammars allow (Reason text=, Session-ID parameters) names the far side.
+TEST(CopyAllowedHeaders, FreeTextStaysBehind) {
+  Message in = parse(
+      "BYE sip:h SIP/2.0\r\n"
+      "Reason: SIP ;cause=200 ;text=\"Call completed elsewhere by pbx3.corp (10.1.1.7)\"\r\n"
+      "Reason: Q.850;cause=16;text=\"Normal, switch MSC-East\";location=LN, "
+      "X.Y;text=\"no cause\"\r\n"
+      "Reason: SIP;text=\"only text\"\r\n"
+      "Session-ID: ab30317f1a784dc48ff824d0d3715d86;remote=47755a9de7794ba387653f2099600ef2"
+      ";host=pbx3.corp\r\n"
+      "Session-ID: 6a1b3c4d5e6f11e8a1b2001122334455\r\n"
+      "Session-ID: not-a-uuid\r\n"
+      "Content-Length: 0\r\n\r\n");
+  Message out = outbound();
+  copyAllowedHeaders(in, out, Realm{});
+  EXPECT_EQ(
+      headerLines(out),
+      (std::vector<std::string>{
+          "Reason: SIP;cause=200", "Reason: Q.850;cause=16",
+          "Session-ID: ab30317f1a784dc48ff824d0d3715d86;remote=47755a9de7794ba387653f2099600ef2"}))
+      << "a version 1 UUID (the maker's MAC) and a value that is no UUID do not cross";
+  Message black = outbound();
+  copyAllowedHeaders(in, black, blacklist({}));
+  EXPECT_EQ(headerLines(black), headerLines(out)) << "blacklist mode too";
+  for (const std::string& line : headerLines(out)) {
+    EXPECT_EQ(line.find("corp"), std::string::npos) << line;
+    EXPECT_EQ(line.find("text"), std::string::npos) << line;
+  }
+}
+
 TEST(HeaderClasses, Classify) {
   EXPECT_EQ(classifyHeader("via"), HeaderClass::kNeverCopied);
   EXPECT_EQ(classifyHeader("v"), HeaderClass::kNeverCopied);
