@@ -40,4 +40,11 @@ void presentCapabilities(const sip::Message& far, sip::Message& out) {
   if (!supported.empty()) out.addHeader(sip::HeaderId::kSupported, supported);
 }
 
+void addSupported(sip::Message& out, std::string_view tag) {
+  std::string value(tag);
+  std::string_view others = out.header(sip::HeaderId::kSupported);
+  if (!others.empty()) value.append(", ").append(others);
+  out.setHeader(sip::HeaderId::kSupported, value);
+}
+
 }  // namespace sbc::b2bua

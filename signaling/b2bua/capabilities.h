@@ -23,4 +23,8 @@ inline constexpr std::string_view kEndToEndOptions[] = {"timer"};
 // `out` already had is replaced: each appears at most once.
 void presentCapabilities(const sip::Message& far, sip::Message& out);
 
+// Puts `tag` first in out's Supported (one line; added when absent): an option the B2BUA
+// negotiates on this leg itself (100rel).
+void addSupported(sip::Message& out, std::string_view tag);
+
 }  // namespace sbc::b2bua
