@@ -35,6 +35,7 @@ constexpr auto kTransports = std::to_array<std::string_view>({"udp", "tcp"});
 constexpr auto kPolicies = std::to_array<std::string_view>({"strip", "replace", "keep"});
 constexpr auto kModes = std::to_array<std::string_view>({"whitelist", "blacklist"});
 constexpr auto kTrust = std::to_array<std::string_view>({"untrusted", "trusted"});
+constexpr auto kSdpIdentity = std::to_array<std::string_view>({"hide", "keep"});
 
 class RealmsSection : public Schema {
  public:
@@ -236,7 +237,11 @@ void RealmsSection::media(const Entry& e, const std::string& owner, Realm& realm
 
 void RealmsSection::identity(const Entry& e, const std::string& owner, const SipSettings& settings,
                              Realm& realm) {
-  Fields th(*this, e, owner, "topology_hiding", {"identity_headers"});
+  Fields th(*this, e, owner, "topology_hiding", {"identity_headers", "sdp_identity"});
+  if (const Entry* s = th.valid() ? th.get("sdp_identity") : nullptr) {
+    if (auto i = choice(*s, owner, th.what("sdp_identity"), kSdpIdentity))
+      realm.sdpIdentity = static_cast<topology::SdpIdentity>(*i);
+  }
   const Entry* ih = th.valid() ? th.get("identity_headers") : nullptr;
   if (ih && !ih->value.IsMap()) {
     error(ih->mark, owner, "identity_headers must be a map of 'Header: policy' entries");

@@ -6,6 +6,7 @@
 
 #include "signaling/sip/charset.h"
 #include "signaling/sip/header_id.h"
+#include "topology/free_text.h"
 
 namespace sbc::topology {
 namespace {
@@ -20,6 +21,8 @@ constexpr auto kNeverCopied = std::to_array<std::string_view>(
     {// dialog and transaction state of one leg
      "Via", "Route", "Record-Route", "Contact", "Call-ID", "From", "To", "CSeq", "Max-Forwards",
      "RSeq", "RAck", "Require", "Proxy-Require", "Unsupported", "Max-Breadth",
+     // what the SBC itself can do, presented per leg by the B2BUA (b2bua/capabilities.h)
+     "Allow", "Supported",
      // the body's headers
      "Content-Length", "Content-Type", "Content-Encoding", "Content-Disposition",
      "Content-Language", "MIME-Version",
@@ -269,7 +272,10 @@ void copyAllowedHeaders(const sip::Message& from, sip::Message& to, const Header
     bool cross = rules.mode == HeaderRules::Mode::kWhitelist
                      ? named
                      : !named && cls != HeaderClass::kSensitive;
-    if (cross) to.addHeader(name, from.value(f));
+    if (!cross) continue;
+    // Reason's text and Session-ID's parameters stay behind (free_text.h).
+    if (std::optional<std::string> value = crossingValue(f.id, name, from.value(f)))
+      to.addHeader(name, *value);
   }
 }
 

@@ -119,7 +119,8 @@ class FilterChain {
 //     policy: strip drops them, keep copies them, replace copies one line with our value;
 //     built-in ones not named in `identity` are stripped;
 //   - whitelist mode: a header crosses when named (kSensitive ones too);
-//   - blacklist mode: a header crosses unless named; kSensitive ones never do.
+//   - blacklist mode: a header crosses unless named; kSensitive ones never do;
+//   - what crosses loses its free text (Reason text=, Session-ID parameters: free_text.h).
 // Names compare case-insensitively, compact forms included. `from` and `to` must be
 // different messages.
 void copyAllowedHeaders(const sip::Message& from, sip::Message& to, const HeaderRules& rules,

@@ -9,26 +9,10 @@ std::string_view transportName(Transport t) {
 std::vector<std::string> defaultHeaderWhitelist() {
   // End-to-end semantics without addresses in them: capabilities, session timer, event
   // packages, call meta-data. docs/CONFIG.md explains each choice.
-  return {"Accept",
-          "Accept-Encoding",
-          "Accept-Language",
-          "Allow",
-          "Allow-Events",
-          "Supported",
-          "Session-Expires",
-          "Min-SE",
-          "Expires",
-          "Min-Expires",
-          "Retry-After",
-          "Subject",
-          "Priority",
-          "Privacy",
-          "Reason",
-          "Event",
-          "Subscription-State",
-          "Session-ID",
-          "Info-Package",
-          "Recv-Info"};
+  return {"Accept",     "Accept-Encoding", "Accept-Language", "Allow-Events", "Session-Expires",
+          "Min-SE",     "Expires",         "Min-Expires",     "Retry-After",  "Subject",
+          "Priority",   "Privacy",         "Reason",          "Event",        "Subscription-State",
+          "Session-ID", "Info-Package",    "Recv-Info"};
 }
 
 std::vector<std::string> defaultBodyTypes() {

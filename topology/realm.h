@@ -33,6 +33,11 @@ struct IdentityHeader {
   std::string value;  // for kReplace (the loader fills in sip.user_agent when omitted)
 };
 
+// What of an SDP's description of its sender a realm sees (topology_hiding.sdp_identity).
+// kHide: s= becomes "-", i= u= e= p= and a=tool go, and the RTCP CNAME of a=ssrc becomes
+// one the SBC chose for the leg (b2bua/sdp_privacy.h); kKeep: they cross unchanged.
+enum class SdpIdentity : uint8_t { kHide, kKeep };
+
 struct HeaderRule {
   enum class Action : uint8_t { kAdd, kRemove, kReplace };
   Action action = Action::kAdd;
@@ -92,6 +97,7 @@ struct Realm {
   // After loading: User-Agent, Server and Organization plus whatever the realm names. Code
   // that builds a Realm by hand may leave it empty: those three are stripped unless listed.
   std::vector<IdentityHeader> identityHeaders;
+  SdpIdentity sdpIdentity = SdpIdentity::kHide;
   HeaderRules headers;
   RealmLimits limits;
   Trust trust = Trust::kUntrusted;

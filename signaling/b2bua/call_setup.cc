@@ -7,6 +7,7 @@
 
 #include "signaling/b2bua/b2bua_impl.h"
 #include "signaling/b2bua/bodies.h"
+#include "signaling/b2bua/capabilities.h"
 #include "signaling/b2bua/message_util.h"
 #include "signaling/b2bua/peer_flow.h"
 
@@ -98,7 +99,6 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   uint32_t mf = settings_.maxForwards;
   if (req.first(sip::HeaderId::kMaxForwards)) mf = std::min(mf, req.maxForwards().value - 1);
   sip::Message invite = dialog::makeRequest(b.dialog, "INVITE", b.local, txn_->newBranch(), mf);
-  invite.addHeader(sip::HeaderId::kAllow, std::string(kAllow));
   std::string error;
   int code = 488;
   if (!crossOver(call, Side::kB, req, invite, error, &code)) {
@@ -109,14 +109,12 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
     refuseSdp(nullptr, server, req, code, error, inRealm.advertised);
     return;
   }
-  // 100rel is negotiated per leg by the B2BUA itself (RFC 3262), as are the other tags
-  // it can relay; the caller's other extensions stay on the caller's leg.
-  invite.removeHeader(sip::HeaderId::kSupported);
+  // 100rel is negotiated per leg by the B2BUA itself (RFC 3262); crossOver presented the
+  // end-to-end tags the caller supports; the caller's other extensions stay on its leg.
   invite.removeHeader(sip::HeaderId::kRequire);
   bool rel = hasOptionTag(req, sip::HeaderId::kSupported, "100rel") ||
              hasOptionTag(req, sip::HeaderId::kRequire, "100rel");
-  std::string supported = rel ? std::string(kSupported) : "timer";
-  invite.addHeader(sip::HeaderId::kSupported, supported);
+  if (rel) addSupported(invite, "100rel");
   if (hasOptionTag(req, sip::HeaderId::kRequire, "100rel"))
     invite.addHeader(sip::HeaderId::kRequire, "100rel");
   b.realm->filters.apply(invite);

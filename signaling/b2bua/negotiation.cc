@@ -2,7 +2,9 @@
 // (MediaAnchor), and with the leg's own o= (SdpOrigin); other bodies as bodies.cc allows.
 
 #include "signaling/b2bua/b2bua_impl.h"
+#include "signaling/b2bua/capabilities.h"
 #include "signaling/b2bua/message_util.h"
+#include "signaling/b2bua/sdp_privacy.h"
 
 namespace sbc::b2bua {
 
@@ -31,8 +33,11 @@ std::optional<std::string> B2bua::Impl::sdpFor(Call& call, Side to, std::string_
       return std::nullopt;
     }
   }
-  // o= names the address the leg's media goes to: the realm's media address when anchored.
+  // What the description says of its sender stays behind unless the realm keeps it.
   const topology::Realm* realm = leg.realm->config;
+  if (!realm || realm->sdpIdentity == topology::SdpIdentity::kHide)
+    hideSdpIdentity(sd, leg.origin.cname());
+  // o= names the address the leg's media goes to: the realm's media address when anchored.
   std::string_view originAddress = call.media.anchored && realm && realm->media
                                        ? std::string_view(realm->media->address)
                                        : std::string_view(leg.realm->advertised);
@@ -50,6 +55,7 @@ bool B2bua::Impl::crossOver(Call& call, Side to, const sip::Message& src, sip::M
                             std::string& error, int* code) {
   Leg& leg = call.leg(to);
   topology::copyAllowedHeaders(src, dst, *leg.realm->config);
+  presentCapabilities(src, dst);
   int failure = 488;
   bool ok = crossBody(call, to, src, dst, error, failure);
   if (code) *code = failure;

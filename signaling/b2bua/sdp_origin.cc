@@ -3,6 +3,7 @@
 #include <random>
 
 #include "mediaplane/api/address.h"
+#include "signaling/b2bua/message_util.h"
 #include "signaling/sdp/session.h"
 
 namespace sbc::b2bua {
@@ -40,6 +41,11 @@ std::optional<std::string> SdpOrigin::rewrite(std::string_view body, std::string
     return std::nullopt;
   }
   return parsed.value().serialize();
+}
+
+const std::string& SdpOrigin::cname() {
+  if (cname_.empty()) cname_ = randomToken(16);
+  return cname_;
 }
 
 const char* SdpOrigin::apply(sdp::SessionDescription& sd, std::string_view original,

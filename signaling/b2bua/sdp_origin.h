@@ -26,10 +26,15 @@ class SdpOrigin {
   const char* apply(sdp::SessionDescription& sd, std::string_view original,
                     std::string_view address);
 
+  // The RTCP CNAME this leg sees in a=ssrc lines when its realm hides SDP identity
+  // (sdp_privacy.h): random, one per leg of a call (RFC 7022), chosen on first use.
+  const std::string& cname();
+
  private:
   std::string sessionId_;  // decimal, chosen on first use
   uint64_t version_ = 0;
   uint64_t lastContent_ = 0;  // hash of the last description sent, without its o= line
+  std::string cname_;
 };
 
 }  // namespace sbc::b2bua

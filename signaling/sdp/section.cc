@@ -140,6 +140,27 @@ size_t Section::removeIceAttributes() {
       [](const Line& l) { return l.type == 'a' && isIceAttribute(splitAttribute(l.value).name); });
 }
 
+size_t Section::removeLines(char type) {
+  if (std::string_view("vostcm").find(type) != std::string_view::npos) return 0;
+  return removeLinesIf([type](const Line& l) { return l.type == type; });
+}
+
+const char* Section::setSsrcCnames(std::string_view cname) {
+  if (cname.empty()) return "empty cname";
+  if (const char* err = checkLineText(cname)) return err;
+  std::string name(cname);  // `cname` may view into a line rewritten below
+  for (Line& l : lines_) {
+    if (!isAttribute(l, "ssrc")) continue;
+    std::string_view value = splitAttribute(l.value).value;
+    std::string_view id = firstField(value);
+    std::string_view rest = value.substr(id.size());
+    size_t start = rest.find_first_not_of(" \t");
+    if (start == std::string_view::npos || rest.substr(start, 6) != "cname:") continue;
+    l.value = "ssrc:" + std::string(id) + " cname:" + name;
+  }
+  return nullptr;
+}
+
 std::optional<Connection> Section::connection() const {
   const Line* l = findLine('c');
   Connection c;

@@ -56,6 +56,15 @@ class Section {
   // Removes the RFC 8839 ICE attributes of this level; returns how many lines went.
   size_t removeIceAttributes();
 
+  // Removes every line of one of the optional descriptive types of this level (i=, u=,
+  // e=, p=, ...); returns how many went. The structural lines (v= o= s= t= c= m=) cannot
+  // be removed this way (0).
+  size_t removeLines(char type);
+  // Points the RTCP CNAME of every "a=ssrc:<ssrc-id> cname:<cname>" line of this level
+  // (RFC 5576 §4.1) at `cname`, keeping the ssrc-id; other source attributes stay. nullptr,
+  // or the reason when `cname` is empty or not line text (then nothing changes).
+  [[nodiscard]] const char* setSsrcCnames(std::string_view cname);
+
   // c= of this level (the first one: a media section may list several multicast groups).
   std::optional<Connection> connection() const;
   // Replaces this level's c= lines with one (added in RFC 4566 order when absent).

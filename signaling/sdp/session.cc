@@ -303,6 +303,18 @@ std::string_view SessionDescription::sessionName() const {
   return l == nullptr ? std::string_view() : std::string_view(l->value);
 }
 
+const char* SessionDescription::setSessionName(std::string_view name) {
+  if (name.empty()) return "empty session name";
+  if (const char* err = checkLineText(name)) return err;
+  for (Line& l : lines_) {
+    if (l.type == 's') {
+      l.value = std::string(name);
+      return nullptr;
+    }
+  }
+  return "no s= line";  // parse() guarantees one
+}
+
 Direction SessionDescription::effectiveDirection(size_t mediaIndex) const {
   if (auto d = media_[mediaIndex].direction()) return *d;
   if (auto d = direction()) return *d;

@@ -61,6 +61,9 @@ class SessionDescription : public Section {
 
   // s=.
   std::string_view sessionName() const;
+  // Replaces the s= text (RFC 4566 §5.3: one line, at least one character; "-" when the
+  // session has no meaningful name). nullptr, or the reason (then nothing changes).
+  [[nodiscard]] const char* setSessionName(std::string_view name);
 
   // Media sections, in m= order.
   size_t mediaCount() const { return media_.size(); }

@@ -127,6 +127,19 @@ const HeaderInfo& headerInfo(HeaderId id) {
   return kInfo[static_cast<size_t>(id)];
 }
 
+bool allowsEmptyList(HeaderId id) {
+  switch (id) {
+    case HeaderId::kAccept:
+    case HeaderId::kAcceptEncoding:
+    case HeaderId::kAcceptLanguage:
+    case HeaderId::kAllow:
+    case HeaderId::kSupported:
+      return true;
+    default:
+      return false;
+  }
+}
+
 HeaderId lookupHeader(std::string_view name) {
   if (name.empty() || name.size() > NameIndex::kMaxLen) return HeaderId::kUnknown;
   int letter = letterIndex(name[0]);

@@ -90,6 +90,12 @@ struct HeaderInfo {
 
 const HeaderInfo& headerInfo(HeaderId id);
 
+// True for the lists whose grammar brackets its elements, `HCOLON [ elem *(COMMA elem) ]`
+// (RFC 3261 §25.1: Accept, Accept-Encoding, Accept-Language, Allow, Supported): an empty
+// value is an empty list. Every other list needs at least one element (Require,
+// Unsupported, Via, ...), and no list may have an empty element between commas.
+bool allowsEmptyList(HeaderId id);
+
 // Maps a header name as written (any case, full or compact form) to its id.
 HeaderId lookupHeader(std::string_view name);
 

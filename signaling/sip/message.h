@@ -112,6 +112,7 @@ class Message {
 
   // Calls f(std::string_view item) for every value of a list header across all its
   // lines, in order. Returns nullptr, or the first splitting error / error f returned.
+  // An empty line is an empty list where the header's grammar allows it (allowsEmptyList).
   template <class F>
   const char* forEachValue(HeaderId id, F&& f) const;
 
@@ -195,6 +196,8 @@ const char* Message::forEachValue(HeaderId id, F&& f) const {
   for (size_t i = start; i < fields_.size(); ++i) {
     const HeaderField& h = fields_[i];
     if (h.id != id || h.removed) continue;
+    // "Supported:" is an empty list, where the grammar allows one (baresip sends it).
+    if (value(h).empty() && allowsEmptyList(id)) continue;
     if (const char* err = forEachListItem(value(h), f)) return err;
   }
   return nullptr;

@@ -91,6 +91,16 @@ std::string checkCommon(const Message& m) {
     if (err) return headerError(id, err);
   }
 
+  // Method and the heads of encoding / language-range are tokens ("*" is one too); the
+  // accept-params after them are not checked here.
+  for (HeaderId id : {HeaderId::kAllow, HeaderId::kAcceptEncoding, HeaderId::kAcceptLanguage}) {
+    err = m.forEachValue(id, [id](std::string_view item) -> const char* {
+      if (id != HeaderId::kAllow) item = trimLws(item.substr(0, item.find(';')));
+      return allOf(item, kToken) && !item.empty() ? nullptr : "element is not a token";
+    });
+    if (err) return headerError(id, err);
+  }
+
   MediaType range;
   err = m.forEachValue(HeaderId::kAccept,
                        [&](std::string_view item) { return parseMediaType(item, true, range); });

@@ -9,6 +9,7 @@
 
 #include "config/loader.h"
 #include "signaling/b2bua/b2bua.h"
+#include "signaling/sdp/session.h"
 #include "signaling/sip/parser.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
@@ -574,10 +575,142 @@ TEST_F(B2buaTest, InfoIsRelayedWithItsBody) {
   EXPECT_EQ(last(kAccess, "200")->msg.cseq().value.method, "INFO");
 }
 
+// Each leg hears what the SBC can do, once: never the far side's Allow (baresip's INVITE
+// went out with two) nor its Supported list (which names its equipment's features), but
+// the end-to-end tags the far side supports.
+TEST_F(B2buaTest, EachLegHearsTheSbcsCapabilitiesOnce) {
+  constexpr std::string_view kCallerCaps =
+      "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, SUBSCRIBE, INFO, MESSAGE, UPDATE, "
+      "REFER\r\nAllow: PUBLISH\r\nSupported: replaces, norefersub, gruu, timer\r\n";
+  constexpr std::string_view kCalleeCaps =
+      "Allow: INVITE, BYE, X-VENDOR\r\nSupported: path, outbound\r\n";
+  auto allowOf = [](const Sent* s) {
+    EXPECT_NE(s, nullptr);
+    if (!s) return std::string("?");
+    EXPECT_LE(s->msg.count(sip::HeaderId::kAllow), 1u) << s->bytes;
+    return std::string(s->msg.header(sip::HeaderId::kAllow));
+  };
+  auto supportedOf = [](const Sent* s) {
+    EXPECT_LE(s->msg.count(sip::HeaderId::kSupported), 1u) << s->bytes;
+    return std::string(s->msg.header(sip::HeaderId::kSupported));
+  };
+  const std::string sbcAllow =
+      "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK, NOTIFY, REFER";
+
+  fromA(inviteA("+15551234", sdp("192.0.2.10"), kCallerCaps));
+  EXPECT_EQ(allowOf(last(kCore, "INVITE")), sbcAllow);
+  EXPECT_EQ(supportedOf(last(kCore, "INVITE")), "timer");
+  fromB(responseB(180, "Ringing", "btag", "", kCalleeCaps));
+  EXPECT_EQ(allowOf(last(kAccess, "180")), sbcAllow);
+  EXPECT_EQ(supportedOf(last(kAccess, "180")), "");  // the callee does no session timer
+  fromB(responseB(200, "OK", "btag", sdp("198.51.100.20"), kCalleeCaps));
+  EXPECT_EQ(allowOf(last(kAccess, "200")), sbcAllow);
+  EXPECT_EQ(supportedOf(last(kAccess, "200")), "");
+  std::string aTag(last(kAccess, "200")->msg.to().value.tag());
+
+  // A re-INVITE and an UPDATE each way, and their 2xx: the SBC's Allow, once.
+  fromA(inDialogFromA("INVITE", 2, aTag, sdp("192.0.2.10", "sendonly"), kCallerCaps));
+  const Sent* reinvite = last(kCore, "INVITE");
+  EXPECT_EQ(allowOf(reinvite), sbcAllow);
+  EXPECT_EQ(supportedOf(reinvite), "timer");
+  fromB(answer(*reinvite, 200, "", sdp("198.51.100.20", "recvonly")));
+  EXPECT_EQ(allowOf(last(kAccess, "200")), sbcAllow);
+  EXPECT_EQ(last(kAccess, "200")->msg.cseq().value.number, 2u);
+  fromB(inDialogFromB("UPDATE", 1, sdp("198.51.100.20")));
+  const Sent* update = last(kAccess, "UPDATE");
+  EXPECT_EQ(allowOf(update), sbcAllow);
+  fromA(answer(*update, 200, "", sdp("192.0.2.10")));
+  const Sent* updateOk = last(kCore, "200");
+  EXPECT_EQ(updateOk->msg.cseq().value.method, "UPDATE");
+  EXPECT_EQ(allowOf(updateOk), sbcAllow);
+
+  // Where RFC 3261 wants no Allow (an INFO and its 200), the SBC adds none and relays none.
+  fromA(inDialogFromA("INFO", 3, aTag, "", kCallerCaps));
+  EXPECT_EQ(allowOf(last(kCore, "INFO")), "");
+  fromB(answer(*last(kCore, "INFO"), 200));
+  EXPECT_EQ(allowOf(last(kAccess, "200")), "");
+  for (const Sent& s : transport.sent) {
+    EXPECT_EQ(s.bytes.find("PUBLISH"), std::string::npos) << s.bytes;
+    EXPECT_EQ(s.bytes.find("X-VENDOR"), std::string::npos) << s.bytes;
+    EXPECT_EQ(s.bytes.find("replaces"), std::string::npos) << s.bytes;
+    EXPECT_EQ(s.bytes.find("outbound"), std::string::npos) << s.bytes;
+  }
+
+  // A caller without session timers: the SBC, which does not refresh sessions itself, does
+  // not claim "timer" to the callee either.
+  fromA(inviteA("+15552222"));
+  EXPECT_EQ(last(kCore, "INVITE")->msg.requestUri().find("+15552222"), 4u);
+  EXPECT_EQ(allowOf(last(kCore, "INVITE")), sbcAllow);
+  EXPECT_EQ(supportedOf(last(kCore, "INVITE")), "");
+}
+
+// What baresip's SDP says of its sender (user, address, equipment) stays on its own side,
+// in offers and answers; s= stays present. A realm may keep it (sdp_identity: keep).
+TEST_F(B2buaTest, SdpDescriptionOfTheSenderIsHidden) {
+  auto chatty = [](std::string_view ip, std::string_view user) {
+    std::string a(ip);
+    return "v=0\r\no=" + std::string(user) + " 111 1 IN IP4 " + a + "\r\ns=" + std::string(user) +
+           "'s session\r\ni=" + std::string(user) + " at " + a + "\r\nu=http://" + a +
+           "/\r\ne=" + std::string(user) + "@example.com\r\np=+1 555 0100\r\nc=IN IP4 " + a +
+           "\r\nt=0 0\r\na=tool:baresip 1.0.0\r\nm=audio 4000 RTP/AVP 0\r\ni=" + a +
+           "\r\na=ssrc:12345 cname:sip:" + std::string(user) + "@" + a +
+           "\r\na=ssrc:12345 msid:s t\r\na=sendrecv\r\n";
+  };
+  fromA(inviteA("+15551234", chatty("192.0.2.10", "alice")));
+  fromB(responseB(200, "OK", "btag", chatty("198.51.100.20", "bob")));
+  const Sent* offer = last(kCore, "INVITE");
+  const Sent* answer = last(kAccess, "200");
+  ASSERT_NE(offer, nullptr);
+  ASSERT_NE(answer, nullptr);
+  for (const Sent* s : {offer, answer}) {
+    std::string_view body = s->msg.body();
+    for (std::string_view gone : {"alice", "bob", "baresip", "a=tool",
+                                  "\r\ni=", "\r\nu=", "\r\ne=", "\r\np=", "example.com"})
+      EXPECT_EQ(body.find(gone), std::string_view::npos) << gone << " crossed:\n" << body;
+    std::string visible = withoutMediaLines(body);  // bypass keeps c=/m=
+    for (std::string_view ip : {"192.0.2.10", "198.51.100.20"})
+      EXPECT_FALSE(hasAddress(visible, ip)) << ip << " crossed:\n" << body;
+    EXPECT_NE(body.find("\r\ns=-\r\n"), std::string_view::npos) << body;
+    EXPECT_NE(body.find("a=ssrc:12345 msid:s t"), std::string_view::npos) << body;
+    sdp::ParseResult parsed = sdp::SessionDescription::parse(body);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().toString();
+    std::vector<std::string_view> ssrc = parsed.value().media(0).attributes("ssrc");
+    ASSERT_EQ(ssrc.size(), 2u);
+    EXPECT_TRUE(ssrc[0].starts_with("12345 cname:")) << ssrc[0];
+    EXPECT_GE(ssrc[0].size(), std::string_view("12345 cname:").size() + 16);
+  }
+  // Each leg gets a CNAME of its own.
+  auto cnameOf = [](const Sent* s) {
+    std::string_view body = s->msg.body();
+    size_t at = body.find("cname:");
+    return std::string(body.substr(at, body.find('\r', at) - at));
+  };
+  EXPECT_NE(cnameOf(offer), cnameOf(answer));
+}
+
+TEST_F(B2buaTest, SdpDescriptionCrossesWhenTheRealmKeepsIt) {
+  config.realms[1].sdpIdentity = topology::SdpIdentity::kKeep;  // core
+  txn.reset();
+  b2bua = std::make_unique<B2bua>(wheel, testSettings(config), transport.infos, nullptr, &stats);
+  txn = std::make_unique<transaction::TransactionLayer>(transport, wheel,
+                                                        transaction::TimerConfig{}, *b2bua);
+  b2bua->attach(*txn);
+  std::string body = sdp("192.0.2.10");
+  body.replace(body.find("s=-"), 3, "s=alice's session");
+  body += "a=tool:baresip 1.0.0\r\na=ssrc:1 cname:sip:alice@192.0.2.10\r\n";
+  fromA(inviteA("+15551234", body));
+  const Sent* inv = last(kCore, "INVITE");
+  ASSERT_NE(inv, nullptr);
+  std::string_view kept = inv->msg.body();
+  EXPECT_NE(kept.find("a=tool:baresip 1.0.0"), std::string_view::npos) << kept;
+  EXPECT_NE(kept.find("cname:sip:alice@192.0.2.10"), std::string_view::npos) << kept;
+  EXPECT_NE(kept.find("s=alice's session"), std::string_view::npos) << kept;
+  EXPECT_EQ(kept.find("o=user"), std::string_view::npos) << kept;  // o= is still the SBC's
+}
+
 TEST_F(B2buaTest, ReliableProvisionalsArePrackedPerLeg) {
   fromA(inviteA("+15551234", sdp("192.0.2.10"), "Supported: 100rel\r\n"));
-  EXPECT_NE(last(kCore, "INVITE")->msg.header(sip::HeaderId::kSupported).find("100rel"),
-            std::string_view::npos);
+  EXPECT_EQ(last(kCore, "INVITE")->msg.header(sip::HeaderId::kSupported), "100rel");
   fromB(responseB(183, "Session Progress", "btag", sdp("198.51.100.20"),
                   "Require: 100rel\r\nRSeq: 7000\r\n"));
   const Sent* p = last(kAccess, "183");

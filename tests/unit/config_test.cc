@@ -142,6 +142,7 @@ TEST(ConfigLoad, DefaultsOfAMinimalConfig) {
   EXPECT_EQ(a.identityHeaders[0].name, "User-Agent");
   EXPECT_EQ(a.identityHeaders[1].name, "Server");
   EXPECT_EQ(a.identityHeaders[2].name, "Organization");
+  EXPECT_EQ(a.sdpIdentity, SdpIdentity::kHide);
   EXPECT_EQ(a.limits.maxCalls, 0u);
   EXPECT_EQ(a.limits.tcpMaxConnections, 1024u);
   EXPECT_EQ(a.limits.tcpIdleTimeout, std::chrono::seconds(300));
@@ -164,8 +165,8 @@ realms:
       - { transport: tcp, address: "[::1]", port: 5061 }
     advertised_address: 198.51.100.1
     media: { address: 127.0.0.1, port_min: 30000, port_max: 30999 }
-    topology_hiding:
-      identity_headers: { User-Agent: keep, Server: { replace: "SBC" }, Organization: replace, X-Box: strip }
+    topology_hiding: { sdp_identity: keep,
+      identity_headers: { User-Agent: keep, Server: { replace: "SBC" }, Organization: replace, X-Box: strip } }
     headers:
       mode: blacklist
       names: [X-Secret, Subject]
@@ -233,6 +234,8 @@ TEST(ConfigLoad, EveryKeyIsRead) {
   EXPECT_EQ(a.identityHeaders[2].policy, HeaderPolicy::kReplace);
   EXPECT_EQ(a.identityHeaders[2].value, "Edge 1") << "replace without a value: sip.user_agent";
   EXPECT_EQ(a.identityHeaders[3].name, "X-Box");
+  EXPECT_EQ(a.sdpIdentity, SdpIdentity::kKeep);
+  EXPECT_EQ(c.realms[1].sdpIdentity, SdpIdentity::kHide) << "hidden unless a realm keeps it";
   EXPECT_EQ(a.headers.mode, HeaderRules::Mode::kBlacklist);
   EXPECT_EQ(a.headers.names, (std::vector<std::string>{"X-Secret", "Subject"}));
   ASSERT_EQ(a.headers.rules.size(), 3u);
@@ -582,20 +585,23 @@ TEST(ConfigErrors, TopologyHiding) {
   expectErrors(
       std::string(kRealmHead) +
           "    topology_hiding:\n"
-          "      identity_headers: { Via: keep, Server: hide, User-Agent: { replace: \"\" } }\n",
+          "      identity_headers: { Via: keep, Server: hide, User-Agent: { replace: \"\" } }\n"
+          "      sdp_identity: strip\n",
       {"line 5, column 27: realm 'a': identity_headers 'Via' never crosses between realms (the "
        "SBC builds it for each leg): remove it",
        "line 5, column 46: realm 'a': identity_headers Server 'hide' is not one of strip, "
        "replace, keep",
        "line 5, column 75: realm 'a': identity_headers User-Agent replace must be one line of "
-       "printable text"});
+       "printable text",
+       "line 6, column 21: realm 'a': topology_hiding sdp_identity 'strip' is not one of hide, "
+       "keep"});
 }
 
 TEST(ConfigErrors, HeaderNamesAndRules) {
   expectErrors(std::string(kRealmHead) +
                    "    headers:\n"
                    "      mode: graylist\n"
-                   "      names: [Allow, Via, Server, 'Bad Name']\n",
+                   "      names: [Event, Via, Server, 'Bad Name']\n",
                {"line 5, column 13: realm 'a': headers mode 'graylist' is not one of whitelist, "
                 "blacklist",
                 "line 6, column 22: realm 'a': headers names 'Via' never crosses between realms "

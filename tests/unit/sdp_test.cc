@@ -743,6 +743,46 @@ TEST(SdpIce, RemoveAtOneLevelOnly) {
 }
 
 // ---------------------------------------------------------------------------------------
+// The sender's description: s=, i= u= e= p=, a=ssrc cname (what topology hiding edits)
+
+TEST(SdpDescriptive, RemoveLinesAndSessionName) {
+  SessionDescription sd =
+      parseOk(crlf("v=0\no=alice 1 1 IN IP4 192.0.2.10\ns=baresip\ni=Alice's phone\n"
+                   "u=http://192.0.2.10/\ne=alice@example.com\np=+1 555 0100\nc=IN IP4 192.0.2.10\n"
+                   "t=0 0\na=tool:baresip 1.0.0\nm=audio 4000 RTP/AVP 0\ni=mic\na=sendrecv\n"));
+  EXPECT_EQ(sd.removeLines('u'), 1u);
+  EXPECT_EQ(sd.removeLines('e'), 1u);
+  EXPECT_EQ(sd.removeLines('p'), 1u);
+  EXPECT_EQ(sd.removeLines('i'), 1u);  // this level only
+  EXPECT_EQ(sd.media(0).removeLines('i'), 1u);
+  EXPECT_EQ(sd.removeLines('s'), 0u);  // structure stays
+  EXPECT_EQ(sd.removeLines('c'), 0u);
+  EXPECT_EQ(sd.setSessionName("-"), nullptr);
+  EXPECT_STREQ(sd.setSessionName(""), "empty session name");
+  EXPECT_NE(sd.setSessionName("a\r\nc=IN IP4 10.0.0.1"), nullptr);
+  EXPECT_EQ(sd.sessionName(), "-");
+  EXPECT_EQ(sd.serialize(), crlf("v=0\no=alice 1 1 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\n"
+                                 "t=0 0\na=tool:baresip 1.0.0\nm=audio 4000 RTP/AVP 0\n"
+                                 "a=sendrecv\n"));
+}
+
+TEST(SdpDescriptive, SsrcCnames) {
+  SessionDescription sd =
+      parseOk(crlf("v=0\no=- 1 1 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\nt=0 0\n"
+                   "m=audio 4000 RTP/AVP 0\na=ssrc:1234 cname:sip:alice@192.0.2.10\n"
+                   "a=ssrc:1234 msid:stream track\na=ssrc:99  cname:x\na=ssrcx:1 cname:y\n"));
+  MediaDescription& m = sd.media(0);
+  EXPECT_STREQ(m.setSsrcCnames(""), "empty cname");
+  EXPECT_NE(m.setSsrcCnames("a\nb"), nullptr);
+  ASSERT_EQ(m.setSsrcCnames("k3v9"), nullptr);
+  EXPECT_EQ(m.attributes("ssrc"),
+            (std::vector<std::string_view>{"1234 cname:k3v9", "1234 msid:stream track",
+                                           "99 cname:k3v9"}));
+  EXPECT_EQ(*m.attribute("ssrcx"), "1 cname:y");
+  EXPECT_TRUE(SessionDescription::parse(sd.serialize()).ok());
+}
+
+// ---------------------------------------------------------------------------------------
 // a=rtcp and a=rtcp-mux
 
 TEST(SdpRtcp, PortOnly) {

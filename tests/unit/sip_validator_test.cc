@@ -99,6 +99,66 @@ TEST(Validator, RequireAndUnsupportedExtensions) {
   EXPECT_TRUE(verdict(ack).accepted()) << verdict(ack).reason;
 }
 
+// RFC 3261 §25.1 writes Accept, Accept-Encoding, Accept-Language, Allow and Supported as
+// `HCOLON [ element *(COMMA element) ]`: an empty value is an empty list, which real UAs
+// send (baresip's INVITE has "Supported:"). Lists without the brackets stay strict.
+TEST(Validator, EmptyListsWhereTheGrammarAllowsThem) {
+  for (std::string_view h : {"Supported:", "k:", "Allow:", "Accept-Encoding:", "Accept-Language:",
+                             "Supported:   ", "Supported:\r\n "}) {
+    std::string m = invite(std::string(h) + "\r\n");
+    Verdict v = verdict(m);
+    EXPECT_TRUE(v.accepted()) << h << ": " << v.reason;
+  }
+  // An empty line next to a full one: the list is the full one's elements.
+  Message m;
+  ASSERT_TRUE(
+      check(invite("Supported:\r\nSupported: 100rel, timer\r\n"), Framing::kDatagram, {}, {}, m)
+          .accepted());
+  std::vector<std::string> tags;
+  EXPECT_EQ(m.forEachValue(HeaderId::kSupported,
+                           [&](std::string_view t) -> const char* {
+                             tags.emplace_back(t);
+                             return nullptr;
+                           }),
+            nullptr);
+  EXPECT_EQ(tags, (std::vector<std::string>{"100rel", "timer"}));
+  // An empty Accept is an empty list too, and so acceptable grammar, but it means "no
+  // formats" (§20.1): an INVITE whose answer cannot be SDP is a 406, not a 400.
+  expectReject(invite("Accept:\r\n"), 406, "Accept does not allow application/sdp");
+  std::string options = invite("Accept:\r\n", "INVITE sip", "OPTIONS sip");
+  options.replace(options.find("1 INVITE"), 8, "1 OPTIONS");
+  EXPECT_TRUE(verdict(options).accepted()) << verdict(options).reason;
+}
+
+TEST(Validator, EmptyListsStayErrorsWhereTheGrammarNeedsAnElement) {
+  // Strict where the grammar is strict: an empty element inside a list, and an empty value
+  // of a list that needs one element (Require, Proxy-Require, Unsupported, Via, ...).
+  expectReject(invite("Supported: 100rel,,timer\r\n"), 400,
+               "invalid Supported header: empty element in list");
+  expectReject(invite("Supported: 100rel,\r\n"), 400,
+               "invalid Supported header: empty element in list");
+  expectReject(invite("Allow: ,INVITE\r\n"), 400, "invalid Allow header: empty element in list");
+  expectReject(invite("Require:\r\n"), 400, "invalid Require header: empty element in list");
+  expectReject(invite("Proxy-Require:\r\n"), 400,
+               "invalid Proxy-Require header: empty element in list");
+  expectReject(invite("Accept: application/sdp,\r\n"), 400,
+               "invalid Accept header: empty element in list");
+  expectReject(invite("Allow: INVITE, B@YE\r\n"), 400,
+               "invalid Allow header: element is not a token");
+  expectReject(invite("Accept-Language: en gb\r\n"), 400,
+               "invalid Accept-Language header: element is not a token");
+  EXPECT_TRUE(verdict(invite("Allow: INVITE,ACK , BYE\r\nAccept-Language: da, en-gb;q=0.8\r\n"
+                             "Accept-Encoding: gzip;q=1.0, identity; q=0.5, *;q=0\r\n"))
+                  .accepted());
+  std::string ok = invite("Unsupported:\r\n");
+  Message m;
+  ASSERT_TRUE(check(ok, Framing::kDatagram, {}, {}, m).accepted());
+  EXPECT_STREQ(m.forEachValue(HeaderId::kUnsupported, [](std::string_view) { return nullptr; }),
+               "empty element in list");
+  EXPECT_STREQ(m.forEachValue(HeaderId::kSupported, [](std::string_view) { return nullptr; }),
+               nullptr);
+}
+
 TEST(Validator, SessionBodyTypes) {
   std::string withBody =
       "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: "
