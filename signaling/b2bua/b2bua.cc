@@ -21,6 +21,11 @@ B2bua::Impl::Impl(timer::TimerService& timers, Settings settings,
   buildRealms(settings_.realms, listeners, realms_, listenerRealm_);
 }
 
+B2bua::Impl::~Impl() {
+  for (const auto& [client, timer] : abandon_)
+    timers_.cancel(timer);
+}
+
 void B2bua::Impl::attach(transaction::TransactionLayer& t) {
   txn_ = &t;
   if (anchor_.available()) scheduleMediaPoll();
@@ -101,6 +106,10 @@ void B2bua::Impl::onServerFailure(TransactionId server) {
   registry_.closeServer(server);
   Call* call = registry_.find(callId);
   if (!call) return;
+  // A re-INVITE whose transaction died no longer blocks the next one on its leg.
+  for (Leg& leg : call->legs) {
+    if (leg.negotiation.pendingServerInvite == server) leg.negotiation.pendingServerInvite = 0;
+  }
   if (call->aInvite == server) {
     call->aInvite = 0;
     spdlog::info("event=caller_unreachable call={}", call->id);
@@ -159,6 +168,12 @@ void B2bua::terminateAll() {
 }
 size_t B2bua::activeCalls() const {
   return impl_->activeCalls();
+}
+size_t B2bua::activeDialogs() const {
+  return impl_->activeDialogs();
+}
+size_t B2bua::trackedTransactions() const {
+  return impl_->trackedTransactions();
 }
 const CallCounters& B2bua::counters() const {
   return impl_->counters();
