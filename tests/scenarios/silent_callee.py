@@ -141,7 +141,7 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="sbc-silent-callee-") as d:
         try:
-            run(args.sbcd, Path(d))
+            run(str(Path(args.sbcd).resolve()), Path(d))
         except Failure as e:
             log(f"FAIL {e}")
             return 1
