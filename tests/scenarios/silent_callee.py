@@ -6,15 +6,18 @@ transaction outlives it (issue 14, defect 3).
 
 A lab of its own (tests/scenarios/silent_callee/sbcd.yaml: SIPp UAC 127.0.0.61 -> sbcd
 127.0.0.62:5260 | 127.0.0.63:5260 -> SIPp UAS 127.0.0.64:5280, metrics on 127.0.0.62:9474),
-so it can run beside the tests that use the shared lab ports. Timer C is 2 s, T1 100 ms.
+so it can run beside the tests that use the shared lab ports. Timer C is 3 s, T1 100 ms,
+sip.max_calls 1.
   1. sbcd starts on that configuration and answers an OPTIONS;
   2. the SIPp UAS answers the INVITE with 180 and then says nothing: it must receive the
      CANCEL that Timer C makes the SBC send (and answers neither it nor the INVITE);
-  3. the SIPp UAC must get 408 (and ACK it) no sooner than Timer C after the 180, and well
+  3. while the call rings, a second INVITE (from this script) gets 503 with Retry-After: 30
+     (the call table is full: sip.max_calls 1), counted in sbc_calls_limited_total;
+  4. the SIPp UAC must get 408 (and ACK it) no sooner than Timer C after the 180, and well
      before the no-answer timeout (60 s);
-  4. /metrics must show no call and no transaction left within 64*T1 (6.4 s) plus the
+  5. /metrics must show no call and no transaction left within 64*T1 (6.4 s) plus the
      transactions' own timers: `sbc_calls_active` and `sbc_sip_transactions_active` at 0;
-  5. sbcd exits 0 on SIGTERM.
+  6. sbcd exits 0 on SIGTERM.
 Without Timer C the UAC waits for the no-answer timeout (its SIPp times out first), and
 without the end of the CANCELled INVITE the transaction count never returns to 0.
 """
@@ -22,7 +25,9 @@ without the end of the CANCELled INVITE the transaction count never returns to 0
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import socket
 import sys
 import tempfile
 import time
@@ -39,7 +44,7 @@ from run_scenario import Failure, Lab, Proc, log  # noqa: E402
 LAB = Lab(uac_ip="127.0.0.61", sbc_access_ip="127.0.0.62", sbc_core_ip="127.0.0.63",
           uas_ip="127.0.0.64", sbc_port=5260, uas_port=5280)
 METRICS = "http://127.0.0.62:9474/metrics"
-TIMER_C = 2.0
+TIMER_C = 3.0
 
 
 def metric(body: str, name: str) -> float:
@@ -58,6 +63,46 @@ def metric(body: str, name: str) -> float:
 def scrape() -> str:
     with urllib.request.urlopen(METRICS, timeout=3) as r:
         return r.read().decode()
+
+
+def second_invite() -> str:
+    """An INVITE from another source while the call table is full: the status line and
+    Retry-After of the answer (its 100 Trying skipped), or a Failure."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((LAB.uac_ip, 0))
+        port = sock.getsockname()[1]
+        branch = f"z9hG4bK-second-{os.getpid()}"
+        msg = (f"INVITE sip:second@{LAB.sbc_access_ip}:{LAB.sbc_port} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP {LAB.uac_ip}:{port};branch={branch};rport\r\n"
+               f"Max-Forwards: 70\r\nFrom: <sip:second@{LAB.uac_ip}>;tag=second\r\n"
+               f"To: <sip:second@{LAB.sbc_access_ip}>\r\nCall-ID: second-{os.getpid()}@{LAB.uac_ip}\r\n"
+               f"CSeq: 1 INVITE\r\nContact: <sip:second@{LAB.uac_ip}:{port}>\r\nContent-Length: 0\r\n\r\n")
+        sock.sendto(msg.encode(), (LAB.sbc_access_ip, LAB.sbc_port))
+        sock.settimeout(5)
+        while True:
+            try:
+                data = sock.recv(65535).decode("latin-1")
+            except socket.timeout:
+                raise Failure("no final answer to a second INVITE while the call table was full")
+            status = data.split("\r\n", 1)[0]
+            if status.startswith("SIP/2.0 1"):
+                continue
+            retry = re.search(r"^Retry-After: *([^\r]*)", data, re.M | re.I)
+            if int(status.split()[1]) >= 300:
+                # ACK the final answer (same branch, RFC 3261 17.1.1.3)
+                to = re.search(r"^To: *([^\r]*)", data, re.M | re.I)
+                to_value = to.group(1) if to else f"<sip:second@{LAB.sbc_access_ip}>"
+                ack = (f"ACK sip:second@{LAB.sbc_access_ip}:{LAB.sbc_port} SIP/2.0\r\n"
+                       f"Via: SIP/2.0/UDP {LAB.uac_ip}:{port};branch={branch};rport\r\n"
+                       f"Max-Forwards: 70\r\nFrom: <sip:second@{LAB.uac_ip}>;tag=second\r\n"
+                       f"To: {to_value}\r\n"
+                       f"Call-ID: second-{os.getpid()}@{LAB.uac_ip}\r\nCSeq: 1 ACK\r\n"
+                       f"Content-Length: 0\r\n\r\n")
+                sock.sendto(ack.encode(), (LAB.sbc_access_ip, LAB.sbc_port))
+            return f"{status} / Retry-After: {retry.group(1) if retry else None}"
+    finally:
+        sock.close()
 
 
 def sipp(role: str, tmp: Path) -> list[str]:
@@ -86,6 +131,15 @@ def run(sbcd_path: str, tmp: Path) -> None:
         t0 = time.monotonic()
         uac = Proc("uac", sipp("uac", tmp), tmp, tmp / "uac.out")
         procs.append(uac)
+        # The call is up (ringing) once /metrics shows it: then the table is full.
+        while metric(scrape(), "sbc_calls_active") < 1:
+            if time.monotonic() - t0 > TIMER_C or uac.poll() is not None:
+                raise Failure("the call did not show in sbc_calls_active while it rang")
+            time.sleep(0.1)
+        answer = second_invite()
+        if answer != "SIP/2.0 503 Service Unavailable / Retry-After: 30":
+            raise Failure(f"a second INVITE while the call table was full got: {answer}")
+        log(f"ok   a second INVITE while the table was full: {answer}")
         rc = uac.wait(30)
         took = time.monotonic() - t0
         if rc != 0:
@@ -120,6 +174,9 @@ def run(sbcd_path: str, tmp: Path) -> None:
         if not re.search(r'^sbc_calls_total\{realm="access",result="failed"\} 1$', body, re.M):
             raise Failure("sbc_calls_total{realm=\"access\",result=\"failed\"} is not 1")
         log("ok   the call counted as failed")
+        if not re.search(r'^sbc_calls_limited_total\{realm="access",table="calls"\} 1$', body, re.M):
+            raise Failure("sbc_calls_limited_total{realm=\"access\",table=\"calls\"} is not 1")
+        log("ok   the refusal counted in sbc_calls_limited_total")
         rc, _ = sbcd.terminate(5)
         if rc != 0:
             raise Failure(f"sbcd exited with {rc} on SIGTERM:\n{sbcd.tail()}")
