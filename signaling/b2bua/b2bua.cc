@@ -47,6 +47,16 @@ void B2bua::Impl::onRequest(TransactionId server, const sip::Message& req,
 void B2bua::Impl::onResponse(TransactionId client, const sip::Message& resp) {
   const ClientCtx* found = registry_.client(client);
   if (!found) {
+    if (auto orphan = orphans_.find(client); orphan != orphans_.end()) {
+      // Our INVITE of a call that ended meanwhile (we CANCELled it): an answer that
+      // crossed the CANCEL must not leave the callee in a call nobody hears.
+      if (resp.statusCode() / 100 == 2) {
+        spdlog::info("event=answered_after_end tag={}", resp.to().value.tag());
+        ackAndBye(orphan->second, resp);
+      }
+      if (resp.statusCode() >= 200) orphans_.erase(orphan);
+      return;
+    }
     if (resp.cseq().value.method == "INVITE" && resp.statusCode() / 100 == 2) stray2xx(resp);
     return;
   }

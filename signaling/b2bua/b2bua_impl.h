@@ -58,6 +58,9 @@ class B2bua::Impl {
   // A 2xx to an INVITE of ours that no transaction claims: a retransmission (ACK again) or
   // another fork's answer after the call was answered (ACK it, then BYE it).
   void stray2xx(const sip::Message& resp);
+  // ACKs a 2xx that no call will take, then BYEs its dialog: the dialog is `leg`'s as the
+  // 2xx sets it up (another fork, or an INVITE whose call already ended).
+  void ackAndBye(const Leg& leg, const sip::Message& resp);
 
   // ---- in-dialog requests and their responses (in_dialog.cc)
   void inDialog(TransactionId server, const sip::Message& req, const transport::Source& from);
@@ -147,6 +150,10 @@ class B2bua::Impl {
   uint64_t nextCallId_ = 1;
   CallCounters counters_;
   std::unordered_map<TransactionId, timer::TimerId> abandon_;  // see abandonLater()
+  // Leg B of ended calls whose INVITE is still open: a 2xx that crosses our CANCEL (Timer
+  // C, no answer, caller gone) is ACKed and BYEd with it. Until the final response or the
+  // INVITE is given up (abandonLater).
+  std::unordered_map<TransactionId, Leg> orphans_;
 };
 
 }  // namespace sbc::b2bua

@@ -223,6 +223,12 @@ void B2bua::Impl::stray2xx(const sip::Message& resp) {
     return;
   }
   spdlog::info("event=extra_fork_answered call={} tag={}", call.id, tag);
+  ackAndBye(leg, resp);
+}
+
+// ACKs a 2xx that no call will take, then BYEs its dialog: the dialog is `leg`'s as the
+// 2xx sets it up (another fork, or an INVITE whose call already ended).
+void B2bua::Impl::ackAndBye(const Leg& leg, const sip::Message& resp) {
   dialog::Dialog fork = leg.dialog;
   fork.state = dialog::Dialog::State::kEarly;
   dialog::applyResponse(fork, resp);
@@ -233,6 +239,7 @@ void B2bua::Impl::stray2xx(const sip::Message& resp) {
   sip::Message bye =
       dialog::makeRequest(fork, "BYE", leg.local, txn_->newBranch(), settings_.maxForwards);
   bye.setBody("");
+  leg.realm->filters.apply(bye);
   if (auto to = destinationFor(leg, bye)) txn_->sendRequest(std::move(bye), *to);
 }
 

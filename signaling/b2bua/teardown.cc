@@ -37,8 +37,19 @@ void B2bua::Impl::endCall(Call& call, std::string_view why) {
   }
   std::vector<TransactionId> clients = call.clients;
   for (TransactionId c : clients) {
-    if (const ClientCtx* ctx = registry_.client(c); ctx && ctx->method == sip::Method::kInvite)
+    if (const ClientCtx* ctx = registry_.client(c); ctx && ctx->method == sip::Method::kInvite) {
       abandonLater(c);
+      if (ctx->purpose == Purpose::kInitialInvite) {
+        // What an answer crossing our CANCEL needs to be ACKed and BYEd (b2bua.cc).
+        const Leg& b = call.leg(Side::kB);
+        Leg& kept = orphans_[c];
+        kept.dialog = b.dialog;
+        kept.realm = b.realm;
+        kept.local = b.local;
+        kept.peer = b.peer;
+        kept.preferPeer = b.preferPeer;
+      }
+    }
     registry_.closeClient(c);
   }
   if (call.leg(Side::kA).realm && call.leg(Side::kA).realm->activeCalls > 0)
@@ -58,6 +69,7 @@ void B2bua::Impl::abandonLater(TransactionId client) {
   if (abandon_.count(client)) return;
   abandon_[client] = timers_.schedule(64 * txn_->timers().t1, [this, client] {
     abandon_.erase(client);
+    orphans_.erase(client);
     txn_->abandon(client);
   });
 }

@@ -737,6 +737,33 @@ TEST_F(B2buaTest, SilentCalleeAfter180IsCancelledByTimerC) {
   EXPECT_EQ(b2bua->trackedTransactions(), 0u);
 }
 
+// The callee answers just as our CANCEL (Timer C here) reaches it: the call is already
+// gone, yet the callee must not be left in a call nobody hears: ACK, then BYE.
+TEST_F(B2buaTest, AnswerCrossingTheCancelOfAnEndedCallIsAckedAndByed) {
+  Settings s = testSettings(config);
+  s.timerC = 5s;
+  restart(std::move(s));
+  fromA(inviteA());
+  fromB(responseB(180, "Ringing", "btag"));
+  advance(5100ms);
+  ASSERT_NE(last(kCore, "CANCEL"), nullptr);
+  ASSERT_EQ(b2bua->activeCalls(), 0u);
+  fromB(answer(*last(kCore, "CANCEL"), 200));
+  size_t before = transport.sent.size();
+  fromB(responseB(200, "OK", "btag", sdp("198.51.100.20")));
+  std::vector<const Sent*> out = sentOn(kCore, before);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0]->isRequest("ACK"));
+  EXPECT_TRUE(out[1]->isRequest("BYE"));
+  EXPECT_EQ(out[1]->msg.to().value.tag(), "btag");
+  EXPECT_EQ(out[1]->msg.callId(), last(kCore, "INVITE")->msg.callId());
+  EXPECT_EQ(out[1]->to.remote.port, 5080);
+  EXPECT_TRUE(sentOn(kAccess, before).empty());  // the caller already has its 408
+  fromB(answer(*last(kCore, "BYE"), 200));
+  advanceBy(40s);
+  EXPECT_EQ(transactions(), 0u);
+}
+
 TEST_F(B2buaTest, TimerCStartsAgainWithEachProvisional) {
   Settings s = testSettings(config);
   s.timerC = 5s;
