@@ -26,6 +26,13 @@ struct SipSettings {
   std::chrono::milliseconds t4{5000};
   uint32_t maxForwards = 70;  // for requests the SBC originates
   std::chrono::seconds noAnswerTimeout{180};
+  // Timer C (RFC 3261 §16.6 step 11): leg B silent this long after the INVITE or its last
+  // provisional is cancelled (408 to the caller). The RFC asks for more than 3 minutes.
+  std::chrono::seconds timerC{185};
+  // The B2BUA's tables (503 with Retry-After when full) and m= lines per SDP (488).
+  uint32_t maxCalls = 20000;
+  uint32_t maxDialogs = 40000;
+  uint32_t maxMediaLines = 8;
   // Final failure responses from the outbound leg mapped before they are sent inbound
   // (e.g. 503 -> 480); codes not listed pass unchanged.
   std::map<int, int> responseMap;

@@ -24,7 +24,8 @@ void SipSection::sipSettings(const Entry& e, SipSettings& out) {
   const std::string owner = "sip";
   Fields f(*this, e, owner, "",
            {"timers", "max_forwards", "no_answer_timeout_s", "response_map", "user_agent",
-            "max_server_transactions", "max_client_transactions"});
+            "max_server_transactions", "max_client_transactions", "timer_c_s", "max_calls",
+            "max_dialogs", "max_media_lines"});
   if (const Entry* timers = f.get("timers")) {
     Fields t(*this, *timers, owner, "timers", {"t1_ms", "t2_ms", "t4_ms"});
     if (const Entry* v = t.get("t1_ms")) {
@@ -52,6 +53,26 @@ void SipSection::sipSettings(const Entry& e, SipSettings& out) {
   if (const Entry* v = f.get("no_answer_timeout_s")) {
     if (auto n = number(*v, owner, "no_answer_timeout_s", 1, 86400))
       out.noAnswerTimeout = std::chrono::seconds(*n);
+  }
+  if (const Entry* v = f.get("timer_c_s")) {
+    if (auto n = number(*v, owner, "timer_c_s", 1, 86400)) out.timerC = std::chrono::seconds(*n);
+  }
+  if (const Entry* v = f.get("max_calls")) {
+    if (auto n = number(*v, owner, "max_calls", 1, 10000000)) out.maxCalls = uint32_t(*n);
+  }
+  const Entry* dialogs = f.get("max_dialogs");
+  if (dialogs) {
+    if (auto n = number(*dialogs, owner, "max_dialogs", 2, 20000000)) out.maxDialogs = uint32_t(*n);
+  }
+  if (const Entry* v = f.get("max_media_lines")) {
+    if (auto n = number(*v, owner, "max_media_lines", 1, 64)) out.maxMediaLines = uint32_t(*n);
+  }
+  // Every call holds two dialogs: fewer than that per call would make max_calls a lie.
+  if (!dialogs) out.maxDialogs = uint32_t(std::min<uint64_t>(2 * uint64_t(out.maxCalls), 20000000));
+  if (dialogs && uint64_t(out.maxDialogs) < 2 * uint64_t(out.maxCalls)) {
+    error(dialogs->mark, owner,
+          "max_dialogs " + std::to_string(out.maxDialogs) + " must be at least twice max_calls (" +
+              std::to_string(out.maxCalls) + "): every call holds two dialogs");
   }
   if (const Entry* map = f.get("response_map")) {
     if (!map->value.IsMap()) {

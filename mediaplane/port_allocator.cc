@@ -30,12 +30,20 @@ std::optional<uint16_t> PortAllocator::allocate() {
   return p;
 }
 
-void PortAllocator::release(uint16_t port) {
-  if (port < base_ || port % 2 != 0) return;
+std::optional<size_t> PortAllocator::unmark(uint16_t port) {
+  if (port < base_ || port % 2 != 0) return std::nullopt;
   size_t index = (port - base_) / 2;
-  if (index >= inUse_.size() || !inUse_[index]) return;  // double release or foreign port
+  if (index >= inUse_.size() || !inUse_[index]) return std::nullopt;  // double or foreign
   inUse_[index] = false;
-  quarantine_.emplace_back(clock_() + quarantine_time_, port);
+  return index;
+}
+
+void PortAllocator::release(uint16_t port) {
+  if (unmark(port)) quarantine_.emplace_back(clock_() + quarantine_time_, port);
+}
+
+void PortAllocator::releaseNow(uint16_t port) {
+  if (unmark(port)) free_.push_back(port);
 }
 
 }  // namespace sbc::mediaplane

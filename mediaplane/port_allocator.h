@@ -27,6 +27,9 @@ class PortAllocator {
   std::optional<uint16_t> allocate();
   // Returns P to the pool after the quarantine. Ports never allocated are ignored.
   void release(uint16_t port);
+  // Returns P to the pool at once: for a port no peer was ever told of (a set-up that
+  // failed before its SDP left), which no late packet can be aimed at.
+  void releaseNow(uint16_t port);
 
   size_t free() const { return free_.size(); }
   size_t resting() const { return quarantine_.size(); }
@@ -34,6 +37,8 @@ class PortAllocator {
 
  private:
   void thaw();
+  // P's index when it is allocated now (and marks it free), else nullopt.
+  std::optional<size_t> unmark(uint16_t port);
 
   std::deque<uint16_t> free_;  // FIFO: a port is reused as late as possible
   std::deque<std::pair<Clock::time_point, uint16_t>> quarantine_;

@@ -67,7 +67,9 @@ struct MediaRange {
 };
 
 struct RealmLimits {
-  uint32_t maxCalls = 0;                      // concurrent calls from this realm, 0 = unlimited
+  // Concurrent calls from this realm; 0 = no realm limit (sip.max_calls still applies).
+  // Half the global default: one realm alone cannot fill the SBC.
+  uint32_t maxCalls = 10000;
   uint32_t tcpMaxConnections = 1024;          // inbound TCP connections
   uint32_t tcpMaxConnectionsPerSource = 64;   // inbound TCP connections from one IP address
   uint32_t tcpMaxOutboundConnections = 1024;  // TCP connections the SBC opens into the realm

@@ -21,6 +21,11 @@ B2bua::Impl::Impl(timer::TimerService& timers, Settings settings,
   buildRealms(settings_.realms, listeners, realms_, listenerRealm_);
 }
 
+B2bua::Impl::~Impl() {
+  for (const auto& [client, timer] : abandon_)
+    timers_.cancel(timer);
+}
+
 void B2bua::Impl::attach(transaction::TransactionLayer& t) {
   txn_ = &t;
   if (anchor_.available()) scheduleMediaPoll();
@@ -42,6 +47,16 @@ void B2bua::Impl::onRequest(TransactionId server, const sip::Message& req,
 void B2bua::Impl::onResponse(TransactionId client, const sip::Message& resp) {
   const ClientCtx* found = registry_.client(client);
   if (!found) {
+    if (auto orphan = orphans_.find(client); orphan != orphans_.end()) {
+      // Our INVITE of a call that ended meanwhile (we CANCELled it): an answer that
+      // crossed the CANCEL must not leave the callee in a call nobody hears.
+      if (resp.statusCode() / 100 == 2) {
+        spdlog::info("event=answered_after_end tag={}", resp.to().value.tag());
+        ackAndBye(orphan->second, resp);
+      }
+      if (resp.statusCode() >= 200) orphans_.erase(orphan);
+      return;
+    }
     if (resp.cseq().value.method == "INVITE" && resp.statusCode() / 100 == 2) stray2xx(resp);
     return;
   }
@@ -101,6 +116,10 @@ void B2bua::Impl::onServerFailure(TransactionId server) {
   registry_.closeServer(server);
   Call* call = registry_.find(callId);
   if (!call) return;
+  // A re-INVITE whose transaction died no longer blocks the next one on its leg.
+  for (Leg& leg : call->legs) {
+    if (leg.negotiation.pendingServerInvite == server) leg.negotiation.pendingServerInvite = 0;
+  }
   if (call->aInvite == server) {
     call->aInvite = 0;
     spdlog::info("event=caller_unreachable call={}", call->id);
@@ -162,6 +181,12 @@ void B2bua::terminateAll() {
 }
 size_t B2bua::activeCalls() const {
   return impl_->activeCalls();
+}
+size_t B2bua::activeDialogs() const {
+  return impl_->activeDialogs();
+}
+size_t B2bua::trackedTransactions() const {
+  return impl_->trackedTransactions();
 }
 const CallCounters& B2bua::counters() const {
   return impl_->counters();

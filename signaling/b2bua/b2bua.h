@@ -61,6 +61,10 @@ class B2bua : public transaction::TransactionUser {
   void terminateAll();
 
   size_t activeCalls() const;
+  size_t activeDialogs() const;
+  // The server and client transactions the B2BUA tracks for its calls (tests: nothing
+  // may grow per in-dialog request).
+  size_t trackedTransactions() const;
   const CallCounters& counters() const;
   // Every realm, in configuration order.
   std::vector<const RealmContext*> realms() const;

@@ -23,6 +23,7 @@ class B2bua::Impl {
   Impl(timer::TimerService& timers, Settings settings,
        const std::vector<transport::ListenerInfo>& listeners, mediaplane::MediaPlane* media,
        CallObserver* observer);
+  ~Impl();
 
   // ---- transaction-layer entry points (b2bua.cc)
   void attach(transaction::TransactionLayer& t);
@@ -35,6 +36,8 @@ class B2bua::Impl {
   const RealmContext* realm(std::string_view name) const;
   void terminateAll();
   size_t activeCalls() const { return registry_.size(); }
+  size_t trackedTransactions() const { return registry_.trackedTransactions(); }
+  size_t activeDialogs() const { return registry_.dialogs(); }
   const CallCounters& counters() const { return counters_; }
 
  private:
@@ -51,11 +54,19 @@ class B2bua::Impl {
   void initialInviteResponse(Call& call, const sip::Message& resp);
   void relayProvisional(Call& call, const sip::Message& resp);
   void finishA(Call& call, int code);
+  // The caller's INVITE while it can still be answered; null once its server transaction
+  // has ended, which the B2BUA hears of (onServerFailure) only on a later timer tick.
+  const sip::Message* callerInvite(Call& call);
+  // (Re)starts Timer C on our INVITE: at the send and at each provisional but 100.
+  void armTimerC(Call& call);
   void onCancel(TransactionId invite, const sip::Message&);
   void sendCancel(Call& call);
   // A 2xx to an INVITE of ours that no transaction claims: a retransmission (ACK again) or
   // another fork's answer after the call was answered (ACK it, then BYE it).
   void stray2xx(const sip::Message& resp);
+  // ACKs a 2xx that no call will take, then BYEs its dialog: the dialog is `leg`'s as the
+  // 2xx sets it up (another fork, or an INVITE whose call already ended).
+  void ackAndBye(const Leg& leg, const sip::Message& resp);
 
   // ---- in-dialog requests and their responses (in_dialog.cc)
   void inDialog(TransactionId server, const sip::Message& req, const transport::Source& from);
@@ -134,6 +145,9 @@ class B2bua::Impl {
 
   // ---- ending calls (teardown.cc; terminateAll() above)
   void endCall(Call& call, std::string_view why);
+  // Our INVITE that outlives its call ends 64*T1 later if no final response came (RFC
+  // 3261 §9.1), so that no transaction outlives its call for long.
+  void abandonLater(TransactionId client);
 
   timer::TimerService& timers_;
   CallObserver* observer_;
@@ -147,6 +161,11 @@ class B2bua::Impl {
   admission::CallAdmission* admission_ = nullptr;  // overload.cc; the daemon owns it
   uint64_t nextCallId_ = 1;
   CallCounters counters_;
+  std::unordered_map<TransactionId, timer::TimerId> abandon_;  // see abandonLater()
+  // Leg B of ended calls whose INVITE is still open: a 2xx that crosses our CANCEL (Timer
+  // C, no answer, caller gone) is ACKed and BYEd with it. Until the final response or the
+  // INVITE is given up (abandonLater).
+  std::unordered_map<TransactionId, Leg> orphans_;
 };
 
 }  // namespace sbc::b2bua

@@ -88,6 +88,7 @@ struct Call {
   uint32_t nextRseq = 1;
   std::deque<ReliableProvisional> reliable;  // a deque: timers point into its elements
   timer::TimerId noAnswerTimer = 0;
+  timer::TimerId timerC = 0;  // leg B silent too long (RFC 3261 §16.6 step 11)
   timer::TimerId cancelGuardTimer = 0;
   std::vector<transaction::TransactionId> servers;  // open server transactions
   std::vector<transaction::TransactionId> clients;  // open client transactions

@@ -1,6 +1,18 @@
 #include "signaling/b2bua/call_registry.h"
 
+#include <algorithm>
+
 namespace sbc::b2bua {
+namespace {
+
+void forget(std::vector<TransactionId>& open, TransactionId id) {
+  auto it = std::find(open.begin(), open.end(), id);
+  if (it == open.end()) return;
+  *it = open.back();  // order does not matter
+  open.pop_back();
+}
+
+}  // namespace
 
 Call& CallRegistry::add(std::unique_ptr<Call> call) {
   Call& c = *call;
@@ -60,7 +72,14 @@ ServerCtx* CallRegistry::server(TransactionId id) {
 }
 
 void CallRegistry::setServerPeer(TransactionId server, TransactionId peer) {
-  servers_[server].peer = peer;
+  if (auto it = servers_.find(server); it != servers_.end()) it->second.peer = peer;
+}
+
+void CallRegistry::closeServer(TransactionId id) {
+  auto it = servers_.find(id);
+  if (it == servers_.end()) return;
+  if (Call* c = find(it->second.call)) forget(c->servers, id);
+  servers_.erase(it);
 }
 
 Call* CallRegistry::callOfServer(TransactionId server) {
@@ -71,6 +90,20 @@ Call* CallRegistry::callOfServer(TransactionId server) {
 void CallRegistry::openClient(Call& call, TransactionId id, const ClientCtx& ctx) {
   clients_[id] = ctx;
   call.clients.push_back(id);
+}
+
+void CallRegistry::closeClient(TransactionId id) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  if (Call* c = find(it->second.call)) forget(c->clients, id);
+  clients_.erase(it);
+}
+
+size_t CallRegistry::trackedTransactions() const {
+  size_t n = servers_.size() + clients_.size();
+  for (const auto& [id, c] : calls_)
+    n += c->servers.size() + c->clients.size();
+  return n;
 }
 
 const ClientCtx* CallRegistry::client(TransactionId id) const {

@@ -49,17 +49,23 @@ class CallRegistry {
 
   void registerDialog(Call& call, Side side);
   void unregisterDialog(const dialog::Dialog& d);
+  size_t dialogs() const { return dialogs_.size(); }
   std::optional<DialogRef> findDialog(std::string_view callId, std::string_view localTag);
 
   void openServer(Call& call, TransactionId server, Side side, TransactionId peer = 0);
   ServerCtx* server(TransactionId id);
   void setServerPeer(TransactionId server, TransactionId peer);
-  void closeServer(TransactionId id) { servers_.erase(id); }
+  // Forgets a server transaction, in the registry and in its call's list: a call's lists
+  // hold only what is open, however many in-dialog requests it carried.
+  void closeServer(TransactionId id);
   Call* callOfServer(TransactionId server);
 
   void openClient(Call& call, TransactionId id, const ClientCtx& ctx);
   const ClientCtx* client(TransactionId id) const;
-  void closeClient(TransactionId id) { clients_.erase(id); }
+  void closeClient(TransactionId id);
+  // The open transactions of every call (their lists summed), and the B2BUA's own maps:
+  // what tests check to see that nothing grows per request.
+  size_t trackedTransactions() const;
 
  private:
   static std::string dialogKey(std::string_view callId, std::string_view localTag);

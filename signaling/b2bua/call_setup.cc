@@ -12,6 +12,13 @@
 #include "signaling/b2bua/peer_flow.h"
 
 namespace sbc::b2bua {
+namespace {
+
+// Retry-After on a 503 for a full table: calls last minutes, so a client had better try
+// another SBC (or wait) for a while rather than retry at once.
+constexpr std::string_view kRetryAfterFull = "30";
+
+}  // namespace
 
 void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
                           const transport::Source& from) {
@@ -29,6 +36,19 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   };
   if (req.first(sip::HeaderId::kMaxForwards) && req.maxForwards().value == 0)
     return reject(483, {});
+  // A full table refuses before any work, with a hint to retry later (or elsewhere,
+  // RFC 3261 §21.5.4); the reason names no figure.
+  auto full = [&](uint64_t CallCounters::*field, std::string_view what) {
+    tally(&inRealm, &CallCounters::rejected);
+    tally(&inRealm, field);
+    spdlog::info("event=reject realm={} call_id_in=\"{}\" status=503 reason=\"{} full\"",
+                 inRealm.name, req.callId(), what);
+    respond(server, req, 503, "Service Unavailable",
+            {{sip::HeaderId::kRetryAfter, std::string(kRetryAfterFull)}});
+  };
+  if (registry_.size() >= settings_.maxCalls) return full(&CallCounters::overCallTable, "calls");
+  if (registry_.dialogs() + 2 > settings_.maxDialogs)
+    return full(&CallCounters::overDialogTable, "dialogs");
 
   std::optional<topology::RouteDecision> decision = routes_.match(req, inRealm.name);
   if (!decision) return reject(404, "No Route");
@@ -40,7 +60,8 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   if (outIt == realms_.end()) return reject(500, "Route to unknown realm");
   RealmContext& outRealm = outIt->second;
   uint32_t maxCalls = inRealm.config->limits.maxCalls;
-  if (maxCalls && inRealm.activeCalls >= maxCalls) return reject(503, "Call Limit Reached");
+  if (maxCalls && inRealm.activeCalls >= maxCalls)
+    return full(&CallCounters::overRealmCalls, "realm calls");
   bool anchored = route.media == topology::Route::Media::kAnchor;
   if (anchored && !anchor_.available()) return reject(500, "Media Plane Unavailable");
   transport::Protocol trunkProto = route.trunk.transport == topology::Transport::kTcp
@@ -136,6 +157,7 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
     return;
   }
   registry_.setServerPeer(server, call.bInvite);
+  armTimerC(call);
   spdlog::info(
       "event=call_start call={} realm_in={} realm_out={} route={} call_id_in=\"{}\" "
       "call_id_out={}",

@@ -14,6 +14,7 @@ void B2bua::Impl::initialInviteResponse(Call& call, const sip::Message& resp) {
   Leg& a = call.leg(Side::kA);
   Leg& b = call.leg(Side::kB);
   if (code < 200) {
+    if (code != 100) armTimerC(call);  // RFC 3261 §16.7 step 2: any provisional but 100
     bool early = code != 100 && resp.to().value.hasTag();
     CallAction action =
         transition(call, early ? CallEvent::kEarlyProvisional : CallEvent::kProvisional);
@@ -26,6 +27,8 @@ void B2bua::Impl::initialInviteResponse(Call& call, const sip::Message& resp) {
 
   call.bInvite = 0;
   call.bInviteRequest.reset();
+  timers_.cancel(call.timerC);
+  call.timerC = 0;
   for (ReliableProvisional& p : call.reliable)
     stopRetransmission(p.resend);
   if (code < 300) {
@@ -34,6 +37,17 @@ void B2bua::Impl::initialInviteResponse(Call& call, const sip::Message& resp) {
     dialog::applyResponse(b.dialog, resp);
     timers_.cancel(call.noAnswerTimer);
     call.noAnswerTimer = 0;
+    if (action != CallAction::kAckAndBye && !callerInvite(call)) {
+      // The caller's transaction ended (a transport error) and we have not heard yet:
+      // nobody can take this answer, so the callee's dialog ends at once.
+      spdlog::info("event=answered_caller_gone call={}", call.id);
+      sendAck(call, Side::kB, resp.cseq().value.number, nullptr);
+      sendBye(call, Side::kB);
+      outcome(call, Outcome::kFailed);
+      tally(a.realm, &CallCounters::callerGone);
+      endCall(call, "answered after the caller was lost");
+      return;
+    }
     if (action == CallAction::kAckAndBye) {
       // The callee answered while the CANCEL was on its way: end its dialog.
       sendAck(call, Side::kB, resp.cseq().value.number, nullptr);
@@ -72,8 +86,8 @@ void B2bua::Impl::initialInviteResponse(Call& call, const sip::Message& resp) {
   else if (!cancelled)
     outcome(call, Outcome::kFailed);
   spdlog::info("event=call_failed call={} status={} relayed={}", call.id, code, mapped);
-  if (call.aInvite && txn_->request(call.aInvite)) {  // defect 2 stand-in (wt-b2b fixes it)
-    sip::Message r = sip::makeResponse(*txn_->request(call.aInvite), mapped, {}, a.dialog.localTag);
+  if (const sip::Message* req = callerInvite(call)) {
+    sip::Message r = sip::makeResponse(*req, mapped, {}, a.dialog.localTag);
     topology::copyAllowedHeaders(resp, r, *a.realm->config);
     sendResponse(call, Side::kA, call.aInvite, std::move(r));
     call.aInvite = 0;
@@ -82,9 +96,8 @@ void B2bua::Impl::initialInviteResponse(Call& call, const sip::Message& resp) {
 }
 
 void B2bua::Impl::relayProvisional(Call& call, const sip::Message& resp) {
-  if (!call.aInvite) return;
   Leg& a = call.leg(Side::kA);
-  const sip::Message* req = txn_->request(call.aInvite);
+  const sip::Message* req = callerInvite(call);
   if (!req) return;
   sip::Message r = sip::makeResponse(*req, resp.statusCode(), {}, a.dialog.localTag);
   r.addHeader(sip::HeaderId::kContact, a.local.contact());
@@ -125,6 +138,30 @@ void B2bua::Impl::relayProvisional(Call& call, const sip::Message& resp) {
     return;
   }
   sendResponse(call, Side::kA, call.aInvite, std::move(r));
+}
+
+const sip::Message* B2bua::Impl::callerInvite(Call& call) {
+  // The handle stays: onServerFailure, due on the next tick, recognises the call by it.
+  return call.aInvite ? txn_->request(call.aInvite) : nullptr;
+}
+
+// (Re)starts Timer C on our INVITE: at the send and at each provisional but 100.
+void B2bua::Impl::armTimerC(Call& call) {
+  timers_.cancel(call.timerC);
+  uint64_t id = call.id;
+  call.timerC = timers_.schedule(settings_.timerC, [this, id] {
+    Call* c = registry_.find(id);
+    if (!c) return;
+    c->timerC = 0;
+    if (!c->bInvite) return;  // answered or failed meanwhile
+    // RFC 3261 §16.6 step 11: CANCEL after a provisional (requestCancel waits for one
+    // otherwise), and the caller is told 408 as if leg B had said so.
+    spdlog::info("event=timer_c call={}", id);
+    requestCancel(*c);
+    outcome(*c, Outcome::kFailed);
+    finishA(*c, 408);
+    endCall(*c, "timer C");
+  });
 }
 
 void B2bua::Impl::finishA(Call& call, int code) {
@@ -168,6 +205,8 @@ void B2bua::Impl::sendCancel(Call& call) {
   c.addHeader(sip::HeaderId::kCSeq, std::to_string(inv.cseq().value.number) + " CANCEL");
   c.setBody("");
   sendClient(call, Side::kB, std::move(c), Purpose::kCancel, 0);
+  // §9.1: no final response 64*T1 after the CANCEL, and the INVITE is given up.
+  if (call.bInvite) abandonLater(call.bInvite);
 }
 
 // A 2xx to an INVITE of ours that no transaction claims: a retransmission (ACK again) or
@@ -184,6 +223,12 @@ void B2bua::Impl::stray2xx(const sip::Message& resp) {
     return;
   }
   spdlog::info("event=extra_fork_answered call={} tag={}", call.id, tag);
+  ackAndBye(leg, resp);
+}
+
+// ACKs a 2xx that no call will take, then BYEs its dialog: the dialog is `leg`'s as the
+// 2xx sets it up (another fork, or an INVITE whose call already ended).
+void B2bua::Impl::ackAndBye(const Leg& leg, const sip::Message& resp) {
   dialog::Dialog fork = leg.dialog;
   fork.state = dialog::Dialog::State::kEarly;
   dialog::applyResponse(fork, resp);
@@ -194,6 +239,7 @@ void B2bua::Impl::stray2xx(const sip::Message& resp) {
   sip::Message bye =
       dialog::makeRequest(fork, "BYE", leg.local, txn_->newBranch(), settings_.maxForwards);
   bye.setBody("");
+  leg.realm->filters.apply(bye);
   if (auto to = destinationFor(leg, bye)) txn_->sendRequest(std::move(bye), *to);
 }
 

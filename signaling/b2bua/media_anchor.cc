@@ -1,5 +1,7 @@
 #include "signaling/b2bua/media_anchor.h"
 
+#include <spdlog/spdlog.h>
+
 namespace sbc::b2bua {
 
 MediaAnchor::MediaAnchor(mediaplane::MediaPlane* plane, const Settings& settings)
@@ -17,13 +19,23 @@ size_t MediaAnchor::freePorts(const std::string& realm) const {
   return it == ports_.end() ? 0 : it->second.free();
 }
 
-bool MediaAnchor::anchor(CallMedia& call, size_t from, size_t to, sdp::SessionDescription& sd,
-                         std::string& error) {
+size_t MediaAnchor::restingPorts(const std::string& realm) const {
+  auto it = ports_.find(realm);
+  return it == ports_.end() ? 0 : it->second.resting();
+}
+
+// What a peer is told when the SBC has no media resources: the log says which realm and
+// why; the peer learns neither the other realm's name nor any table size.
+constexpr const char* kNoMediaResources = "no media resources available";
+
+int MediaAnchor::anchor(CallMedia& call, size_t from, size_t to, sdp::SessionDescription& sd,
+                        std::string& error) {
   const topology::Realm* toRealm = call.realms[to];
   auto toAddress = addresses_.find(toRealm->name);
   if (toAddress == addresses_.end()) {
-    error = "realm '" + toRealm->name + "' has no media address";
-    return false;
+    spdlog::warn("event=media_unavailable realm={} reason=\"no media address\"", toRealm->name);
+    error = kNoMediaResources;
+    return 503;
   }
   for (size_t i = 0; i < sd.mediaCount(); ++i) {
     sdp::MediaDescription& md = sd.media(i);
@@ -41,8 +53,10 @@ bool MediaAnchor::anchor(CallMedia& call, size_t from, size_t to, sdp::SessionDe
         auto alloc = ports_.find(call.realms[side]->name);
         std::optional<uint16_t> p = alloc == ports_.end() ? std::nullopt : alloc->second.allocate();
         if (!p) {
-          error = "no free media port in realm '" + call.realms[side]->name + "'";
-          return false;
+          spdlog::warn("event=media_unavailable realm={} reason=\"no free port pair\"",
+                       call.realms[side]->name);
+          error = kNoMediaResources;
+          return 503;
         }
         s.local[side] = *p;
       }
@@ -52,7 +66,7 @@ bool MediaAnchor::anchor(CallMedia& call, size_t from, size_t to, sdp::SessionDe
         c ? mediaplane::IpAddress::parse(std::string(c->address)) : std::nullopt;
     if (!ip) {
       error = "m-line " + std::to_string(i) + " has no usable connection address";
-      return false;
+      return 488;
     }
     s.enabled = true;
     s.remote[from] = mediaplane::SocketAddress{*ip, port};
@@ -73,7 +87,7 @@ bool MediaAnchor::anchor(CallMedia& call, size_t from, size_t to, sdp::SessionDe
       }
       if (const char* err = md.setRtcp(ours)) {
         error = err;
-        return false;
+        return 488;
       }
     }
   }
@@ -83,10 +97,16 @@ bool MediaAnchor::anchor(CallMedia& call, size_t from, size_t to, sdp::SessionDe
   ours.address = address;
   if (const char* err = sd.rewriteConnections(ours)) {
     error = err;
-    return false;
+    return 488;
   }
   sd.stripIce();  // the SBC is the only candidate each side may use
-  return true;
+  return 0;
+}
+
+void MediaAnchor::told(CallMedia& call, size_t to) {
+  for (AnchoredStream& s : call.streams) {
+    if (s.local[to] != 0) s.told[to] = true;
+  }
 }
 
 mediaplane::Error MediaAnchor::commit(uint64_t callId, CallMedia& call) {
@@ -120,7 +140,13 @@ void MediaAnchor::release(uint64_t callId, CallMedia& call) {
     for (size_t side = 0; side < 2; ++side) {
       if (s.local[side] == 0 || !call.realms[side]) continue;
       auto it = ports_.find(call.realms[side]->name);
-      if (it != ports_.end()) it->second.release(s.local[side]);
+      if (it != ports_.end()) {
+        if (s.told[side]) {
+          it->second.release(s.local[side]);
+        } else {
+          it->second.releaseNow(s.local[side]);
+        }
+      }
       s.local[side] = 0;
     }
   }

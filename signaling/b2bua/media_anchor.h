@@ -27,6 +27,9 @@ struct AnchoredStream {
   std::array<mediaplane::SocketAddress, 2> remote;  // where each side receives (its SDP)
   std::array<uint16_t, 2> remoteRtcp{};
   std::array<bool, 2> mux{};
+  // local[side] went to that side's peer in an SDP: only then can late packets be aimed
+  // at it, and only then does it rest in quarantine when released.
+  std::array<bool, 2> told{};
 };
 
 struct CallMedia {
@@ -44,13 +47,19 @@ class MediaAnchor {
   bool available() const { return plane_ != nullptr; }
 
   // Rewrites `sd`, which side `from` sent and which goes to side `to`, and records where
-  // `from` receives. False with `error` when no media port is free or an address is bad.
-  bool anchor(CallMedia& call, size_t from, size_t to, sdp::SessionDescription& sd,
-              std::string& error);
+  // `from` receives. 0 on success; else `error` and the status to refuse with: 503 when no
+  // media port is free (the words name no realm and no figure), 488 when the SDP is bad.
+  int anchor(CallMedia& call, size_t from, size_t to, sdp::SessionDescription& sd,
+             std::string& error);
+  // The SDP rewritten by anchor() for side `to` is on its way to that side's peer.
+  void told(CallMedia& call, size_t to);
   // Gives the media plane the call's current streams (create, then update).
   mediaplane::Error commit(uint64_t callId, CallMedia& call);
-  // Deletes the session and returns the ports (to quarantine).
+  // Deletes the session and returns the ports: to quarantine when a peer was told of
+  // them, straight back otherwise (a failed set-up must not make ports rest).
   void release(uint64_t callId, CallMedia& call);
+  // Ports resting in quarantine in `realm` (tests).
+  size_t restingPorts(const std::string& realm) const;
 
   std::optional<mediaplane::SessionStats> stats(uint64_t callId) const {
     return plane_ ? plane_->stats(callId) : std::nullopt;

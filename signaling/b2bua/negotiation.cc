@@ -1,6 +1,8 @@
 // SDP crossing from one leg to the other: anchored to the SBC when the call anchors media
 // (MediaAnchor), and with the leg's own o= (SdpOrigin); other bodies as bodies.cc allows.
 
+#include <spdlog/spdlog.h>
+
 #include "signaling/b2bua/b2bua_impl.h"
 #include "signaling/b2bua/capabilities.h"
 #include "signaling/b2bua/message_util.h"
@@ -16,19 +18,30 @@ std::optional<std::string> B2bua::Impl::sdpFor(Call& call, Side to, std::string_
   Leg& leg = call.leg(to);
   sdp::ParseResult parsed = sdp::SessionDescription::parse(body);
   if (!parsed.ok()) {
-    error = parsed.error().toString();
+    error = "Invalid SDP: " + parsed.error().toString();
     code = 488;
     return std::nullopt;
   }
   sdp::SessionDescription& sd = parsed.value();
+  // Each anchored m= line takes a port pair on both realms: without a cap, a few INVITEs
+  // with hundreds of lines would empty a realm's range. Checked before any port is taken.
+  if (sd.mediaCount() > settings_.maxMediaLines) {
+    error = "Too many media streams: " + std::to_string(sd.mediaCount()) + " m= lines, at most " +
+            std::to_string(settings_.maxMediaLines);
+    code = 488;
+    return std::nullopt;
+  }
   if (call.media.anchored) {
-    if (!anchor_.anchor(call.media, index(other(to)), index(to), sd, error)) {
-      code = 503;
+    if (int refused = anchor_.anchor(call.media, index(other(to)), index(to), sd, error)) {
+      if (refused == 488) error = "Invalid SDP: " + error;
+      code = refused;
       return std::nullopt;
     }
     mediaplane::Error err = anchor_.commit(call.id, call.media);
     if (!err.empty()) {
-      error = "media plane: " + err;
+      // The relay's words may name its tables and their sizes: they stay in the log.
+      spdlog::warn("event=media_unavailable call={} reason=\"media plane: {}\"", call.id, err);
+      error = "no media resources available";
       code = 503;
       return std::nullopt;
     }
@@ -42,10 +55,11 @@ std::optional<std::string> B2bua::Impl::sdpFor(Call& call, Side to, std::string_
                                        ? std::string_view(realm->media->address)
                                        : std::string_view(leg.realm->advertised);
   if (const char* err = leg.origin.apply(sd, body, originAddress)) {
-    error = err;
+    error = std::string("Invalid SDP: ") + err;
     code = 488;
     return std::nullopt;
   }
+  if (call.media.anchored) anchor_.told(call.media, index(to));
   return sd.serialize();
 }
 
@@ -65,7 +79,7 @@ bool B2bua::Impl::crossOver(Call& call, Side to, const sip::Message& src, sip::M
 // Refuses a request whose SDP could not cross, with a Warning saying why.
 void B2bua::Impl::refuseSdp(Call* call, TransactionId server, const sip::Message& req, int code,
                             const std::string& error, const std::string& host) {
-  std::string warning = "399 " + host + " \"" + (code == 488 ? "Invalid SDP: " : "") + error + "\"";
+  std::string warning = "399 " + host + " \"" + error + "\"";
   if (call) {
     respondServer(*call, server, code, {}, {{sip::HeaderId::kWarning, warning}});
   } else {

@@ -21,6 +21,15 @@ struct Settings {
   std::vector<topology::Route> routes;  // in configuration order (the first match wins)
   uint32_t maxForwards = 70;            // for requests the SBC originates
   std::chrono::milliseconds noAnswerTimeout{180000};
+  // Timer C (RFC 3261 §16.6 step 11, as a B2BUA): leg B silent this long after our INVITE
+  // or its last provisional (101-199) is cancelled and the caller gets 408. Over 3 min.
+  std::chrono::milliseconds timerC{185000};
+  // The B2BUA's tables: calls, and dialogs (two per call), refused with 503 past these.
+  uint32_t maxCalls = 20000;
+  uint32_t maxDialogs = 40000;
+  // m= lines one SDP may carry into the call: each anchored line takes a port pair on
+  // both realms, so this bounds what one INVITE can take of a realm's range.
+  uint32_t maxMediaLines = 8;
   // Final failures from leg B mapped before they go to leg A (e.g. 503 -> 480).
   std::map<int, int> responseMap;
   // Media anchoring: accept only signaled sources (no latching); how long a released

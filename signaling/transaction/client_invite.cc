@@ -91,9 +91,13 @@ void ClientInvite::complete(const sip::Message& response) {
 }
 
 void ClientInvite::onTransportError() {
-  if (state_ != State::kCalling) return;
+  if (!awaitingResponse()) return;
   terminate();
   context_.reportClientFailure(id_);
+}
+
+void ClientInvite::abandon() {
+  if (awaitingResponse()) terminate();
 }
 
 void ClientInvite::terminate() {

@@ -19,9 +19,15 @@ class ClientInvite final : public ClientTransaction {
 
   void start() override;
   void onResponse(const sip::Message& response) override;
-  bool awaitingResponse() const override { return state_ == State::kCalling; }
+  // Until the final response: a trunk lost while it rings fails the call too (§17.1.4).
+  bool awaitingResponse() const override {
+    return state_ == State::kCalling || state_ == State::kProceeding;
+  }
   void onTransportError() override;
   State state() const { return state_; }
+  // The TU gives up waiting for a final response (RFC 3261 §9.1: none 64*T1 after its
+  // CANCEL): the transaction ends now and nobody is told. Later states end on their own.
+  void abandon();
 
  private:
   void onTimer(TimerSlot slot) override;  // kRetransmit: A; kTimeout: B, D or M

@@ -92,6 +92,12 @@ class TransactionLayer::Impl final : public Context {
     return it == servers_.end() ? nullptr : it->second.get();
   }
   TransactionId sendRequest(sip::Message&& request, const transport::Destination& to);
+  void abandon(TransactionId client) {
+    Entry entry(*this);
+    auto it = clients_.find(client);
+    if (it == clients_.end()) return;
+    if (auto* invite = dynamic_cast<ClientInvite*>(it->second.get())) invite->abandon();
+  }
   bool sendStateless(const sip::Message& message, const transport::Destination& to) {
     return transport_.send(to, message.serialize());
   }
@@ -424,6 +430,10 @@ void TransactionLayer::onSendFailure(const transport::Destination& to, std::stri
 
 bool TransactionLayer::respond(TransactionId server, sip::Message&& response) {
   return impl_->respond(server, std::move(response));
+}
+
+void TransactionLayer::abandon(TransactionId client) {
+  impl_->abandon(client);
 }
 
 const sip::Message* TransactionLayer::request(TransactionId server) const {

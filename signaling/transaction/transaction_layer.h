@@ -122,6 +122,10 @@ class TransactionLayer : public transport::MessageHandler {
   // client transaction of its own. Never returns 0; failures come via onClientFailure
   // (also when maxClientTransactions are open). Responses are taken only from `to`.
   TransactionId sendRequest(sip::Message&& request, const transport::Destination& to);
+  // Ends an INVITE client transaction that still waits for its final response, without
+  // telling the TU (which asked): RFC 3261 §9.1, no final response 64*T1 after our
+  // CANCEL. A transaction past that point, or unknown, is left alone.
+  void abandon(TransactionId client);
   // Sends a message that belongs to no transaction: the ACK for a 2xx, and the UAS
   // core's 2xx retransmissions (§13.3.1.4).
   bool sendStateless(const sip::Message& message, const transport::Destination& to);

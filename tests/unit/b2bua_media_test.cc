@@ -229,10 +229,103 @@ TEST_F(B2buaMediaTest, PortsRunOutWith503) {
   invite(3);  // the access range holds two pairs
   const Sent* refused = last(0, "503");
   ASSERT_NE(refused, nullptr);
-  EXPECT_NE(
-      refused->msg.header(sip::HeaderId::kWarning).find("no free media port in realm 'access'"),
-      std::string_view::npos);
+  std::string_view warning = refused->msg.header(sip::HeaderId::kWarning);
+  EXPECT_NE(warning.find("no media resources available"), std::string_view::npos) << warning;
   EXPECT_EQ(b2bua->activeCalls(), 2u);
+}
+
+// The 503's Warning names neither realm (the other one is none of the caller's business)
+// nor any table or its size: whichever side ran out, the words are the same.
+TEST_F(B2buaMediaTest, MediaRefusalWarningsNameNoRealmAndNoSize) {
+  auto check = [&](std::string_view warning) {
+    EXPECT_NE(warning.find("no media resources available"), std::string_view::npos) << warning;
+    for (std::string_view secret : {"core", "access", "realm", "table", "4096", "40000", "30000"})
+      EXPECT_EQ(warning.find(secret), std::string_view::npos) << secret << " in " << warning;
+  };
+  invite(1);
+  invite(2);
+  invite(3);  // access is out of ports
+  ASSERT_NE(last(0, "503"), nullptr);
+  check(last(0, "503")->msg.header(sip::HeaderId::kWarning));
+  plane.failNext = "the stream table is full (4096 streams)";
+  size_t before = transport.sent.size();
+  invite(4);
+  ASSERT_NE(last(0, "503"), nullptr);
+  EXPECT_GT(transport.sent.size(), before);
+  check(last(0, "503")->msg.header(sip::HeaderId::kWarning));
+}
+
+std::string offerWithLines(int lines) {
+  std::string sdp =
+      "v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n";
+  for (int i = 0; i < lines; ++i)
+    sdp += "m=audio " + std::to_string(4000 + 2 * i) + " RTP/AVP 8\r\n";  // one line each
+  return sdp;
+}
+
+// ---- issue 14, defect 7: every m= line took a port pair on both realms.
+
+TEST_F(B2buaMediaTest, FiveHundredMediaLinesAreRefusedAndTakeNoPort) {
+  deliver(withSdp("INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
+                  "192.0.2.10;branch=z9hG4bKmany\r\nMax-Forwards: 70\r\nFrom: "
+                  "<sip:alice@192.0.2.10>;tag=many\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: "
+                  "many@192.0.2.10\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n",
+                  offerWithLines(500)),
+          0, "192.0.2.10", 5060);
+  const Sent* refused = last(0, "488");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_NE(refused->msg.header(sip::HeaderId::kWarning)
+                .find("Too many media streams: 500 m= lines, at most 8"),
+            std::string_view::npos)
+      << refused->msg.header(sip::HeaderId::kWarning);
+  EXPECT_EQ(last(1, "INVITE"), nullptr);
+  EXPECT_TRUE(plane.created.empty());
+  EXPECT_EQ(b2bua->counters().rejected, 1u);
+  // Every port pair of the access range (two) is still there, at once.
+  invite(1);
+  invite(2);
+  EXPECT_EQ(b2bua->activeCalls(), 2u);
+  EXPECT_EQ(last(0, "503"), nullptr);
+}
+
+// A set-up that fails before its SDP leaves the SBC gives its ports straight back: no
+// peer ever heard of them, so they need no quarantine (which would let a few failed
+// INVITEs keep a realm's range resting).
+TEST_F(B2buaMediaTest, FailedSetUpsLeaveNoPortsInQuarantine) {
+  // Three m= lines: the access range (two pairs) runs out on the third, after two pairs
+  // on each realm were taken.
+  deliver(withSdp("INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP "
+                  "192.0.2.10;branch=z9hG4bKthree\r\nMax-Forwards: 70\r\nFrom: "
+                  "<sip:alice@192.0.2.10>;tag=three\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: "
+                  "three@192.0.2.10\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n",
+                  offerWithLines(3)),
+          0, "192.0.2.10", 5060);
+  ASSERT_NE(last(0, "503"), nullptr);
+  // The media plane refuses a session after the ports were taken.
+  plane.failNext = "no room";
+  invite(9);
+  ASSERT_EQ(b2bua->activeCalls(), 0u);
+  plane.failNext.clear();
+  size_t refusals = transport.count(503);
+  // The quarantine (10 s by default) has not passed, yet both pairs are free again.
+  invite(1);
+  invite(2);
+  EXPECT_EQ(b2bua->activeCalls(), 2u);
+  EXPECT_EQ(transport.count(503), refusals);
+}
+
+// Ports a peer was told of still rest after the call (late packets must not reach the
+// next call): the caller heard of its pair in early media, then the callee refused.
+TEST_F(B2buaMediaTest, PortsAPeerWasToldOfStillRest) {
+  invite(1);
+  answerFromB(183, answer());
+  ASSERT_NE(last(0, "183"), nullptr);
+  respondFromB(486, "Busy Here");
+  ASSERT_EQ(b2bua->activeCalls(), 0u);
+  invite(2);
+  invite(3);  // the first pair rests: only one is free
+  EXPECT_EQ(b2bua->activeCalls(), 1u);
+  EXPECT_NE(last(0, "503"), nullptr);
 }
 
 TEST_F(B2buaMediaTest, MediaPlaneRefusalIs503) {
@@ -240,7 +333,7 @@ TEST_F(B2buaMediaTest, MediaPlaneRefusalIs503) {
   invite(1);
   const Sent* refused = last(0, "503");
   ASSERT_NE(refused, nullptr);
-  EXPECT_NE(refused->msg.header(sip::HeaderId::kWarning).find("media plane: table full"),
+  EXPECT_NE(refused->msg.header(sip::HeaderId::kWarning).find("no media resources available"),
             std::string_view::npos);
 }
 

@@ -97,6 +97,21 @@ class B2buaTest : public ::testing::Test {
     now += d;
     wheel.advance(now);
   }
+  // Time passes in steps, so that timers set by timers fire in order.
+  void advanceBy(std::chrono::milliseconds total, std::chrono::milliseconds step = 500ms) {
+    for (std::chrono::milliseconds t{0}; t < total; t += step)
+      advance(step);
+  }
+
+  // The B2BUA and its transaction layer again, with settings of the test's own.
+  void restart(Settings settings) {
+    txn.reset();
+    b2bua = std::make_unique<B2bua>(wheel, std::move(settings), transport.infos, nullptr, &stats);
+    txn = std::make_unique<transaction::TransactionLayer>(transport, wheel,
+                                                          transaction::TimerConfig{}, *b2bua);
+    b2bua->attach(*txn);
+  }
+  size_t transactions() const { return txn->serverTransactions() + txn->clientTransactions(); }
 
   // Messages sent on a listener after index `from`.
   std::vector<const Sent*> sentOn(transport::ListenerId l, size_t from = 0) const {
@@ -820,6 +835,229 @@ TEST_F(B2buaTest, ForkedEarlyDialogsShareTheCallersToTag) {
   ASSERT_NE(ok, nullptr);
   EXPECT_EQ(ok->msg.to().value.tag(), aTag);
   EXPECT_EQ(last(kCore, "ACK")->msg.to().value.tag(), "forkB");
+}
+
+// ---- issue 14, defect 2: the caller's transaction ended by a transport error, and the
+// B2BUA hears of it only on the next timer tick (onServerFailure comes from a 0 ms timer).
+// A final response from leg B in that window found no request to answer.
+
+TEST_F(B2buaTest, FailureFromCalleeAfterTheCallersTransactionDiedIsNotACrash) {
+  fromA(inviteA());
+  transport.fail = true;  // the 180 to the caller cannot be sent: its transaction ends now
+  fromB(responseB(180, "Ringing", "btag"));
+  transport.fail = false;
+  ASSERT_EQ(txn->serverTransactions(), 0u);
+  fromB(responseB(486, "Busy Here", "btag"));  // before the failure notice: no tick yet
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  EXPECT_EQ(count(kAccess, "486"), 0u);  // nobody to tell
+  advance(1ms);                          // the notice finds nothing left to do
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  EXPECT_EQ(b2bua->counters().busy, 1u);
+}
+
+TEST_F(B2buaTest, AnswerAfterTheCallersTransactionDiedIsAckedAndByed) {
+  fromA(inviteA());
+  transport.fail = true;
+  fromB(responseB(180, "Ringing", "btag"));
+  transport.fail = false;
+  size_t before = transport.sent.size();
+  fromB(responseB(200, "OK", "btag", sdp("198.51.100.20")));
+  // Leg B's dialog ends at once: ACK, then BYE; the caller hears nothing (it is gone).
+  std::vector<const Sent*> out = sentOn(kCore, before);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0]->isRequest("ACK"));
+  EXPECT_TRUE(out[1]->isRequest("BYE"));
+  EXPECT_EQ(out[1]->msg.to().value.tag(), "btag");
+  EXPECT_TRUE(sentOn(kAccess, before).empty());
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  EXPECT_EQ(b2bua->counters().failed, 1u);
+  EXPECT_EQ(b2bua->counters().answered, 0u);
+  EXPECT_EQ(b2bua->counters().callerGone, 1u);
+  advance(1ms);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  // The BYE's answer closes everything: no transaction outlives the call.
+  fromB(answer(*last(kCore, "BYE"), 200));
+  advanceBy(40s);
+  EXPECT_EQ(transactions(), 0u);
+}
+
+// ---- issue 14, defect 3: Timer C, the CANCELled INVITE's end, transport errors while
+// ringing, transactions ending with their call.
+
+TEST_F(B2buaTest, SilentCalleeAfter180IsCancelledByTimerC) {
+  Settings s = testSettings(config);
+  s.timerC = 5s;
+  restart(std::move(s));
+  fromA(inviteA());
+  fromB(responseB(180, "Ringing", "btag"));
+  ASSERT_NE(last(kAccess, "180"), nullptr);
+  advance(4900ms);
+  EXPECT_EQ(count(kCore, "CANCEL"), 0u);
+  advance(200ms);  // Timer C: CANCEL on leg B, 408 to the caller
+  const Sent* cancel = last(kCore, "CANCEL");
+  ASSERT_NE(cancel, nullptr);
+  EXPECT_EQ(cancel->msg.topVia().value.branch, last(kCore, "INVITE")->msg.topVia().value.branch);
+  ASSERT_NE(last(kAccess, "408"), nullptr);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  EXPECT_EQ(b2bua->counters().failed, 1u);
+  // The callee stays silent (no 200 to the CANCEL, no 487) and the caller never ACKs:
+  // 64*T1 later the INVITE is given up, Timer F ends the CANCEL, Timer H the 408.
+  advanceBy(33s);
+  EXPECT_EQ(txn->clientTransactions(), 0u);
+  EXPECT_EQ(txn->serverTransactions(), 0u);
+  EXPECT_EQ(b2bua->trackedTransactions(), 0u);
+}
+
+// The callee answers just as our CANCEL (Timer C here) reaches it: the call is already
+// gone, yet the callee must not be left in a call nobody hears: ACK, then BYE.
+TEST_F(B2buaTest, AnswerCrossingTheCancelOfAnEndedCallIsAckedAndByed) {
+  Settings s = testSettings(config);
+  s.timerC = 5s;
+  restart(std::move(s));
+  fromA(inviteA());
+  fromB(responseB(180, "Ringing", "btag"));
+  advance(5100ms);
+  ASSERT_NE(last(kCore, "CANCEL"), nullptr);
+  ASSERT_EQ(b2bua->activeCalls(), 0u);
+  fromB(answer(*last(kCore, "CANCEL"), 200));
+  size_t before = transport.sent.size();
+  fromB(responseB(200, "OK", "btag", sdp("198.51.100.20")));
+  std::vector<const Sent*> out = sentOn(kCore, before);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0]->isRequest("ACK"));
+  EXPECT_TRUE(out[1]->isRequest("BYE"));
+  EXPECT_EQ(out[1]->msg.to().value.tag(), "btag");
+  EXPECT_EQ(out[1]->msg.callId(), last(kCore, "INVITE")->msg.callId());
+  EXPECT_EQ(out[1]->to.remote.port, 5080);
+  EXPECT_TRUE(sentOn(kAccess, before).empty());  // the caller already has its 408
+  fromB(answer(*last(kCore, "BYE"), 200));
+  advanceBy(40s);
+  EXPECT_EQ(transactions(), 0u);
+}
+
+TEST_F(B2buaTest, TimerCStartsAgainWithEachProvisional) {
+  Settings s = testSettings(config);
+  s.timerC = 5s;
+  restart(std::move(s));
+  fromA(inviteA());
+  fromB(responseB(100, "Trying", ""));
+  advance(3s);
+  fromB(responseB(180, "Ringing", "btag"));
+  advance(4s);
+  fromB(responseB(183, "Session Progress", "btag"));
+  advance(4s);  // 11 s after the INVITE, 4 s after the last provisional
+  EXPECT_EQ(count(kCore, "CANCEL"), 0u);
+  EXPECT_EQ(b2bua->activeCalls(), 1u);
+  advance(2s);
+  EXPECT_EQ(count(kCore, "CANCEL"), 1u);
+  EXPECT_NE(last(kAccess, "408"), nullptr);
+}
+
+// The no-answer timer cancels too; the callee that never answers the CANCEL must not keep
+// our INVITE transaction for ever (RFC 3261 §9.1: given up 64*T1 after the CANCEL).
+TEST_F(B2buaTest, CancelledInviteWithoutFinalResponseEndsAfter64T1) {
+  fromA(inviteA());
+  fromB(responseB(180, "Ringing", "btag"));
+  advanceBy(180s, 1s);  // the no-answer timeout
+  ASSERT_NE(last(kCore, "CANCEL"), nullptr);
+  ASSERT_NE(last(kAccess, "480"), nullptr);
+  fromB(answer(*last(kCore, "CANCEL"), 200));  // the CANCEL is answered, the INVITE never
+  fromA(withBody(
+      "ACK sip:+15551234@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKa1\r\n"
+      "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\nTo: "
+      "<sip:+15551234@127.0.0.1>;tag=" +
+          std::string(last(kAccess, "480")->msg.to().value.tag()) +
+          "\r\nCall-ID: acall@192.0.2.10\r\nCSeq: 1 ACK\r\n",
+      ""));
+  advanceBy(31s);  // the CANCEL's transaction is gone (Timer K), not the INVITE's
+  EXPECT_EQ(txn->clientTransactions(), 1u);
+  advanceBy(2s);  // 64*T1 = 32 s after the CANCEL
+  EXPECT_EQ(txn->clientTransactions(), 0u);
+  advanceBy(10s);  // Timer I for the caller's ACKed 480
+  EXPECT_EQ(transactions(), 0u);
+}
+
+TEST_F(B2buaTest, TransportErrorWhileRingingFailsTheCall) {
+  fromA(inviteA());
+  fromB(responseB(180, "Ringing", "btag"));
+  ASSERT_EQ(b2bua->activeCalls(), 1u);
+  // The trunk's connection is lost while it rings (TCP reset): the transport reports the
+  // destination it could not reach.
+  txn->onSendFailure(last(kCore, "INVITE")->to, "connection reset");
+  advance(1ms);
+  EXPECT_NE(last(kAccess, "503"), nullptr);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+  EXPECT_EQ(b2bua->counters().failed, 1u);
+  EXPECT_EQ(txn->clientTransactions(), 0u);
+}
+
+// ---- issue 14, defect 13: a call's lists of open transactions grew by one per in-dialog
+// request and were never pruned.
+
+TEST_F(B2buaTest, InDialogRequestsLeaveNothingBehind) {
+  std::string aTag = answeredCall();
+  for (int i = 0; i < 1000; ++i) {
+    std::string_view method = i % 2 ? "INFO" : "OPTIONS";
+    fromA(inDialogFromA(method, 2 + i, aTag));
+    const Sent* relayed = last(kCore, method);
+    ASSERT_NE(relayed, nullptr);
+    fromB(answer(*relayed, 200));
+    ASSERT_NE(last(kAccess, "200"), nullptr);
+    if (i % 100 == 0) transport.sent.clear();  // keep the record small
+  }
+  EXPECT_EQ(b2bua->activeCalls(), 1u);
+  EXPECT_EQ(b2bua->trackedTransactions(), 0u);
+  // A request still waiting for its answer is tracked, and forgotten with its answer.
+  fromA(inDialogFromA("INFO", 5000, aTag));
+  EXPECT_EQ(b2bua->trackedTransactions(), 4u);  // server and client, in the maps and the call
+  fromB(answer(*last(kCore, "INFO"), 200));
+  EXPECT_EQ(b2bua->trackedTransactions(), 0u);
+}
+
+// ---- issue 14, defect 8: global caps on the B2BUA's tables, counted, 503 + Retry-After.
+
+TEST_F(B2buaTest, CallTableFullIsRefusedWith503AndRetryAfter) {
+  Settings s = testSettings(config);
+  s.maxCalls = 2;
+  restart(std::move(s));
+  fromA(inviteA("+15550001"));
+  fromA(inviteA("+15550002"));
+  ASSERT_EQ(b2bua->activeCalls(), 2u);
+  fromA(inviteA("+15550003"));
+  const Sent* refused = last(kAccess, "503");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->msg.header(sip::HeaderId::kRetryAfter), "30");
+  EXPECT_EQ(refused->msg.callId(), "call+15550003@192.0.2.10");
+  EXPECT_EQ(count(kCore, "INVITE"), 2u);
+  EXPECT_EQ(b2bua->activeCalls(), 2u);
+  EXPECT_EQ(b2bua->counters().overCallTable, 1u);
+  EXPECT_EQ(b2bua->counters().rejected, 1u);
+  EXPECT_EQ(b2bua->realm("access")->calls.overCallTable, 1u);
+}
+
+TEST_F(B2buaTest, DialogTableFullIsRefusedWith503) {
+  Settings s = testSettings(config);
+  s.maxDialogs = 3;  // one call holds two
+  restart(std::move(s));
+  fromA(inviteA("+15550001"));
+  EXPECT_EQ(b2bua->activeDialogs(), 2u);
+  fromA(inviteA("+15550002"));
+  ASSERT_NE(last(kAccess, "503"), nullptr);
+  EXPECT_EQ(last(kAccess, "503")->msg.header(sip::HeaderId::kRetryAfter), "30");
+  EXPECT_EQ(b2bua->counters().overDialogTable, 1u);
+  EXPECT_EQ(b2bua->activeDialogs(), 2u);
+}
+
+TEST_F(B2buaTest, RealmCallLimitHasADefaultAndIsCounted) {
+  EXPECT_EQ(config.realms[0].limits.maxCalls, 10000u);  // not unlimited by default
+  config.realms[0].limits.maxCalls = 1;
+  restart(testSettings(config));
+  fromA(inviteA("+15550001"));
+  fromA(inviteA("+15550002"));
+  ASSERT_NE(last(kAccess, "503"), nullptr);
+  EXPECT_EQ(last(kAccess, "503")->msg.header(sip::HeaderId::kRetryAfter), "30");
+  EXPECT_EQ(b2bua->counters().overRealmCalls, 1u);
+  EXPECT_EQ(b2bua->activeCalls(), 1u);
 }
 
 }  // namespace

@@ -143,7 +143,7 @@ TEST(ConfigLoad, DefaultsOfAMinimalConfig) {
   EXPECT_EQ(a.identityHeaders[1].name, "Server");
   EXPECT_EQ(a.identityHeaders[2].name, "Organization");
   EXPECT_EQ(a.sdpIdentity, SdpIdentity::kHide);
-  EXPECT_EQ(a.limits.maxCalls, 0u);
+  EXPECT_EQ(a.limits.maxCalls, 10000u);  // not unlimited (issue 14, defect 8)
   EXPECT_EQ(a.limits.tcpMaxConnections, 1024u);
   EXPECT_EQ(a.limits.tcpIdleTimeout, std::chrono::seconds(300));
   EXPECT_EQ(a.limits.tcpHeaderTimeout, std::chrono::seconds(10));
@@ -570,6 +570,39 @@ TEST(ConfigLoad, TransactionCaps) {
                {"line 4, column 33: sip: max_server_transactions 0 is out of range 1-10000000"});
   expectErrors(std::string(kRealmHead) + "sip: { max_client_transactions: -1 }\n",
                {"line 4, column 33: sip: max_client_transactions -1 is out of range 1-10000000"});
+}
+
+// Issue 14, defects 3, 7, 8: Timer C, m= lines per SDP, the B2BUA's table caps.
+TEST(ConfigLoad, SipTimerCAndTableCaps) {
+  Config d = loadOk(std::string(kRealmHead));
+  EXPECT_EQ(d.sip.timerC, std::chrono::seconds(185));  // over 3 minutes (RFC 3261 §16.6)
+  EXPECT_EQ(d.sip.maxCalls, 20000u);
+  EXPECT_EQ(d.sip.maxDialogs, 40000u);
+  EXPECT_EQ(d.sip.maxMediaLines, 8u);
+  Config c = loadOk(std::string(kRealmHead) +
+                    "sip: { timer_c_s: 200, max_calls: 500, max_dialogs: 1200, "
+                    "max_media_lines: 4 }\n");
+  EXPECT_EQ(c.sip.timerC, std::chrono::seconds(200));
+  EXPECT_EQ(c.sip.maxCalls, 500u);
+  EXPECT_EQ(c.sip.maxDialogs, 1200u);
+  EXPECT_EQ(c.sip.maxMediaLines, 4u);
+  // Without max_dialogs, two per call.
+  Config e = loadOk(std::string(kRealmHead) + "sip: { max_calls: 30000 }\n");
+  EXPECT_EQ(e.sip.maxDialogs, 60000u);
+  Config r = loadOk(std::string(kRealmHead) + "    limits: { max_calls: 0 }\n");
+  EXPECT_EQ(r.realms[0].limits.maxCalls, 0u);  // no realm limit; sip.max_calls holds
+}
+
+TEST(ConfigErrors, SipTimerCAndTableCaps) {
+  expectErrors(std::string(kRealmHead) + "sip: { timer_c_s: 0 }\n",
+               {"line 4, column 19: sip: timer_c_s 0 is out of range 1-86400"});
+  expectErrors(std::string(kRealmHead) + "sip: { max_calls: 0 }\n",
+               {"line 4, column 19: sip: max_calls 0 is out of range 1-10000000"});
+  expectErrors(std::string(kRealmHead) + "sip: { max_media_lines: 0 }\n",
+               {"line 4, column 25: sip: max_media_lines 0 is out of range 1-64"});
+  expectErrors(std::string(kRealmHead) + "sip: { max_calls: 100, max_dialogs: 150 }\n",
+               {"line 4, column 37: sip: max_dialogs 150 must be at least twice max_calls "
+                "(100): every call holds two dialogs"});
 }
 
 TEST(ConfigErrors, LogLevel) {

@@ -47,5 +47,24 @@ TEST(PortAllocator, ReuseIsAsLateAsPossible) {
   EXPECT_EQ(a.allocate(), 50000);
 }
 
+// A port no peer was told of (a set-up that failed before its SDP left) needs no rest:
+// it is free at once, at the back of the line (issue 14, defect 7).
+TEST(PortAllocator, ReleaseNowSkipsTheQuarantine) {
+  PortAllocator::Clock::time_point now{};
+  PortAllocator a(40000, 40003, 10s, [&] { return now; });
+  uint16_t first = *a.allocate();
+  uint16_t second = *a.allocate();
+  a.releaseNow(first);
+  EXPECT_EQ(a.resting(), 0u);
+  EXPECT_EQ(a.free(), 1u);
+  EXPECT_EQ(a.allocate(), first);
+  a.releaseNow(second);
+  a.releaseNow(second);  // twice: ignored
+  a.release(second);     // already free: ignored
+  a.releaseNow(40001);   // odd: ignored
+  EXPECT_EQ(a.free(), 1u);
+  EXPECT_EQ(a.resting(), 0u);
+}
+
 }  // namespace
 }  // namespace sbc::mediaplane

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -1067,9 +1068,11 @@ TEST_F(TransactionTest, RetransmissionSendFailureFailsTheTransaction) {
   EXPECT_EQ(user_.events[0].at, 510);
 }
 
-TEST_F(TransactionTest, AsynchronousSendFailureFailsTransactionsWithoutAResponse) {
+// Transactions still waiting for a final response there fail: an INVITE that rings too
+// (issue 14, defect 3: a trunk lost while it rings would have kept it for ever).
+TEST_F(TransactionTest, AsynchronousSendFailureFailsTransactionsWithoutAFinalResponse) {
   TransactionId waiting = send(ourRequest("INVITE", "TCP"), kTcpNext);
-  TransactionId answered = send(ourRequest("INVITE", "TCP"), kTcpNext);
+  TransactionId ringing = send(ourRequest("INVITE", "TCP"), kTcpNext);
   TransactionId elsewhere = send(ourRequest("OPTIONS"), kUdpNext);
   answer(1, 180);
   Destination failed = kTcpNext;
@@ -1077,12 +1080,34 @@ TEST_F(TransactionTest, AsynchronousSendFailureFailsTransactionsWithoutAResponse
   layer().onSendFailure(failed, "connection refused");
   EXPECT_EQ(user_.count("clientFailure"), 0u);  // not re-entrantly
   flush();
-  ASSERT_EQ(user_.count("clientFailure"), 1u);
-  EXPECT_EQ(user_.last("clientFailure")->id, waiting);
-  EXPECT_EQ(user_.last("clientFailure")->failure, ClientFailure::kTransportError);
-  EXPECT_EQ(layer().clientTransactions(), 2u);
-  (void)answered;
+  ASSERT_EQ(user_.count("clientFailure"), 2u);
+  std::vector<TransactionId> ids;
+  for (const auto& e : user_.events) {
+    if (e.kind == "clientFailure") {
+      ids.push_back(e.id);
+      EXPECT_EQ(e.failure, ClientFailure::kTransportError);
+    }
+  }
+  std::sort(ids.begin(), ids.end());  // in no particular order
+  EXPECT_EQ(ids, (std::vector<TransactionId>{waiting, ringing}));
+  EXPECT_EQ(layer().clientTransactions(), 1u);  // the one sent elsewhere
   (void)elsewhere;
+}
+
+// The TU gives up an INVITE that rings without end (RFC 3261 §9.1, 64*T1 after its
+// CANCEL): it ends silently; one past its final response is left to its own timers.
+TEST_F(TransactionTest, AbandonEndsARingingInviteSilently) {
+  TransactionId ringing = send(ourRequest("INVITE"));
+  TransactionId answered = send(ourRequest("INVITE"));
+  answer(0, 180);
+  answer(1, 486);
+  size_t events = user_.events.size();
+  layer().abandon(ringing);
+  layer().abandon(answered);
+  layer().abandon(12345);  // unknown: nothing
+  flush();
+  EXPECT_EQ(user_.events.size(), events);
+  EXPECT_EQ(layer().clientTransactions(), 1u);  // the completed one, until Timer D
 }
 
 TEST_F(TransactionTest, ServerResponseSendFailure) {

@@ -8,6 +8,10 @@ b2bua::Settings b2buaSettings(const config::Config& config, TrunkAddresses trunk
   s.routes = config.routes;
   s.maxForwards = config.sip.maxForwards;
   s.noAnswerTimeout = config.sip.noAnswerTimeout;
+  s.timerC = config.sip.timerC;
+  s.maxCalls = config.sip.maxCalls;
+  s.maxDialogs = config.sip.maxDialogs;
+  s.maxMediaLines = config.sip.maxMediaLines;
   s.responseMap = config.sip.responseMap;
   s.strictMediaSource = config.mediaPlane.strictSource;
   s.portQuarantine = config.mediaPlane.portQuarantine;

@@ -155,8 +155,19 @@ void sampleCalls(const MetricsSources& src, metrics::Snapshot& out) {
   auto& total =
       out.family("sbc_calls_total",
                  "Calls that ended their setup, by the caller's realm and result.", Kind::kCounter);
+  auto& limited = out.family("sbc_calls_limited_total",
+                             "New calls refused with 503 and Retry-After because a table was "
+                             "full (also counted as rejected), by the caller's realm and table: "
+                             "calls (sip.max_calls), dialogs (sip.max_dialogs), realm_calls "
+                             "(the realm's limits.max_calls).",
+                             Kind::kCounter);
+  out.family("sbc_dialogs_active", "Dialogs the B2BUA holds (two per call).", Kind::kGauge)
+      .add({}, double(src.b2bua->activeDialogs()));
   for (const b2bua::RealmContext* r : src.b2bua->realms()) {
     active.add({{"realm", r->name}}, double(r->activeCalls));
+    limited.add({{"realm", r->name}, {"table", "calls"}}, double(r->calls.overCallTable));
+    limited.add({{"realm", r->name}, {"table", "dialogs"}}, double(r->calls.overDialogTable));
+    limited.add({{"realm", r->name}, {"table", "realm_calls"}}, double(r->calls.overRealmCalls));
     const b2bua::CallCounters& c = r->calls;
     total.add({{"realm", r->name}, {"result", "answered"}}, double(c.answered));
     total.add({{"realm", r->name}, {"result", "busy"}}, double(c.busy));
