@@ -4,9 +4,9 @@
     edge_steering.py --sbcd build/bin/sbcd
 
 Real sockets, a real sbcd, on loopback addresses of its own (no lab port is shared, so it
-may run beside the other scenario tests): access 127.0.0.41:5170, core 127.0.0.42:5170, the
-callee (trunk) 127.0.0.43:5180, the caller 127.0.0.45:5190, a spoofer 127.0.0.46:5190, and a
-"third host" 127.0.0.44 that listens on UDP and TCP ports 5071-5074 and must hear nothing.
+may run beside the other scenario tests): access 127.0.0.141:5170, core 127.0.0.142:5170, the
+callee (trunk) 127.0.0.143:5180, the caller 127.0.0.145:5190, a spoofer 127.0.0.146:5190, and a
+"third host" 127.0.0.144 that listens on UDP and TCP ports 5071-5074 and must hear nothing.
 Both realms are untrusted (the default). Steps, each bounded in time:
   1. an INVITE with a malformed multipart body is answered 400;
   2. the caller sends an INVITE whose Record-Route and Contact name the third host over TCP
@@ -37,10 +37,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-ACCESS, CORE, PORT = "127.0.0.41", "127.0.0.42", 5170
-CALLEE, CALLEE_PORT = "127.0.0.43", 5180
-THIRD, THIRD_PORTS = "127.0.0.44", (5071, 5072, 5073, 5074)
-CALLER, SPOOFER, UA_PORT = "127.0.0.45", "127.0.0.46", 5190
+ACCESS, CORE, PORT = "127.0.0.141", "127.0.0.142", 5170
+CALLEE, CALLEE_PORT = "127.0.0.143", 5180
+THIRD, THIRD_PORTS = "127.0.0.144", (5071, 5072, 5073, 5074)
+CALLER, SPOOFER, UA_PORT = "127.0.0.145", "127.0.0.146", 5190
 METRICS_PORT = 19471
 
 CONFIG = f"""
