@@ -848,8 +848,8 @@ TEST_F(TransactionTest, CancelFromAnotherSourceIs481AndTheInviteGoesOn) {
   respond(id, 180, "uas7");
   Req cancel = invite;
   cancel.method = "CANCEL";
-  const Source otherHost{Endpoint{Protocol::kUdp, *net::IpAddress::parse("198.51.100.66"), 5060},
-                         0, 0};
+  const Source otherHost{Endpoint{Protocol::kUdp, *net::IpAddress::parse("198.51.100.66"), 5060}, 0,
+                         0};
   const Source otherPort{Endpoint{Protocol::kUdp, kUdpPeer.remote.address, 5099}, 0, 0};
   const Source overTcp{Endpoint{Protocol::kTcp, kUdpPeer.remote.address, 40000}, 1, 9};
   for (const Source& from : {otherHost, otherPort, overTcp}) {
