@@ -262,7 +262,7 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
                             [self](const boost::system::error_code& ec, size_t n) {
                               if (self->closing_) return;
                               if (ec) {
-                                self->close();
+                                self->onClosedByPeer(ec);
                                 return;
                               }
                               self->onData(std::string_view(self->buffer_.data(), n));
@@ -308,6 +308,18 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
       t_.timers_.cancel(headerTimer_);
       headerTimer_ = 0;
     }
+  }
+
+  // The peer closed or reset the connection. On a connection the SBC opened (to a trunk),
+  // requests still waiting for their answer on it will never get one: the transaction
+  // layer hears of it as a send failure (RFC 3261 §17.1.4) and fails them now, instead of
+  // a ringing INVITE lasting until Timer C. An inbound connection's peer may still answer
+  // on a new one, so its close is not reported.
+  void onClosedByPeer(const boost::system::error_code& ec) {
+    Destination d{remote_, listener_, id_};
+    bool report = !inbound_ && connected_ && t_.handler_;
+    close();
+    if (report) t_.handler_->onSendFailure(d, "connection closed by peer: " + ec.message());
   }
 
   void onFramingError() {

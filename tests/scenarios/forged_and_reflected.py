@@ -25,6 +25,8 @@ UDP socket on 127.0.0.65. Steps, each bounded in time:
      most 1.5 overall and per kind (the figures are printed), and no transaction is left
      open (sbc_sip_transactions_active does not grow; Timer G would retransmit a stateful
      404 at 0.5 s and 1.5 s, and keep it for 32 s; OPTIONS is answered statelessly too);
+  2b. a TCP trunk that answers 180 and then resets its connection (defect 3): the caller
+     gets a 5xx within seconds (not Timer C's 408) and the call is gone;
   3. the transaction cap (defect 8): sbcd restarted with sip.max_server_transactions 2;
      two INVITEs that the callee never answers hold two server transactions, the third
      INVITE gets 503 with Retry-After, counted in sbc_sip_transactions_refused_total.
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import re
 import socket
+import struct
 import sys
 import tempfile
 import time
@@ -161,6 +164,14 @@ def metric(name: str, labels: str = "") -> float:
         if line.startswith(name + labels + " "):
             return float(line.split()[-1])
     raise Failure(f"metric {name}{labels} not exported")
+
+
+def calls_active() -> float:
+    """sbc_calls_active summed over realms (no series at all when no realm has a call)."""
+    with urllib.request.urlopen(f"http://{ACCESS}:{METRICS_PORT}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith("sbc_calls_active{") or line.startswith("sbc_calls_active "))
 
 
 def start_sbcd(sbcd: Path, tmp: Path, name: str, extra: str = "") -> Proc:
@@ -366,6 +377,52 @@ def forged_responses_tcp() -> None:
                 p.close()
 
 
+def trunk_reset_while_ringing() -> None:
+    """Defect 3: the TCP trunk sends 180 and then resets its connection. The SBC must fail the
+    call towards the caller at once (a 5xx, not Timer C's 408 minutes later), and leave no
+    transaction behind."""
+    caller = Peer(CALLER)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((TRUNK, TRUNK_TCP_PORT))
+    listener.listen(4)
+    listener.settimeout(5)
+    callee = None
+    try:
+        caller.send(invite(caller, 7, user="tcpcarol"), (ACCESS, SBC_PORT))
+        try:
+            conn, _ = listener.accept()
+        except socket.timeout:
+            raise Failure("the SBC did not connect to the TCP trunk within 5 s")
+        callee = TcpPeer(conn)
+        b_invite = callee.expect("the outbound INVITE over TCP", lambda s, h: s.startswith("INVITE "))
+        callee.send(response_to(b_invite, 180, "Ringing", "callee7"))
+        caller.expect("180 relayed", lambda s, h: status_of(s) == 180)
+        # A reset, as a trunk that crashed or lost the connection's state sends.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        reset_at = time.monotonic()
+        callee.close()
+        callee = None
+        data = caller.expect("a final response after the trunk's reset",
+                             lambda s, h: (status_of(s) or 0) >= 200, timeout=5.0)
+        took = time.monotonic() - reset_at
+        start, _, _ = parse(data)
+        code = status_of(start) or 0
+        if not 500 <= code < 600:
+            raise Failure(f"the caller got '{start}' after the trunk reset, expected a 5xx")
+        deadline = time.monotonic() + 10
+        while calls_active() != 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if calls_active() != 0:
+            raise Failure("the call outlived the trunk's reset by 10 s")
+        log(f"trunk reset while ringing: the caller got '{start}' {took:.2f} s after the reset")
+    finally:
+        caller.close()
+        listener.close()
+        if callee:
+            callee.close()
+
+
 # ---- 2. reflection -------------------------------------------------------------------------
 
 def minimal(method: str, host: str, attacker: Peer, n: int, to_tag: str = "") -> bytes:
@@ -483,6 +540,9 @@ def main() -> int:
         tmp = Path(d)
         for name, extra, steps in (
                 ("default", "", [("forged responses", forged_responses),
+                                 # Before the other TCP step: the SBC has no connection to
+                                 # the trunk yet, so this INVITE opens a new one.
+                                 ("trunk reset while ringing", trunk_reset_while_ringing),
                                  ("forged responses over TCP", forged_responses_tcp),
                                  ("reflection", lambda: reflection(args.requests, args.window))]),
                 ("capped", "  max_server_transactions: 2", [("transaction cap", transaction_cap)])):

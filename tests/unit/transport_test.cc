@@ -295,6 +295,44 @@ TEST_F(TransportTest, OutboundTcpFailureIsReported) {
   EXPECT_NE(recorder.failures[0].find("connect failed"), std::string::npos);
 }
 
+// Issue 14, defect 3: a trunk connection reset while a request waits on it (an INVITE
+// ringing) is reported, so its transactions fail now instead of waiting for Timer C. An
+// inbound connection's close is not: its peer may answer on a new connection.
+TEST_F(TransportTest, OutboundTcpConnectionClosedByThePeerIsReported) {
+  ListenerId id = tcpListener();
+  tcp::acceptor server(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  Endpoint to{Protocol::kTcp, *net::IpAddress::parse("127.0.0.1"), server.local_endpoint().port()};
+  ASSERT_TRUE(transport.send(Destination{to, id, 0}, "INVITE"));
+  tcp::socket peer(io);
+  bool accepted = false;
+  server.async_accept(peer, [&](const boost::system::error_code& ec) { accepted = !ec; });
+  ASSERT_TRUE(runUntil([&] { return accepted; }));
+  std::array<char, 6> buf{};
+  peer.non_blocking(true);
+  ASSERT_TRUE(runUntil([&] {
+    boost::system::error_code ec;
+    return asio::read(peer, asio::buffer(buf), ec) == 6;
+  }));
+  EXPECT_TRUE(recorder.failures.empty());
+  // The trunk resets the connection (SO_LINGER 0: RST, as a crashed trunk would).
+  peer.set_option(asio::socket_base::linger(true, 0));
+  peer.close();
+  ASSERT_TRUE(runUntil([&] { return !recorder.failures.empty(); }));
+  EXPECT_NE(recorder.failures[0].find("connection closed by peer"), std::string::npos)
+      << recorder.failures[0];
+  EXPECT_EQ(recorder.failures[0].rfind(to.toString(), 0), 0u) << recorder.failures[0];
+  EXPECT_EQ(transport.connections(), 0u);
+
+  // An inbound connection that its peer closes is not reported.
+  ListenerId in = tcpListener();
+  tcp::socket caller(io);
+  caller.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), transport.listener(in)->port));
+  ASSERT_TRUE(runUntil([&] { return transport.connections() == 1; }));
+  caller.close();
+  ASSERT_TRUE(runUntil([&] { return transport.connections() == 0; }));
+  EXPECT_EQ(recorder.failures.size(), 1u);
+}
+
 TEST_F(TransportTest, BindErrorsAreExplained) {
   std::string error;
   EXPECT_FALSE(transport.listenUdp("not-an-ip", 5060, "x", error));
