@@ -13,6 +13,7 @@
 #include "signaling/b2bua/call.h"
 #include "signaling/b2bua/call_registry.h"
 #include "signaling/b2bua/media_anchor.h"
+#include "signaling/transport/log_limiter.h"
 
 namespace sbc::b2bua {
 
@@ -142,6 +143,9 @@ class B2bua::Impl {
   void outcome(Call& call, Outcome o);
   // Every count goes twice: in the totals and in the caller's realm.
   void tally(RealmContext* realm, uint64_t CallCounters::*field);
+  // Whether an `event=reject` line may be written now: a peer decides how many INVITEs are
+  // refused, so these lines are rate-limited (10 a second, then one summary line).
+  bool mayLogReject();
 
   // ---- ending calls (teardown.cc; terminateAll() above)
   void endCall(Call& call, std::string_view why);
@@ -161,6 +165,7 @@ class B2bua::Impl {
   admission::CallAdmission* admission_ = nullptr;  // overload.cc; the daemon owns it
   uint64_t nextCallId_ = 1;
   CallCounters counters_;
+  transport::LogLimiter rejectLog_;                            // see mayLogReject()
   std::unordered_map<TransactionId, timer::TimerId> abandon_;  // see abandonLater()
   // Leg B of ended calls whose INVITE is still open: a 2xx that crosses our CANCEL (Timer
   // C, no answer, caller gone) is ACKed and BYEd with it. Until the final response or the

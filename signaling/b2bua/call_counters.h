@@ -19,6 +19,9 @@ struct CallCounters {
   uint64_t overRealmCalls = 0;   // the caller's realm's limits.max_calls
   // Of `failed`: leg B answered after the caller's transaction had ended (ACKed, BYEd).
   uint64_t callerGone = 0;
+  // `event=reject` log lines held back by the rate limit (a flood of refused INVITEs must
+  // not stall the signaling thread on a blocking stderr).
+  uint64_t rejectLogsSuppressed = 0;
 };
 
 }  // namespace sbc::b2bua

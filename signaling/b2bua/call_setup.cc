@@ -20,6 +20,15 @@ constexpr std::string_view kRetryAfterFull = "30";
 
 }  // namespace
 
+bool B2bua::Impl::mayLogReject() {
+  uint64_t suppressed = 0;
+  bool allowed = rejectLog_.allow(transport::LogLimiter::Clock::now(), suppressed);
+  if (!allowed) ++counters_.rejectLogsSuppressed;
+  if (suppressed > 0)
+    spdlog::warn("event=log_suppressed kind=call_reject suppressed={}", suppressed);
+  return allowed;
+}
+
 void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
                           const transport::Source& from) {
   auto realmIt = listenerRealm_.find(from.listener);
@@ -30,8 +39,9 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   RealmContext& inRealm = *realmIt->second;
   auto reject = [&](int code, std::string_view reason) {
     tally(&inRealm, &CallCounters::rejected);
-    spdlog::info("event=reject realm={} call_id_in=\"{}\" status={} reason=\"{}\"", inRealm.name,
-                 req.callId(), code, reason);
+    if (mayLogReject())
+      spdlog::info("event=reject realm={} call_id_in=\"{}\" status={} reason=\"{}\"", inRealm.name,
+                   req.callId(), code, reason);
     respond(server, req, code, reason);
   };
   if (req.first(sip::HeaderId::kMaxForwards) && req.maxForwards().value == 0)
@@ -41,8 +51,9 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   auto full = [&](uint64_t CallCounters::*field, std::string_view what) {
     tally(&inRealm, &CallCounters::rejected);
     tally(&inRealm, field);
-    spdlog::info("event=reject realm={} call_id_in=\"{}\" status=503 reason=\"{} full\"",
-                 inRealm.name, req.callId(), what);
+    if (mayLogReject())
+      spdlog::info("event=reject realm={} call_id_in=\"{}\" status=503 reason=\"{} full\"",
+                   inRealm.name, req.callId(), what);
     respond(server, req, 503, "Service Unavailable",
             {{sip::HeaderId::kRetryAfter, std::string(kRetryAfterFull)}});
   };
@@ -124,7 +135,8 @@ void B2bua::Impl::newCall(TransactionId server, const sip::Message& req,
   int code = 488;
   if (!crossOver(call, Side::kB, req, invite, error, &code)) {
     tally(&inRealm, &CallCounters::rejected);
-    spdlog::info("event=reject realm={} status={} reason=\"SDP: {}\"", inRealm.name, code, error);
+    if (mayLogReject())
+      spdlog::info("event=reject realm={} status={} reason=\"SDP: {}\"", inRealm.name, code, error);
     anchor_.release(call.id, call.media);
     releaseTrunk(call);
     refuseSdp(nullptr, server, req, code, error, inRealm.advertised);

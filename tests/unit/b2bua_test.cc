@@ -537,6 +537,19 @@ TEST_F(B2buaTest, RejectionsOutsideADialogAreOneStatelessReply) {
   EXPECT_EQ(txn->counters().statelessResponses, 3u);
 }
 
+// Issue 14 ("also look at"): a line per refused INVITE, written synchronously on the
+// signaling thread, lets a flood stall it when stderr blocks. Ten a second get through, the
+// rest are counted (and summed up by the next line allowed).
+TEST_F(B2buaTest, RejectLogLinesAreRateLimited) {
+  for (int i = 0; i < 200; ++i)
+    fromA(inviteA("555" + std::to_string(10000 + i)));  // no route: 404 each
+  EXPECT_EQ(count(kAccess, "404"), 200u);
+  EXPECT_EQ(b2bua->counters().rejected, 200u);
+  // 10 lines allowed per one-second window; the loop may straddle one window boundary.
+  EXPECT_GE(b2bua->counters().rejectLogsSuppressed, 180u);
+  EXPECT_LE(b2bua->counters().rejectLogsSuppressed, 190u);
+}
+
 TEST_F(B2buaTest, InvalidSdpIsAnswered488) {
   fromA(inviteA("+15551234", "v=0\r\no=bad\r\n"));
   const Sent* r = last(kAccess, "488");

@@ -139,7 +139,7 @@ void sampleTcp(const MetricsSources& src, metrics::Snapshot& out) {
              "Per-message log lines (drops, rejections, refused connections) held back by the "
              "rate limit.",
              Kind::kCounter)
-      .add({}, double(t.logLinesSuppressed));
+      .add({}, double(t.logLinesSuppressed + src.b2bua->counters().rejectLogsSuppressed));
   if (src.loop) {
     out.family("sbc_event_loop_exceptions_total",
                "Exceptions thrown by a signaling handler (std::bad_alloc included), caught at "
