@@ -13,8 +13,10 @@ namespace sbc::b2bua {
 
 inline constexpr std::string_view kAllow =
     "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK, NOTIFY, REFER";
-// Option tags the B2BUA negotiates per leg itself.
-inline constexpr std::string_view kSupported = "100rel, timer";
+// Option tags the B2BUA supports itself (its OPTIONS answer): reliable provisionals per
+// leg. Not `timer`: the SBC refreshes no session itself (capabilities.cc passes `timer`
+// on only where the far side supports it).
+inline constexpr std::string_view kSupported = "100rel";
 
 // Random lower-case letters and digits from the OS CSPRNG (tags, Call-IDs).
 std::string randomToken(size_t n);

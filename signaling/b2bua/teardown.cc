@@ -48,6 +48,7 @@ void B2bua::Impl::endCall(Call& call, std::string_view why) {
         kept.local = b.local;
         kept.peer = b.peer;
         kept.preferPeer = b.preferPeer;
+        kept.pinned = b.pinned;  // an untrusted callee's answer must not steer the ACK/BYE
       }
     }
     registry_.closeClient(c);

@@ -25,12 +25,14 @@ class ClientTransaction : public Transaction {
   // A response is taken only from where the request went (issue 14, defect 1): the same
   // address and port, and over TCP the same connection. A request sent with connection 0
   // went on the connection the transport chose; the first response from the peer's
-  // address pins it (only the peer can hold a TCP connection from its own address).
+  // address pins it (only the peer can hold a TCP connection from its own address). Once
+  // the connection is known it alone decides: a request sent on a connection the peer
+  // opened later (from another port) is answered on it.
   bool acceptsResponseFrom(const transport::Source& from) {
+    if (reliable_ && connection_ != 0) return from.connection == connection_;
     if (from.remote != to_.remote) return false;
-    if (!reliable_) return true;
-    if (connection_ == 0) connection_ = from.connection;
-    return from.connection == connection_;
+    if (reliable_) connection_ = from.connection;
+    return true;
   }
 
   // Sends the request and starts the timers.

@@ -59,7 +59,10 @@ class ServerTransaction : public Transaction {
   }
   bool answersStatelessly(int status, bool invite) const {
     if (!starting_ || status < 200 || (invite && status < 300)) return false;
-    if (status == 481) return true;
+    // 481 (no such dialog) and 403 (an in-dialog request from outside the dialog's flow,
+    // see b2bua/peer_flow.h) answer requests that anyone can forge: the same answer comes
+    // again for a retransmission, so no state is kept for them.
+    if (status == 481 || status == 403) return true;
     sip::Parsed<sip::NameAddr> to = request_ ? request_->to() : sip::Parsed<sip::NameAddr>{};
     return to && !to.value.hasTag();
   }

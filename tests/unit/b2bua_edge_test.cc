@@ -13,6 +13,7 @@
 #include "signaling/b2bua/realm_context.h"
 #include "signaling/sip/multipart.h"
 #include "signaling/sip/parser.h"
+#include "signaling/sip/response.h"
 #include "signaling/timer/timer_wheel.h"
 #include "signaling/transaction/transaction_layer.h"
 #include "tests/support/fake_transport.h"
@@ -77,10 +78,11 @@ std::string sipIType(std::string_view boundary = "unique-boundary-1") {
 
 class B2buaEdgeTest : public ::testing::Test {
  protected:
-  void start(std::string_view coreTrust) {
+  void start(std::string_view coreTrust, std::chrono::seconds timerC = std::chrono::seconds(185)) {
     config::LoadResult loaded = config::parseConfig(config(coreTrust));
     ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].toString());
     cfg = std::move(*loaded.config);
+    cfg.sip.timerC = timerC;
     // Media anchored (no DPDK: a recording plane), so that no peer address may cross.
     cfg.realms[0].media = topology::MediaRange{"10.0.2.1", 30000, 30099};
     cfg.realms[1].media = topology::MediaRange{"10.0.4.1", 40000, 40099};
@@ -261,13 +263,23 @@ TEST_F(B2buaEdgeTest, ASpoofedInDialogRequestIsRefusedAndDoesNotMoveTheCall) {
   start("trusted");
   answeredCall();
   size_t toB = transport.count("INFO");
+  size_t servers = txn->serverTransactions();  // the INVITE's, Accepted (RFC 6026)
   // Call-ID and tags are right, the source is not the caller's: refused, counted.
   fromA(fromADialog("INFO", 2, "spoof1", "Signal=1\r\nDuration=100", "application/dtmf-relay"),
         "203.0.113.66", 5060);
   const Sent* refused = last(kAccess, "403");
   ASSERT_NE(refused, nullptr);
   EXPECT_EQ(refused->to.remote.address.toString(), "203.0.113.66");
-  EXPECT_EQ(transport.count("INFO"), toB);                     // nothing relayed
+  EXPECT_EQ(transport.count("INFO"), toB);  // nothing relayed
+  // Sent once and forgotten: a forger gets no retransmissions (Timer G) and holds no
+  // server transaction for 32 s (issue 14, defect 9).
+  size_t sentBefore = transport.sent.size();
+  for (int i = 0; i < 10; ++i) {
+    now += std::chrono::milliseconds(500);
+    wheel.advance(now);
+  }
+  EXPECT_EQ(transport.sent.size(), sentBefore);
+  EXPECT_EQ(txn->serverTransactions(), servers);
   fromA(fromADialog("BYE", 3, "spoof2"), "192.0.2.10", 5999);  // the right host, another port
   EXPECT_EQ(b2bua->activeCalls(), 1u);
   fromA(fromADialog("ACK", 1, "spoof3"), "203.0.113.66", 5060);  // dropped
@@ -320,6 +332,11 @@ TEST_F(B2buaEdgeTest, ATcpCallerMayReconnectFromItsAddressButNotFromAnother) {
   ASSERT_NE(bye, nullptr);
   EXPECT_EQ(bye->to.connection, 9u);
   EXPECT_EQ(bye->to.remote.address.toString(), "192.0.2.10");
+  // Its answer comes on that connection, from its port (40003, not the INVITE's 40001): it
+  // is the BYE's answer, not a forgery.
+  fromATcp(sip::makeResponse(bye->msg, 200, {}, "").serialize(), "192.0.2.10", 40003, 9);
+  EXPECT_EQ(txn->counters().responsesFromElsewhere, 0u);
+  EXPECT_EQ(txn->counters().strayResponses, 0u);
   EXPECT_FALSE(sentTo("10.9.9.9"));
   EXPECT_FALSE(sentTo("10.7.7.7"));
   EXPECT_EQ(edge("access").foreignSource, 1u);
@@ -334,6 +351,31 @@ TEST_F(B2buaEdgeTest, UntrustedCalleeIsReachedWhereTheRouteSentTheInvite) {
   fromA(fromADialog("BYE", 2, "bye1"));
   const Sent* bye = last(kCore, "BYE");
   ASSERT_NE(bye, nullptr);
+  EXPECT_EQ(bye->to.remote.toString(), "udp:127.0.0.3:5080");
+  EXPECT_FALSE(sentTo("127.0.0.4"));
+  EXPECT_FALSE(sentTo("127.0.0.5"));
+}
+
+// A 2xx that crosses our CANCEL after the call ended (here by Timer C) reaches leg B kept
+// only to ACK and BYE that answer. It keeps its flow too: an untrusted callee's Contact and
+// Record-Route must not steer those two requests either.
+TEST_F(B2buaEdgeTest, AnAnswerAfterTheCallEndedIsAckedAndByedOverTheFlow) {
+  start("untrusted", std::chrono::seconds(5));
+  fromA(inviteA());
+  ASSERT_NE(last(kCore, "INVITE"), nullptr);
+  fromB(responseB(180));
+  for (int i = 0; i < 52; ++i) {
+    now += std::chrono::milliseconds(100);
+    wheel.advance(now);
+  }
+  ASSERT_NE(last(kCore, "CANCEL"), nullptr);
+  ASSERT_EQ(b2bua->activeCalls(), 0u);
+  fromB(responseB(200, sdp("198.51.100.20", 5000)));
+  const Sent* ack = last(kCore, "ACK");
+  const Sent* bye = last(kCore, "BYE");
+  ASSERT_NE(ack, nullptr);
+  ASSERT_NE(bye, nullptr);
+  EXPECT_EQ(ack->to.remote.toString(), "udp:127.0.0.3:5080");
   EXPECT_EQ(bye->to.remote.toString(), "udp:127.0.0.3:5080");
   EXPECT_FALSE(sentTo("127.0.0.4"));
   EXPECT_FALSE(sentTo("127.0.0.5"));

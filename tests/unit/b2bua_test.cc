@@ -481,6 +481,8 @@ TEST_F(B2buaTest, RoutingDecisionsAndLocalAnswers) {
   const Sent* ok = last(kAccess, "200");
   ASSERT_NE(ok, nullptr);
   EXPECT_NE(ok->msg.header(sip::HeaderId::kAllow).find("INVITE"), std::string_view::npos);
+  // No session timer is claimed: the SBC refreshes nothing itself.
+  EXPECT_EQ(ok->msg.header(sip::HeaderId::kSupported), "100rel");
   EXPECT_EQ(sentOn(kCore).size(), 0u);  // nothing went to the other side
 
   auto simple = [](std::string_view method, std::string_view branch) {
