@@ -27,6 +27,12 @@
 #include "signaling/transport/log_limiter.h"
 #include "tools/sbcd/runtime.h"
 
+// In the sanitizer build: the vptr false positives of running out of descriptors (see
+// ubsan_fd_exhaustion.supp). The environment's UBSAN_OPTIONS add to this; unused elsewhere.
+extern "C" const char* __ubsan_default_options() {
+  return "suppressions=" SBC_SOURCE_DIR "/tests/unit/ubsan_fd_exhaustion.supp";
+}
+
 namespace sbc::transport {
 namespace {
 
