@@ -231,7 +231,12 @@ TransactionId TransactionLayer::Impl::sendRequest(sip::Message&& request,
     notice(id, true);
     return id;
   }
-  if (clients_.size() >= limits_.maxClientTransactions) {
+  // CANCEL and BYE end calls: they get a tenth more room than the requests that start
+  // work, so a full table never leaves a callee ringing or a call up that should end.
+  size_t cap = limits_.maxClientTransactions;
+  if (request.methodId() == sip::Method::kCancel || request.methodId() == sip::Method::kBye)
+    cap += cap / 10;
+  if (clients_.size() >= cap) {
     ++counters_.clientTransactionsRefused;
     notice(id, true);
     return id;
@@ -334,7 +339,12 @@ void TransactionLayer::Impl::onRequest(sip::Message&& request, const transport::
     answerStateless(request, from, 482);
     return;
   }
-  if (servers_.size() >= limits_.maxServerTransactions) {
+  // In-dialog requests (a To tag) get a tenth more room than new ones: under overload new
+  // work is shed first, and the calls already up can still be ended or re-negotiated. A
+  // forged in-dialog request holds no room: the TU answers it 481/403, statelessly.
+  size_t cap = limits_.maxServerTransactions;
+  if (request.to() && request.to().value.hasTag()) cap += cap / 10;
+  if (servers_.size() >= cap) {
     // Over the cap: answered once and forgotten, before any state is made.
     ++counters_.serverTransactionsRefused;
     answerStateless(request, from, 503, {}, kRetryAfterSeconds);

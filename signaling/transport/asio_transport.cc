@@ -236,6 +236,16 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
       if (t_.mayLog(LogKind::kFailure))
         spdlog::warn("event=tcp_queue_overflow remote={} queued_bytes={} limit={}",
                      remote_.toString(), queued, limits_.maxQueuedBytes);
+      // On a connection the SBC opened (a trunk that stopped reading), the requests waiting
+      // on it will get no answer: reported like a lost connection, but after this send()
+      // returns, so that the layer that is sending is not re-entered.
+      if (!inbound_ && t_.handler_) {
+        t_.timers_.schedule(timer::Duration(0),
+                            [&t = t_, d = Destination{remote_, listener_, id_}] {
+                              if (!t.closed_ && t.handler_)
+                                t.handler_->onSendFailure(d, "send queue overflow");
+                            });
+      }
       close();
       return false;
     }

@@ -1697,6 +1697,53 @@ TEST_F(TransactionTest, ServerTransactionsOverTheCapGetAStateless503) {
   EXPECT_EQ(layer().serverTransactions(), 2u);
 }
 
+// Under overload new work is shed first: in-dialog requests (a To tag) have a tenth more
+// room than new ones, so an established call can still be hung up when new calls are
+// refused.
+TEST_F(TransactionTest, InDialogRequestsHaveRoomOverTheCapForNewOnes) {
+  makeLayer({}, Limits{10, 100});
+  for (int i = 0; i < 10; ++i) {
+    Req r;
+    r.branch = "z9hG4bKfill" + std::to_string(i);
+    r.callId = "fill" + std::to_string(i) + "@192.0.2.10";
+    receiveNew(r);
+  }
+  Req fresh;
+  fresh.branch = "z9hG4bKnew";
+  fresh.callId = "new@192.0.2.10";
+  receive(fresh);
+  EXPECT_EQ(layer().counters().serverTransactionsRefused, 1u);  // a new call: shed
+  Req bye;
+  bye.method = "BYE";
+  bye.branch = "z9hG4bKbye";
+  bye.callId = "up@192.0.2.10";
+  bye.toTag = "ours";
+  receiveNew(bye);  // an established call's BYE: taken
+  EXPECT_EQ(layer().counters().serverTransactionsRefused, 1u);
+  EXPECT_EQ(layer().serverTransactions(), 11u);
+  // The headroom is bounded too: one more (10 / 10 = 1), then refused.
+  Req bye2 = bye;
+  bye2.branch = "z9hG4bKbye2";
+  bye2.callId = "up2@192.0.2.10";
+  receive(bye2);
+  EXPECT_EQ(layer().counters().serverTransactionsRefused, 2u);
+}
+
+// A full client table still lets the requests that end calls out: CANCEL and BYE have a
+// tenth more room.
+TEST_F(TransactionTest, CancelAndByeHaveRoomOverTheClientCap) {
+  makeLayer({}, Limits{100, 10});
+  for (int i = 0; i < 10; ++i)
+    send(ourRequest("OPTIONS"));
+  send(ourRequest("INVITE"));
+  EXPECT_EQ(layer().counters().clientTransactionsRefused, 1u);
+  send(ourRequest("BYE"));
+  EXPECT_EQ(layer().counters().clientTransactionsRefused, 1u);
+  EXPECT_EQ(layer().clientTransactions(), 11u);
+  send(ourRequest("CANCEL"));  // over the headroom (10 / 10 = 1): refused too
+  EXPECT_EQ(layer().counters().clientTransactionsRefused, 2u);
+}
+
 TEST_F(TransactionTest, ClientTransactionsOverTheCapFailAtOnce) {
   makeLayer({}, Limits{100, 2});
   send(ourRequest());

@@ -339,6 +339,25 @@ TEST_F(TransportTest, OutboundTcpConnectionClosedByThePeerIsReported) {
   EXPECT_EQ(recorder.failures.size(), 1u);
 }
 
+// A trunk that stops reading: the SBC's queue to it overflows, the connection is closed,
+// and the requests waiting on it are failed (reported after send() returns).
+TEST_F(TransportTest, OutboundTcpQueueOverflowIsReported) {
+  TcpLimits limits;
+  limits.maxQueuedBytes = 131072;
+  ListenerId id = tcpListener(limits);
+  tcp::acceptor server(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  Endpoint to{Protocol::kTcp, *net::IpAddress::parse("127.0.0.1"), server.local_endpoint().port()};
+  const std::string request(4096, 'x');
+  int accepted = 0;
+  for (int i = 0; i < 64 && transport.send(Destination{to, id, 0}, request); ++i)
+    ++accepted;
+  EXPECT_LT(accepted, 64);                 // refused once the queue is full
+  EXPECT_TRUE(recorder.failures.empty());  // not from inside send()
+  ASSERT_TRUE(runUntil([&] { return !recorder.failures.empty(); }));
+  EXPECT_NE(recorder.failures[0].find("send queue overflow"), std::string::npos)
+      << recorder.failures[0];
+}
+
 TEST_F(TransportTest, BindErrorsAreExplained) {
   std::string error;
   EXPECT_FALSE(transport.listenUdp("not-an-ip", 5060, "x", error));
