@@ -106,10 +106,14 @@ inline uint64_t encodeUse(uint64_t source, uint32_t seen, uint32_t tick) {
 inline uint32_t sourceSeen(uint64_t word) {
   return static_cast<uint32_t>(word >> kSeenShift) & 0xf;
 }
-// Ticks since the source was last heard; a stamp a little ahead (another lcore's TSC) is 0.
+// Ticks since the source was last heard, modulo the stamp's wrap. A stamp a little ahead
+// (another lcore read the TSC a moment later: at most a tick or two) is 0. Anything else is
+// silence: a latch silent longer than half the wrap (a call on hold for minutes) must still
+// count as silent, or a new NAT binding could not take the stream over after a hold.
+inline constexpr uint32_t kStampAheadTicks = 3;
 inline uint32_t ticksSilent(uint64_t word, uint32_t tick) {
   uint32_t d = (tick - static_cast<uint32_t>(word >> kStampShift)) & kStampMask;
-  return d < (kStampMask + 1) / 2 ? d : 0;
+  return d > kStampMask - kStampAheadTicks ? 0 : d;
 }
 inline rte_be32_t sourceIp(uint64_t word) {
   return static_cast<rte_be32_t>(word >> 16);

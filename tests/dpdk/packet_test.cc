@@ -530,6 +530,10 @@ TEST(Latch, UseCountAndStampLeaveTheSourceAlone) {
   EXPECT_EQ(ticksSilent(w, 5007), 7u);
   EXPECT_EQ(ticksSilent(w, 4999), 0u) << "a stamp from an lcore slightly ahead is not silence";
   EXPECT_EQ(ticksSilent(encodeUse(s, 1, 2047), 2049), 2u) << "across the wrap";
+  // A hold of minutes (more than half the wrap) is still silence, not "just heard".
+  EXPECT_EQ(ticksSilent(w, 5000 + 1500), 1500u);
+  EXPECT_EQ(ticksSilent(w, 5000 + 2044), 2044u);
+  EXPECT_EQ(ticksSilent(w, 4997), 0u) << "three ticks ahead";
 }
 
 RelayConfig validConfig() {
