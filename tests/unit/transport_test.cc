@@ -27,8 +27,9 @@
 #include "signaling/transport/log_limiter.h"
 #include "tools/sbcd/runtime.h"
 
-// In the sanitizer build: the vptr false positives of running out of descriptors (see
-// ubsan_fd_exhaustion.supp). The environment's UBSAN_OPTIONS add to this; unused elsewhere.
+// In the sanitizer build: no vptr check in this binary, whose descriptor-exhaustion test
+// makes it report false positives (see ubsan_fd_exhaustion.supp). UBSAN_OPTIONS from the
+// environment add to this; other builds never call it.
 extern "C" const char* __ubsan_default_options() {
   return "suppressions=" SBC_SOURCE_DIR "/tests/unit/ubsan_fd_exhaustion.supp";
 }
