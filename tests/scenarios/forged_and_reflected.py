@@ -323,23 +323,35 @@ def wait_metric(name: str, at_least: float, timeout: float = 5.0) -> float:
         time.sleep(0.05)
 
 
-def forged_responses_tcp() -> None:
-    caller = Peer(CALLER)
+def tcp_trunk_listener() -> socket.socket:
+    """The TCP trunk's listening socket (127.0.0.63:5581)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((TRUNK, TRUNK_TCP_PORT))
     listener.listen(4)
     listener.settimeout(5)
+    return listener
+
+
+def call_tcp_trunk(caller: Peer, listener: socket.socket, n: int, user: str) -> tuple[TcpPeer, bytes]:
+    """The caller's INVITE n to `user` (a "tcp" route): the SBC's connection to the trunk
+    and the outbound INVITE that arrived on it."""
+    caller.send(invite(caller, n, user=user), (ACCESS, SBC_PORT))
+    try:
+        conn, _ = listener.accept()
+    except socket.timeout:
+        raise Failure("the SBC did not connect to the TCP trunk within 5 s")
+    callee = TcpPeer(conn)
+    return callee, callee.expect("the outbound INVITE over TCP", lambda s, h: s.startswith("INVITE "))
+
+
+def forged_responses_tcp() -> None:
+    caller = Peer(CALLER)
+    listener = tcp_trunk_listener()
     callee = attacker = None
     try:
         before = metric("sbc_sip_responses_from_elsewhere_total")
-        caller.send(invite(caller, 2, user="tcpbob"), (ACCESS, SBC_PORT))
-        try:
-            conn, _ = listener.accept()
-        except socket.timeout:
-            raise Failure("the SBC did not connect to the TCP trunk within 5 s")
-        callee = TcpPeer(conn)
-        b_invite = callee.expect("the outbound INVITE over TCP", lambda s, h: s.startswith("INVITE "))
+        callee, b_invite = call_tcp_trunk(caller, listener, 2, "tcpbob")
         # The attacker knows the branch and answers over a TCP connection of its own.
         attacker = TcpPeer(socket.create_connection((CORE, SBC_PORT), timeout=5))
         attacker.send(response_to(b_invite, 486, "Busy Here", "evil3"))
@@ -382,24 +394,14 @@ def trunk_reset_while_ringing() -> None:
     call towards the caller at once (a 5xx, not Timer C's 408 minutes later), and leave no
     transaction behind."""
     caller = Peer(CALLER)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((TRUNK, TRUNK_TCP_PORT))
-    listener.listen(4)
-    listener.settimeout(5)
+    listener = tcp_trunk_listener()
     callee = None
     try:
-        caller.send(invite(caller, 7, user="tcpcarol"), (ACCESS, SBC_PORT))
-        try:
-            conn, _ = listener.accept()
-        except socket.timeout:
-            raise Failure("the SBC did not connect to the TCP trunk within 5 s")
-        callee = TcpPeer(conn)
-        b_invite = callee.expect("the outbound INVITE over TCP", lambda s, h: s.startswith("INVITE "))
+        callee, b_invite = call_tcp_trunk(caller, listener, 7, "tcpcarol")
         callee.send(response_to(b_invite, 180, "Ringing", "callee7"))
         caller.expect("180 relayed", lambda s, h: status_of(s) == 180)
         # A reset, as a trunk that crashed or lost the connection's state sends.
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        callee.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         reset_at = time.monotonic()
         callee.close()
         callee = None
