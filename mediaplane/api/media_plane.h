@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mediaplane/api/address.h"
@@ -20,6 +21,42 @@ namespace sbc::mediaplane {
 using IpAddress = net::IpAddress;
 using SocketAddress = net::SocketAddress;
 
+// SRTP (RFC 3711) crypto suites the relay runs, named as SDES (RFC 4568, RFC 7714) names
+// them. Both directions of one side use the same suite, each with its own master key.
+enum class SrtpSuite : uint8_t {
+  kAesCm128HmacSha1_80,
+  kAesCm128HmacSha1_32,
+  kAeadAes128Gcm,
+  kAeadAes256Gcm,
+  kCount,
+};
+
+// The longest master key and salt: AEAD_AES_256_GCM's 32-byte key and 12-byte salt.
+inline constexpr size_t kSrtpMaxMasterKey = 44;
+
+// A master key followed by its master salt, as an SDES `inline:` carries them. Never logged.
+struct SrtpMasterKey {
+  std::array<uint8_t, kSrtpMaxMasterKey> bytes{};
+  uint8_t length = 0;  // srtpMasterKeyLength(suite)
+
+  bool operator==(const SrtpMasterKey&) const = default;
+};
+
+// SRTP on one side of a stream. `receive` is the peer's key (what it sends is unprotected
+// with it); `send` is the SBC's own key for this side, made from a CSPRNG for this leg alone
+// (what the relay sends to the peer is protected with it). No key crosses to the other side.
+struct SrtpKeys {
+  SrtpSuite suite = SrtpSuite::kAesCm128HmacSha1_80;
+  SrtpMasterKey receive;
+  SrtpMasterKey send;
+
+  bool operator==(const SrtpKeys&) const = default;
+};
+
+std::string_view srtpSuiteName(SrtpSuite s);  // "AES_CM_128_HMAC_SHA1_80", ...
+std::optional<SrtpSuite> srtpSuiteFromName(std::string_view name);  // exact, case-sensitive
+size_t srtpMasterKeyLength(SrtpSuite s);  // key + salt bytes: 30, 30, 28, 44
+
 // One side of an anchored stream: the SBC's address on that side's realm, and the peer.
 struct MediaEndpoint {
   std::string realm;
@@ -27,6 +64,10 @@ struct MediaEndpoint {
   SocketAddress remote;         // where the peer said (SDP) it receives RTP; port 0 = not yet known
   uint16_t remoteRtcpPort = 0;  // from a=rtcp, else remote.port + 1
   bool rtcpMux = false;         // RTCP shares the RTP ports on this side
+  // This side speaks SRTP and SRTCP (RTP/SAVP) with these keys; none: plain RTP. A change of
+  // keys in updateSession() re-keys the stream (the rollover counter carries over); the same
+  // keys keep the running crypto contexts.
+  std::optional<SrtpKeys> srtp;
 };
 
 // One m-line: what arrives at `a.local` goes out from `b.local` to `b`'s peer, and back.
@@ -52,6 +93,10 @@ enum class DropReason : uint8_t {
   kUnexpectedSource,  // from neither the latched nor the signaled peer (RTP bleed)
   kNoRoute,           // the peer's MAC could not be resolved yet
   kTxFull,            // the NIC would not take it
+  kSrtpAuth,          // SRTP or SRTCP authentication failed (tampered, or a wrong key)
+  kSrtpReplay,        // an SRTP or SRTCP packet seen before, or too old for the replay window
+  kSrtpError,         // SRTP could not be applied: no room for the tag, no context yet, or
+                      // any other libsrtp failure
   kCount,
 };
 
