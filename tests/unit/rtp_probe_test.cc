@@ -17,7 +17,7 @@
 namespace sbc::rtpprobe {
 namespace {
 
-TEST(G711, UlawCodesRoundTrip) {
+TEST(RtpProbeG711, UlawCodesRoundTrip) {
   for (int code = 0; code < 256; ++code) {
     uint8_t back = linearToUlaw(ulawToLinear(uint8_t(code)));
     // 0x7F is "negative zero": it decodes to 0, which encodes as 0xFF.
@@ -31,7 +31,7 @@ TEST(G711, UlawCodesRoundTrip) {
   EXPECT_EQ(linearToUlaw(-32768), 0x00);
 }
 
-TEST(G711, AlawCodesRoundTrip) {
+TEST(RtpProbeG711, AlawCodesRoundTrip) {
   for (int code = 0; code < 256; ++code) {
     EXPECT_EQ(linearToAlaw(alawToLinear(uint8_t(code))), code) << "code " << code;
   }
@@ -46,7 +46,7 @@ TEST(G711, AlawCodesRoundTrip) {
 
 // Every 16-bit sample: the decoded value is monotonic in the input and within half a
 // quantization step (logarithmic: about 1/32 of the magnitude), short of the clipping ends.
-TEST(G711, QuantizationErrorIsBoundedAndMonotonic) {
+TEST(RtpProbeG711, QuantizationErrorIsBoundedAndMonotonic) {
   for (Codec codec : {Codec::kPcmu, Codec::kPcma}) {
     int previous = -32768;
     for (int x = -32768; x <= 32767; ++x) {
@@ -77,7 +77,7 @@ std::vector<int16_t> noisyTone(double hz, double amplitude, double snrDb, size_t
   return out;
 }
 
-TEST(ToneAnalysis, FindsTheToneInNoise) {
+TEST(RtpProbeToneAnalysis, FindsTheToneInNoise) {
   for (double hz : {440.0, 1000.0, 3000.0}) {
     auto samples = noisyTone(hz, 0.3, 20, 16000, unsigned(hz));
     ToneAnalysisOptions options;
@@ -95,7 +95,7 @@ TEST(ToneAnalysis, FindsTheToneInNoise) {
   }
 }
 
-TEST(ToneAnalysis, ThroughG711TheToneStaysClean) {
+TEST(RtpProbeToneAnalysis, ThroughG711TheToneStaysClean) {
   for (Codec codec : {Codec::kPcmu, Codec::kPcma}) {
     ToneGenerator tone(1000, 0.5, 8000);
     std::vector<int16_t> pcm(8000);
@@ -110,7 +110,7 @@ TEST(ToneAnalysis, ThroughG711TheToneStaysClean) {
   }
 }
 
-TEST(ToneAnalysis, SilenceIsLeftOut) {
+TEST(RtpProbeToneAnalysis, SilenceIsLeftOut) {
   std::vector<int16_t> samples(8000, 0);
   EXPECT_FALSE(analyseTone(samples, {}).hasAudio);
   // Half a second of tone between silences (on 20 ms block boundaries): only the tone counts.
@@ -134,7 +134,7 @@ RtpView audioPacket(uint32_t ssrc, uint16_t seq, uint32_t ts, const std::vector<
   return v;
 }
 
-TEST(ReceiveStats, SequenceWrapIsNoLossButGapsDuplicatesAndReorderingCount) {
+TEST(RtpProbeReceiveStats, SequenceWrapIsNoLossButGapsDuplicatesAndReorderingCount) {
   ReceiveStats stats(Codec::kPcmu, 0, 101);
   std::vector<uint8_t> payload(160, 0xFF);
   int64_t t = 1'000'000'000;
@@ -168,7 +168,7 @@ TEST(ReceiveStats, SequenceWrapIsNoLossButGapsDuplicatesAndReorderingCount) {
   EXPECT_EQ(s[1].lost, 0);
 }
 
-TEST(ReceiveStats, DigitsOncePerEvent) {
+TEST(RtpProbeReceiveStats, DigitsOncePerEvent) {
   ReceiveStats stats(Codec::kPcmu, 0, 101);
   uint16_t seq = 1;
   for (auto [event, ts] : {std::pair{1, 1000u}, std::pair{11, 3000u}}) {
@@ -184,7 +184,7 @@ TEST(ReceiveStats, DigitsOncePerEvent) {
   EXPECT_EQ(stats.audioPackets(), 0u);
 }
 
-TEST(Rtp, SendTimeExtensionReadsBack) {
+TEST(RtpProbeRtp, SendTimeExtensionReadsBack) {
   std::vector<uint8_t> packet(12 + kSendTimeExtensionBytes + 3);
   packet[0] = 0x90;  // version 2, extension
   packet[1] = 8;
@@ -202,7 +202,7 @@ TEST(Rtp, SendTimeExtensionReadsBack) {
   EXPECT_FALSE(parseRtp(std::span(packet).first(11)));
 }
 
-TEST(SrtpKey, ParsesSdesKeysAndNeverQuotesThem) {
+TEST(RtpProbeSrtpKey, ParsesSdesKeysAndNeverQuotesThem) {
   std::string error;
   // 30 bytes: 40 base64 characters.
   auto spec =
