@@ -118,13 +118,20 @@ exit status: 0 pass (send: all sent), 1 fail, 2 bad arguments, 3 runtime error
 
 // --- argument parsing ---------------------------------------------------------------------
 
+// 2.5, 1000, 0.001: as people write numbers (std::to_string gives "1000.000000").
+std::string decimal(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 template <typename T>
 T number(std::string_view option, std::string_view text, T low, T high) {
   T value{};
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !(value >= low && value <= high)) {
     usageError(std::string(option) + ": '" + std::string(text) + "' is not a number in " +
-               std::to_string(low) + ".." + std::to_string(high));
+               decimal(double(low)) + ".." + decimal(double(high)));
   }
   return value;
 }
@@ -699,13 +706,13 @@ int runRecv(const RecvOptions& o) {
       reasons.push_back("only silence arrived");
     } else {
       if (std::abs(tone.frequencyHz - *o.expectTone) > o.tolerance) {
-        reasons.push_back("dominant frequency " + std::to_string(rounded(tone.frequencyHz)) +
-                          " Hz is not within " + std::to_string(o.tolerance) + " Hz of " +
-                          std::to_string(*o.expectTone));
+        reasons.push_back("dominant frequency " + decimal(rounded(tone.frequencyHz)) +
+                          " Hz is not within " + decimal(o.tolerance) + " Hz of " +
+                          decimal(*o.expectTone));
       }
       if (tone.snrDb < o.minSnr) {
-        reasons.push_back("SNR " + std::to_string(rounded(tone.snrDb)) + " dB is below " +
-                          std::to_string(o.minSnr));
+        reasons.push_back("SNR " + decimal(rounded(tone.snrDb)) + " dB is below " +
+                          decimal(o.minSnr));
       }
     }
   }
