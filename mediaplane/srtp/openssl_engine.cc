@@ -16,6 +16,7 @@
 #include <srtp2/auth.h>
 #include <srtp2/cipher.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -46,28 +47,33 @@ srtp_cipher_type_t g_gcm256{};
 srtp_auth_type_t g_hmac{};
 
 // ---------------------------------------------------------------------------------------
-// AES-ICM (RFC 3711 4.1.1): AES in counter mode, counter = (salt * 2^16) XOR IV. libsrtp
-// hands the IV per packet (and per KDF label); the salt is the key's tail.
+// AES-ICM (RFC 3711 4.1.1): AES in counter mode, counter block i = (salt * 2^16) XOR IV
+// with i in its low 16 bits. libsrtp gives the IV per packet (and per KDF label). The key
+// stream is made by encrypting counter blocks with AES-ECB, keyed once per key: no OpenSSL
+// (re)initialization per packet, whose IV reset through the provider costs more than the
+// AES of a voice packet.
+
+constexpr size_t kIcmChunkBlocks = 32;  // key stream made 512 bytes at a time
 
 struct IcmCipher {
-  srtp_cipher_t base;  // first: libsrtp frees what alloc returned, through dealloc
-  EVP_CIPHER_CTX* ctx;
-  const EVP_CIPHER* evp;
-  int key_size;                    // 16 or 32: the AES key, without the salt
-  alignas(16) uint8_t offset[16];  // the salt, low two bytes zero
+  srtp_cipher_t base;               // first: libsrtp hands back this pointer to dealloc
+  EVP_CIPHER_CTX* ecb;              // AES-ECB under the session key
+  int key_size;                     // 16 or 32: the AES key, without the salt
+  uint32_t blocks;                  // counter blocks used since the IV (at most 2^16)
+  uint32_t stream_left;             // bytes of `stream` not used yet
+  alignas(16) uint8_t offset[16];   // the salt, low two bytes zero
+  alignas(16) uint8_t counter[16];  // offset XOR IV: block i has i in bytes 14..15
+  alignas(16) uint8_t stream[16];   // the key stream of the last block made
 };
 
 srtp_err_status_t icmAlloc(srtp_cipher_t** c, int key_len, int /*tag_len*/) {
   const srtp_cipher_type_t* type = nullptr;
-  const EVP_CIPHER* evp = nullptr;
   int key_size = 0;
   if (key_len == SRTP_AES_ICM_128_KEY_LEN_WSALT) {
     type = &g_icm128;
-    evp = EVP_aes_128_ctr();
     key_size = SRTP_AES_128_KEY_LEN;
   } else if (key_len == SRTP_AES_ICM_256_KEY_LEN_WSALT) {
     type = &g_icm256;
-    evp = EVP_aes_256_ctr();
     key_size = SRTP_AES_256_KEY_LEN;
   } else {
     return srtp_err_status_bad_param;
@@ -76,12 +82,11 @@ srtp_err_status_t icmAlloc(srtp_cipher_t** c, int key_len, int /*tag_len*/) {
   if (icm == nullptr) {
     return srtp_err_status_alloc_fail;
   }
-  icm->ctx = EVP_CIPHER_CTX_new();
-  if (icm->ctx == nullptr) {
+  icm->ecb = EVP_CIPHER_CTX_new();
+  if (icm->ecb == nullptr) {
     std::free(icm);
     return srtp_err_status_alloc_fail;
   }
-  icm->evp = evp;
   icm->key_size = key_size;
   icm->base.type = type;
   icm->base.state = icm;
@@ -96,7 +101,7 @@ srtp_err_status_t icmDealloc(srtp_cipher_t* c) {
     return srtp_err_status_bad_param;
   }
   auto* icm = reinterpret_cast<IcmCipher*>(c);
-  EVP_CIPHER_CTX_free(icm->ctx);
+  EVP_CIPHER_CTX_free(icm->ecb);
   OPENSSL_cleanse(icm, sizeof(*icm));
   std::free(icm);
   return srtp_err_status_ok;
@@ -106,7 +111,13 @@ srtp_err_status_t icmInit(void* state, const uint8_t* key) {
   auto* icm = static_cast<IcmCipher*>(state);
   std::memset(icm->offset, 0, sizeof(icm->offset));
   std::memcpy(icm->offset, key + icm->key_size, SRTP_SALT_LEN);
-  if (EVP_EncryptInit_ex(icm->ctx, icm->evp, nullptr, key, nullptr) != 1) {
+  std::memcpy(icm->counter, icm->offset, sizeof(icm->counter));
+  icm->blocks = 0;
+  icm->stream_left = 0;
+  const EVP_CIPHER* evp =
+      icm->key_size == SRTP_AES_256_KEY_LEN ? EVP_aes_256_ecb() : EVP_aes_128_ecb();
+  if (EVP_EncryptInit_ex(icm->ecb, evp, nullptr, key, nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(icm->ecb, 0) != 1) {
     return srtp_err_status_init_fail;
   }
   return srtp_err_status_ok;
@@ -114,31 +125,67 @@ srtp_err_status_t icmInit(void* state, const uint8_t* key) {
 
 srtp_err_status_t icmSetIv(void* state, uint8_t* iv, srtp_cipher_direction_t /*dir*/) {
   auto* icm = static_cast<IcmCipher*>(state);
-  alignas(16) uint8_t counter[16];
   for (int i = 0; i < 16; ++i) {
-    counter[i] = icm->offset[i] ^ iv[i];
+    icm->counter[i] = icm->offset[i] ^ iv[i];
   }
-  // Key schedule kept: only the IV (the counter block) changes.
-  if (EVP_EncryptInit_ex(icm->ctx, nullptr, nullptr, nullptr, counter) != 1) {
-    return srtp_err_status_cipher_fail;
-  }
+  icm->blocks = 0;
+  icm->stream_left = 0;
   return srtp_err_status_ok;
 }
 
-// Counter mode: encrypting and decrypting are the same XOR with the key stream. The low 16
-// bits of the counter start at zero and a packet is far shorter than 2^16 blocks, so
-// OpenSSL's 128-bit counter increments exactly as RFC 3711's 16-bit block counter.
+// Counter mode: encrypting and decrypting are the same XOR with the key stream, which goes
+// on where the last call left it (libsrtp may ask for a prefix, then the payload). Block
+// i's counter is the IV's with i added to its low 16 bits, modulo 2^16, as libsrtp's own
+// AES-ICM does; more than 2^16 blocks under one IV is refused as it refuses it.
 srtp_err_status_t icmEncrypt(void* state, uint8_t* buffer, unsigned int* octets) {
   auto* icm = static_cast<IcmCipher*>(state);
-  if (*octets > 0xffffu * 16u) {
+  size_t n = *octets;
+  if (n > icm->stream_left + (size_t{0x10000} - icm->blocks) * 16) {
     return srtp_err_status_terminus;
   }
   ++t_openssl_calls;
-  int out = 0;
-  if (EVP_EncryptUpdate(icm->ctx, buffer, &out, buffer, static_cast<int>(*octets)) != 1) {
-    return srtp_err_status_cipher_fail;
+  uint8_t* p = buffer;
+  while (n > 0 && icm->stream_left > 0) {
+    *p++ ^= icm->stream[16 - icm->stream_left--];
+    --n;
   }
-  *octets = static_cast<unsigned int>(out);
+  alignas(16) uint8_t counters[kIcmChunkBlocks * 16];
+  alignas(16) uint8_t stream[kIcmChunkBlocks * 16];
+  const uint16_t base = static_cast<uint16_t>((icm->counter[14] << 8) | icm->counter[15]);
+  while (n > 0) {
+    size_t blocks = std::min(kIcmChunkBlocks, (n + 15) / 16);
+    for (size_t b = 0; b < blocks; ++b) {
+      uint8_t* block = counters + b * 16;
+      std::memcpy(block, icm->counter, 16);
+      auto index = static_cast<uint16_t>(base + icm->blocks + b);
+      block[14] = static_cast<uint8_t>(index >> 8);
+      block[15] = static_cast<uint8_t>(index);
+    }
+    const size_t made = blocks * 16;
+    if (EVP_Cipher(icm->ecb, stream, counters, static_cast<unsigned int>(made)) <= 0) {
+      return srtp_err_status_cipher_fail;
+    }
+    icm->blocks += static_cast<uint32_t>(blocks);
+    const size_t used = std::min(n, made);
+    size_t i = 0;
+    for (; i + 8 <= used; i += 8) {
+      uint64_t data;
+      uint64_t key;
+      std::memcpy(&data, p + i, 8);
+      std::memcpy(&key, stream + i, 8);
+      data ^= key;
+      std::memcpy(p + i, &data, 8);
+    }
+    for (; i < used; ++i) {
+      p[i] ^= stream[i];
+    }
+    if (used < made) {  // the tail of the last block waits for the next call
+      std::memcpy(icm->stream, stream + made - 16, 16);
+      icm->stream_left = static_cast<uint32_t>(made - used);
+    }
+    p += used;
+    n -= used;
+  }
   return srtp_err_status_ok;
 }
 
