@@ -11,11 +11,13 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/modes.h>
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 #include <srtp2/auth.h>
 #include <srtp2/cipher.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -46,28 +48,49 @@ srtp_cipher_type_t g_gcm256{};
 srtp_auth_type_t g_hmac{};
 
 // ---------------------------------------------------------------------------------------
-// AES-ICM (RFC 3711 4.1.1): AES in counter mode, counter = (salt * 2^16) XOR IV. libsrtp
-// hands the IV per packet (and per KDF label); the salt is the key's tail.
+// AES-ICM (RFC 3711 4.1.1): AES in counter mode, counter block i = (salt * 2^16) XOR IV
+// with i in its low 16 bits. libsrtp gives the IV per packet (and per KDF label). The key
+// stream is made by encrypting counter blocks with AES-ECB, keyed once per key: no OpenSSL
+// (re)initialization per packet, whose IV reset through the provider costs more than the
+// AES of a voice packet.
+
+constexpr size_t kIcmChunkBlocks = 32;  // key stream made 512 bytes at a time
+
+// out = in XOR stream, `n` bytes (in may be out).
+inline void xorInto(uint8_t* out, const uint8_t* in, const uint8_t* stream, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t data;
+    uint64_t key;
+    std::memcpy(&data, in + i, 8);
+    std::memcpy(&key, stream + i, 8);
+    data ^= key;
+    std::memcpy(out + i, &data, 8);
+  }
+  for (; i < n; ++i) {
+    out[i] = in[i] ^ stream[i];
+  }
+}
 
 struct IcmCipher {
-  srtp_cipher_t base;  // first: libsrtp frees what alloc returned, through dealloc
-  EVP_CIPHER_CTX* ctx;
-  const EVP_CIPHER* evp;
-  int key_size;                    // 16 or 32: the AES key, without the salt
-  alignas(16) uint8_t offset[16];  // the salt, low two bytes zero
+  srtp_cipher_t base;               // first: libsrtp hands back this pointer to dealloc
+  EVP_CIPHER_CTX* ecb;              // AES-ECB under the session key
+  int key_size;                     // 16 or 32: the AES key, without the salt
+  uint32_t blocks;                  // counter blocks used since the IV (at most 2^16)
+  uint32_t stream_left;             // bytes of `stream` not used yet
+  alignas(16) uint8_t offset[16];   // the salt, low two bytes zero
+  alignas(16) uint8_t counter[16];  // offset XOR IV: block i has i in bytes 14..15
+  alignas(16) uint8_t stream[16];   // the key stream of the last block made
 };
 
 srtp_err_status_t icmAlloc(srtp_cipher_t** c, int key_len, int /*tag_len*/) {
   const srtp_cipher_type_t* type = nullptr;
-  const EVP_CIPHER* evp = nullptr;
   int key_size = 0;
   if (key_len == SRTP_AES_ICM_128_KEY_LEN_WSALT) {
     type = &g_icm128;
-    evp = EVP_aes_128_ctr();
     key_size = SRTP_AES_128_KEY_LEN;
   } else if (key_len == SRTP_AES_ICM_256_KEY_LEN_WSALT) {
     type = &g_icm256;
-    evp = EVP_aes_256_ctr();
     key_size = SRTP_AES_256_KEY_LEN;
   } else {
     return srtp_err_status_bad_param;
@@ -76,12 +99,11 @@ srtp_err_status_t icmAlloc(srtp_cipher_t** c, int key_len, int /*tag_len*/) {
   if (icm == nullptr) {
     return srtp_err_status_alloc_fail;
   }
-  icm->ctx = EVP_CIPHER_CTX_new();
-  if (icm->ctx == nullptr) {
+  icm->ecb = EVP_CIPHER_CTX_new();
+  if (icm->ecb == nullptr) {
     std::free(icm);
     return srtp_err_status_alloc_fail;
   }
-  icm->evp = evp;
   icm->key_size = key_size;
   icm->base.type = type;
   icm->base.state = icm;
@@ -96,7 +118,7 @@ srtp_err_status_t icmDealloc(srtp_cipher_t* c) {
     return srtp_err_status_bad_param;
   }
   auto* icm = reinterpret_cast<IcmCipher*>(c);
-  EVP_CIPHER_CTX_free(icm->ctx);
+  EVP_CIPHER_CTX_free(icm->ecb);
   OPENSSL_cleanse(icm, sizeof(*icm));
   std::free(icm);
   return srtp_err_status_ok;
@@ -106,7 +128,13 @@ srtp_err_status_t icmInit(void* state, const uint8_t* key) {
   auto* icm = static_cast<IcmCipher*>(state);
   std::memset(icm->offset, 0, sizeof(icm->offset));
   std::memcpy(icm->offset, key + icm->key_size, SRTP_SALT_LEN);
-  if (EVP_EncryptInit_ex(icm->ctx, icm->evp, nullptr, key, nullptr) != 1) {
+  std::memcpy(icm->counter, icm->offset, sizeof(icm->counter));
+  icm->blocks = 0;
+  icm->stream_left = 0;
+  const EVP_CIPHER* evp =
+      icm->key_size == SRTP_AES_256_KEY_LEN ? EVP_aes_256_ecb() : EVP_aes_128_ecb();
+  if (EVP_EncryptInit_ex(icm->ecb, evp, nullptr, key, nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(icm->ecb, 0) != 1) {
     return srtp_err_status_init_fail;
   }
   return srtp_err_status_ok;
@@ -114,31 +142,56 @@ srtp_err_status_t icmInit(void* state, const uint8_t* key) {
 
 srtp_err_status_t icmSetIv(void* state, uint8_t* iv, srtp_cipher_direction_t /*dir*/) {
   auto* icm = static_cast<IcmCipher*>(state);
-  alignas(16) uint8_t counter[16];
   for (int i = 0; i < 16; ++i) {
-    counter[i] = icm->offset[i] ^ iv[i];
+    icm->counter[i] = icm->offset[i] ^ iv[i];
   }
-  // Key schedule kept: only the IV (the counter block) changes.
-  if (EVP_EncryptInit_ex(icm->ctx, nullptr, nullptr, nullptr, counter) != 1) {
-    return srtp_err_status_cipher_fail;
-  }
+  icm->blocks = 0;
+  icm->stream_left = 0;
   return srtp_err_status_ok;
 }
 
-// Counter mode: encrypting and decrypting are the same XOR with the key stream. The low 16
-// bits of the counter start at zero and a packet is far shorter than 2^16 blocks, so
-// OpenSSL's 128-bit counter increments exactly as RFC 3711's 16-bit block counter.
+// Counter mode: encrypting and decrypting are the same XOR with the key stream, which goes
+// on where the last call left it (libsrtp may ask for a prefix, then the payload). Block
+// i's counter is the IV's with i added to its low 16 bits, modulo 2^16, as libsrtp's own
+// AES-ICM does; more than 2^16 blocks under one IV is refused as it refuses it.
 srtp_err_status_t icmEncrypt(void* state, uint8_t* buffer, unsigned int* octets) {
   auto* icm = static_cast<IcmCipher*>(state);
-  if (*octets > 0xffffu * 16u) {
+  size_t n = *octets;
+  if (n > icm->stream_left + (size_t{0x10000} - icm->blocks) * 16) {
     return srtp_err_status_terminus;
   }
   ++t_openssl_calls;
-  int out = 0;
-  if (EVP_EncryptUpdate(icm->ctx, buffer, &out, buffer, static_cast<int>(*octets)) != 1) {
-    return srtp_err_status_cipher_fail;
+  uint8_t* p = buffer;
+  while (n > 0 && icm->stream_left > 0) {
+    *p++ ^= icm->stream[16 - icm->stream_left--];
+    --n;
   }
-  *octets = static_cast<unsigned int>(out);
+  alignas(16) uint8_t counters[kIcmChunkBlocks * 16];
+  alignas(16) uint8_t stream[kIcmChunkBlocks * 16];
+  const uint16_t base = static_cast<uint16_t>((icm->counter[14] << 8) | icm->counter[15]);
+  while (n > 0) {
+    size_t blocks = std::min(kIcmChunkBlocks, (n + 15) / 16);
+    for (size_t b = 0; b < blocks; ++b) {
+      uint8_t* block = counters + b * 16;
+      std::memcpy(block, icm->counter, 16);
+      auto index = static_cast<uint16_t>(base + icm->blocks + b);
+      block[14] = static_cast<uint8_t>(index >> 8);
+      block[15] = static_cast<uint8_t>(index);
+    }
+    const size_t made = blocks * 16;
+    if (EVP_Cipher(icm->ecb, stream, counters, static_cast<unsigned int>(made)) <= 0) {
+      return srtp_err_status_cipher_fail;
+    }
+    icm->blocks += static_cast<uint32_t>(blocks);
+    const size_t used = std::min(n, made);
+    xorInto(p, p, stream, used);
+    if (used < made) {  // the tail of the last block waits for the next call
+      std::memcpy(icm->stream, stream + made - 16, 16);
+      icm->stream_left = static_cast<uint32_t>(made - used);
+    }
+    p += used;
+    n -= used;
+  }
   return srtp_err_status_ok;
 }
 
@@ -176,11 +229,46 @@ srtp_cipher_type_t makeIcm(const char* description, const srtp_cipher_test_case_
 // ---------------------------------------------------------------------------------------
 // AES-GCM (RFC 7714): libsrtp computes the 12-byte IV from the salt and gives it with the
 // direction, then the AAD (header; for SRTCP also the E flag and index), then the payload.
+// OpenSSL's GCM through EVP re-reads its parameters on every IV (about a quarter of the
+// time of a voice packet), so this runs OpenSSL's GCM mode (CRYPTO_gcm128_*, its GHASH with
+// PCLMULQDQ) directly, over AES-ECB from EVP (AES-NI) keyed once.
+
+// GCM's counter mode over `key` (an AES-ECB EVP_CIPHER_CTX): `blocks` blocks from the
+// counter block `ivec`, whose last 32 bits count (big-endian).
+void gcmCtr32(const unsigned char* in, unsigned char* out, size_t blocks, const void* key,
+              const unsigned char ivec[16]) {
+  auto* ecb = static_cast<EVP_CIPHER_CTX*>(const_cast<void*>(key));
+  alignas(16) uint8_t counters[kIcmChunkBlocks * 16];
+  alignas(16) uint8_t stream[kIcmChunkBlocks * 16];
+  uint32_t count = (uint32_t{ivec[12]} << 24) | (uint32_t{ivec[13]} << 16) |
+                   (uint32_t{ivec[14]} << 8) | uint32_t{ivec[15]};
+  while (blocks > 0) {
+    size_t chunk = std::min(kIcmChunkBlocks, blocks);
+    for (size_t b = 0; b < chunk; ++b) {
+      uint8_t* block = counters + b * 16;
+      std::memcpy(block, ivec, 12);
+      block[12] = static_cast<uint8_t>(count >> 24);
+      block[13] = static_cast<uint8_t>(count >> 16);
+      block[14] = static_cast<uint8_t>(count >> 8);
+      block[15] = static_cast<uint8_t>(count);
+      ++count;
+    }
+    EVP_Cipher(ecb, stream, counters, static_cast<unsigned int>(chunk * 16));
+    xorInto(out, in, stream, chunk * 16);
+    in += chunk * 16;
+    out += chunk * 16;
+    blocks -= chunk;
+  }
+}
+
+void gcmBlock(const unsigned char in[16], unsigned char out[16], const void* key) {
+  EVP_Cipher(static_cast<EVP_CIPHER_CTX*>(const_cast<void*>(key)), out, in, 16);
+}
 
 struct GcmCipher {
   srtp_cipher_t base;
-  EVP_CIPHER_CTX* ctx;
-  const EVP_CIPHER* evp;
+  EVP_CIPHER_CTX* ecb;  // AES-ECB under the session key
+  GCM128_CONTEXT* gcm;  // made at the first key (it needs one)
   int key_size;
   int tag_len;
   srtp_cipher_direction_t dir;
@@ -188,15 +276,12 @@ struct GcmCipher {
 
 srtp_err_status_t gcmAlloc(srtp_cipher_t** c, int key_len, int tag_len) {
   const srtp_cipher_type_t* type = nullptr;
-  const EVP_CIPHER* evp = nullptr;
   int key_size = 0;
   if (key_len == SRTP_AES_GCM_128_KEY_LEN_WSALT) {
     type = &g_gcm128;
-    evp = EVP_aes_128_gcm();
     key_size = SRTP_AES_128_KEY_LEN;
   } else if (key_len == SRTP_AES_GCM_256_KEY_LEN_WSALT) {
     type = &g_gcm256;
-    evp = EVP_aes_256_gcm();
     key_size = SRTP_AES_256_KEY_LEN;
   } else {
     return srtp_err_status_bad_param;
@@ -208,12 +293,11 @@ srtp_err_status_t gcmAlloc(srtp_cipher_t** c, int key_len, int tag_len) {
   if (gcm == nullptr) {
     return srtp_err_status_alloc_fail;
   }
-  gcm->ctx = EVP_CIPHER_CTX_new();
-  if (gcm->ctx == nullptr) {
+  gcm->ecb = EVP_CIPHER_CTX_new();
+  if (gcm->ecb == nullptr) {
     std::free(gcm);
     return srtp_err_status_alloc_fail;
   }
-  gcm->evp = evp;
   gcm->key_size = key_size;
   gcm->tag_len = tag_len;
   gcm->dir = srtp_direction_any;
@@ -230,7 +314,10 @@ srtp_err_status_t gcmDealloc(srtp_cipher_t* c) {
     return srtp_err_status_bad_param;
   }
   auto* gcm = reinterpret_cast<GcmCipher*>(c);
-  EVP_CIPHER_CTX_free(gcm->ctx);
+  if (gcm->gcm != nullptr) {
+    CRYPTO_gcm128_release(gcm->gcm);  // wipes it
+  }
+  EVP_CIPHER_CTX_free(gcm->ecb);
   OPENSSL_cleanse(gcm, sizeof(*gcm));
   std::free(gcm);
   return srtp_err_status_ok;
@@ -239,10 +326,21 @@ srtp_err_status_t gcmDealloc(srtp_cipher_t* c) {
 srtp_err_status_t gcmInit(void* state, const uint8_t* key) {
   auto* gcm = static_cast<GcmCipher*>(state);
   gcm->dir = srtp_direction_any;
-  if (EVP_CipherInit_ex(gcm->ctx, gcm->evp, nullptr, key, nullptr, 1) != 1) {
+  const EVP_CIPHER* evp =
+      gcm->key_size == SRTP_AES_256_KEY_LEN ? EVP_aes_256_ecb() : EVP_aes_128_ecb();
+  if (EVP_EncryptInit_ex(gcm->ecb, evp, nullptr, key, nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(gcm->ecb, 0) != 1) {
     return srtp_err_status_init_fail;
   }
-  return srtp_err_status_ok;  // the IV length is GCM's default, 12
+  if (gcm->gcm == nullptr) {
+    gcm->gcm = CRYPTO_gcm128_new(gcm->ecb, gcmBlock);
+    if (gcm->gcm == nullptr) {
+      return srtp_err_status_alloc_fail;
+    }
+  } else {
+    CRYPTO_gcm128_init(gcm->gcm, gcm->ecb, gcmBlock);
+  }
+  return srtp_err_status_ok;
 }
 
 srtp_err_status_t gcmSetIv(void* state, uint8_t* iv, srtp_cipher_direction_t dir) {
@@ -250,18 +348,17 @@ srtp_err_status_t gcmSetIv(void* state, uint8_t* iv, srtp_cipher_direction_t dir
   if (dir != srtp_direction_encrypt && dir != srtp_direction_decrypt) {
     return srtp_err_status_bad_param;
   }
-  gcm->dir = dir;
-  if (EVP_CipherInit_ex(gcm->ctx, nullptr, nullptr, nullptr, iv,
-                        dir == srtp_direction_encrypt ? 1 : 0) != 1) {
+  if (gcm->gcm == nullptr) {
     return srtp_err_status_init_fail;
   }
+  gcm->dir = dir;
+  CRYPTO_gcm128_setiv(gcm->gcm, iv, 12);
   return srtp_err_status_ok;
 }
 
 srtp_err_status_t gcmSetAad(void* state, const uint8_t* aad, uint32_t aad_len) {
   auto* gcm = static_cast<GcmCipher*>(state);
-  int out = 0;
-  if (EVP_CipherUpdate(gcm->ctx, nullptr, &out, aad, static_cast<int>(aad_len)) != 1) {
+  if (gcm->dir == srtp_direction_any || CRYPTO_gcm128_aad(gcm->gcm, aad, aad_len) != 0) {
     return srtp_err_status_algo_fail;
   }
   return srtp_err_status_ok;
@@ -273,9 +370,7 @@ srtp_err_status_t gcmEncrypt(void* state, uint8_t* buffer, unsigned int* octets)
     return srtp_err_status_bad_param;
   }
   ++t_openssl_calls;
-  int out = 0;
-  if (*octets > 0 &&
-      EVP_CipherUpdate(gcm->ctx, buffer, &out, buffer, static_cast<int>(*octets)) != 1) {
+  if (CRYPTO_gcm128_encrypt_ctr32(gcm->gcm, buffer, buffer, *octets, gcmCtr32) != 0) {
     return srtp_err_status_cipher_fail;
   }
   return srtp_err_status_ok;
@@ -283,11 +378,10 @@ srtp_err_status_t gcmEncrypt(void* state, uint8_t* buffer, unsigned int* octets)
 
 srtp_err_status_t gcmGetTag(void* state, uint8_t* tag, uint32_t* len) {
   auto* gcm = static_cast<GcmCipher*>(state);
-  int out = 0;
-  if (EVP_CipherFinal_ex(gcm->ctx, nullptr, &out) != 1 ||
-      EVP_CIPHER_CTX_ctrl(gcm->ctx, EVP_CTRL_GCM_GET_TAG, gcm->tag_len, tag) != 1) {
-    return srtp_err_status_algo_fail;
+  if (gcm->dir != srtp_direction_encrypt) {
+    return srtp_err_status_bad_param;
   }
+  CRYPTO_gcm128_tag(gcm->gcm, tag, static_cast<size_t>(gcm->tag_len));
   *len = static_cast<uint32_t>(gcm->tag_len);
   return srtp_err_status_ok;
 }
@@ -295,22 +389,16 @@ srtp_err_status_t gcmGetTag(void* state, uint8_t* tag, uint32_t* len) {
 // `buffer` holds the ciphertext and then the tag; on success `octets` loses the tag.
 srtp_err_status_t gcmDecrypt(void* state, uint8_t* buffer, unsigned int* octets) {
   auto* gcm = static_cast<GcmCipher*>(state);
-  if (gcm->dir != srtp_direction_decrypt) {
-    return srtp_err_status_bad_param;
-  }
-  if (*octets < static_cast<unsigned int>(gcm->tag_len)) {
+  if (gcm->dir != srtp_direction_decrypt || *octets < static_cast<unsigned int>(gcm->tag_len)) {
     return srtp_err_status_bad_param;
   }
   ++t_openssl_calls;
-  int length = static_cast<int>(*octets) - gcm->tag_len;
-  if (EVP_CIPHER_CTX_ctrl(gcm->ctx, EVP_CTRL_GCM_SET_TAG, gcm->tag_len, buffer + length) != 1) {
-    return srtp_err_status_auth_fail;
-  }
-  int out = 0;
-  if (length > 0 && EVP_CipherUpdate(gcm->ctx, buffer, &out, buffer, length) != 1) {
+  size_t length = *octets - static_cast<unsigned int>(gcm->tag_len);
+  if (CRYPTO_gcm128_decrypt_ctr32(gcm->gcm, buffer, buffer, length, gcmCtr32) != 0) {
     return srtp_err_status_cipher_fail;
   }
-  if (EVP_CipherFinal_ex(gcm->ctx, nullptr, &out) != 1) {
+  // Constant time (CRYPTO_memcmp).
+  if (CRYPTO_gcm128_finish(gcm->gcm, buffer + length, static_cast<size_t>(gcm->tag_len)) != 0) {
     return srtp_err_status_auth_fail;
   }
   *octets = static_cast<unsigned int>(length);
