@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <csignal>
@@ -483,7 +484,8 @@ int runSend(const SendOptions& o) {
       uint64_t k = (slot - dtmfFirst) / (2 * eventSlots), j = (slot - dtmfFirst) % (2 * eventSlots);
       if (k < o.dtmf.size() && j < eventSlots) {
         static constexpr std::string_view kEvents = "0123456789*#ABCD";
-        uint8_t event = uint8_t(kEvents.find(char(std::toupper(o.dtmf[k]))));
+        uint8_t event =
+            uint8_t(kEvents.find(char(std::toupper(static_cast<unsigned char>(o.dtmf[k])))));
         bool end = j + 1 == eventSlots;
         uint16_t duration = uint16_t((j + 1) * samplesPerPacket);
         uint8_t body[4] = {event, uint8_t((end ? 0x80 : 0) | 10), uint8_t(duration >> 8),
