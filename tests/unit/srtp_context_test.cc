@@ -145,6 +145,11 @@ TEST_P(SrtpEngineTest, AllSuitesSupported) {
     EXPECT_TRUE(supported(suite)) << mediaplane::srtpSuiteName(suite);
   }
   EXPECT_FALSE(supported(SrtpSuite::kCount));
+  // initialize(): the engine in place stays; another one is refused.
+  EXPECT_EQ(initialize(GetParam()), "");
+  Engine other = GetParam() == Engine::kOpenssl ? Engine::kLibsrtpBuiltIn : Engine::kOpenssl;
+  EXPECT_NE(initialize(other), "");
+  EXPECT_EQ(engine(), GetParam());
 }
 
 // What the engine runs: the OpenSSL engine's cipher and MAC on this thread, or none of them.
