@@ -262,6 +262,9 @@ std::unique_ptr<Context> Context::create(SrtpSuite suite, const SrtpMasterKey& k
   context->session_ = session;
   context->suite_ = suite;
   context->direction_ = direction;
+  context->has_ssrc_ = ssrc.has_value();
+  context->ssrc_ = ssrc.value_or(0);
+  context->initial_roc_ = ssrc ? roc : 0;
   return context;
 }
 
@@ -290,7 +293,10 @@ Status Context::unprotectRtcp(uint8_t* packet, int& length) {
 uint32_t Context::roc(uint32_t ssrc) const {
   uint32_t value = 0;
   if (srtp_get_stream_roc(static_cast<srtp_t>(session_), ssrc, &value) != srtp_err_status_ok) {
-    return 0;
+    value = 0;
+  }
+  if (has_ssrc_ && ssrc == ssrc_ && value < initial_roc_) {
+    return initial_roc_;  // not applied yet (or the first packet was from before the wrap)
   }
   return value;
 }

@@ -71,6 +71,9 @@ class Context {
   Status unprotectRtcp(uint8_t* packet, int& length);
 
   // The rollover counter of `ssrc` as libsrtp holds it (0 when it has no stream for it).
+  // For the context's own SSRC, never less than the `roc` it was created with: libsrtp
+  // applies that one with the first packet, and a context re-keyed again before any packet
+  // must still carry it over.
   uint32_t roc(uint32_t ssrc) const;
   SrtpSuite suite() const { return suite_; }
   Direction direction() const { return direction_; }
@@ -80,6 +83,9 @@ class Context {
   void* session_ = nullptr;  // srtp_t: kept opaque so that users need no libsrtp header
   SrtpSuite suite_ = SrtpSuite::kAesCm128HmacSha1_80;
   Direction direction_ = Direction::kProtect;
+  bool has_ssrc_ = false;
+  uint32_t ssrc_ = 0;
+  uint32_t initial_roc_ = 0;
 };
 
 }  // namespace sbc::srtp
