@@ -107,6 +107,45 @@ class B2buaSrtpTest : public B2buaMediaTest {
             aTag + "\r\nCall-ID: s1@192.0.2.10\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
         0, "192.0.2.10", 5060);
   }
+  // A's ACK to the 200 the SBC sent it, carrying `sdp` (the answer to a late offer).
+  void ackAWith(const std::string& sdp) {
+    const Sent* ok = last(0, "200");
+    ASSERT_NE(ok, nullptr);
+    aTag = std::string(ok->msg.to().value.tag());
+    deliver(
+        withSdp("ACK sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKsack\r\n"
+                "From: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=" +
+                    aTag + "\r\nCall-ID: s1@192.0.2.10\r\nCSeq: 1 ACK\r\n",
+                sdp),
+        0, "192.0.2.10", 5060);
+  }
+  // A re-INVITE from B in its dialog with the SBC.
+  void reinviteFromB(int cseq, const std::string& sdp) {
+    const sip::Message& inv = last(1, "INVITE")->msg;
+    std::string contact(inv.header(sip::HeaderId::kContact));  // "<sip:...>"
+    std::string target = contact.substr(1, contact.find('>') - 1);
+    std::string n = std::to_string(cseq);
+    deliver(
+        withSdp("INVITE " + target +
+                    " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.3:5080;branch=z9hG4bKbre" + n +
+                    "\r\nMax-Forwards: 70\r\nFrom: " + std::string(inv.header(sip::HeaderId::kTo)) +
+                    ";tag=b1\r\nTo: " + std::string(inv.header(sip::HeaderId::kFrom)) +
+                    "\r\nCall-ID: " + std::string(inv.callId()) + "\r\nCSeq: " + n +
+                    " INVITE\r\nContact: <sip:bob@127.0.0.3:5080>\r\n",
+                sdp),
+        1, "127.0.0.3", 5080);
+  }
+  // A's 200 (with `sdp`) to the last INVITE the SBC sent it.
+  void okFromA(const std::string& sdp) {
+    const sip::Message& inv = last(0, "INVITE")->msg;
+    std::string head = "SIP/2.0 200 OK\r\nVia: " + std::string(inv.header(sip::HeaderId::kVia)) +
+                       "\r\nFrom: " + std::string(inv.header(sip::HeaderId::kFrom)) +
+                       "\r\nTo: " + std::string(inv.header(sip::HeaderId::kTo)) +
+                       "\r\nCall-ID: " + std::string(inv.callId()) +
+                       "\r\nCSeq: " + std::to_string(inv.cseq().value.number) +
+                       " INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n";
+    deliver(withSdp(head, sdp), 0, "192.0.2.10", 5060);
+  }
   void reinviteFromA(int cseq, const std::string& sdp) {
     std::string n = std::to_string(cseq);
     deliver(withSdp("INVITE sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKre" +
@@ -409,6 +448,57 @@ TEST_F(B2buaSrtpTest, UnusableAnswerToAReInviteKeepsTheOldMedia) {
   okFromB(bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}, 9));
   EXPECT_EQ(lastSpec().a.srtp->receive, keyOf(kAliceKey2));
   EXPECT_EQ(lastSpec().a.srtp->send, a.send);
+}
+
+// Late offer: the INVITE has no SDP, the callee offers in its 200 and the caller answers
+// in its ACK; each leg still gets the SBC's own keys.
+TEST_F(B2buaSrtpTest, LateOfferFromTheCalleeAnsweredInTheAck) {
+  start(SrtpMode::kOptional, SrtpMode::kOptional);
+  deliver(
+      "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKs1\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+      "Call-ID: s1@192.0.2.10\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n"
+      "Content-Length: 0\r\n\r\n",
+      0, "192.0.2.10", 5060);
+  ASSERT_NE(last(1, "INVITE"), nullptr);
+  okFromB(bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}));
+  std::vector<sdp::SdesCrypto> toA = cryptosIn(bodyTo(0, "200"));
+  ASSERT_EQ(toA.size(), 4u);  // the SBC's offer to the caller
+  for (const sdp::SdesCrypto& c : toA)
+    EXPECT_NE(c.key, keyOf(kBobKey));
+  const char* gcm = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHA==";
+  ackAWith(aliceSdp("RTP/SAVP", {line(3, "AEAD_AES_128_GCM", gcm)}));
+  std::string_view ack = bodyTo(1, "ACK");
+  EXPECT_NE(ack.find("RTP/SAVP"), std::string_view::npos) << ack;
+  std::vector<sdp::SdesCrypto> toB = cryptosIn(ack);
+  ASSERT_EQ(toB.size(), 1u);
+  EXPECT_EQ(toB[0].tag, 1u);
+  EXPECT_EQ(toB[0].suite, SrtpSuite::kAesCm128HmacSha1_80);
+  const mediaplane::StreamPair& s = lastSpec();
+  ASSERT_TRUE(s.a.srtp && s.b.srtp);
+  EXPECT_EQ(*s.a.srtp, (SrtpKeys{SrtpSuite::kAeadAes128Gcm, keyOf(gcm), toA[2].key}));
+  EXPECT_EQ(*s.b.srtp, (SrtpKeys{SrtpSuite::kAesCm128HmacSha1_80, keyOf(kBobKey), toB[0].key}));
+}
+
+// A re-INVITE from the callee re-keys what the callee sends; the SBC's keys stay.
+TEST_F(B2buaSrtpTest, ReInviteFromTheCalleeWithANewKey) {
+  srtpCall();
+  SrtpKeys a = *lastSpec().a.srtp;
+  SrtpKeys b = *lastSpec().b.srtp;
+  const char* bob2 = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw";
+  reinviteFromB(1, bobSdp("RTP/SAVP", {line(4, "AES_CM_128_HMAC_SHA1_80", bob2)}, 8));
+  std::vector<sdp::SdesCrypto> toA = cryptosIn(bodyTo(0, "INVITE"));
+  ASSERT_EQ(toA.size(), 4u);
+  EXPECT_EQ(toA[0].key, a.send);  // the caller's suite unchanged: same SBC key
+  okFromA(aliceSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kAliceKey)}, 2));
+  std::vector<sdp::SdesCrypto> toB = cryptosIn(bodyTo(1, "200"));
+  ASSERT_EQ(toB.size(), 1u);
+  EXPECT_EQ(toB[0].tag, 4u);
+  EXPECT_EQ(toB[0].key, b.send);
+  const mediaplane::StreamPair& s = lastSpec();
+  ASSERT_TRUE(s.a.srtp && s.b.srtp);
+  EXPECT_EQ(*s.a.srtp, a);
+  EXPECT_EQ(*s.b.srtp, (SrtpKeys{SrtpSuite::kAesCm128HmacSha1_80, keyOf(bob2), b.send}));
 }
 
 }  // namespace
