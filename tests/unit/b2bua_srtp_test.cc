@@ -501,5 +501,47 @@ TEST_F(B2buaSrtpTest, ReInviteFromTheCalleeWithANewKey) {
   EXPECT_EQ(*s.b.srtp, (SrtpKeys{SrtpSuite::kAesCm128HmacSha1_80, keyOf(bob2), b.send}));
 }
 
+// A re-INVITE may switch a leg between SRTP and plain RTP; on the way back the SBC's key is
+// a new one (the old suite's key was given up with the switch).
+TEST_F(B2buaSrtpTest, ReInviteSwitchesToPlainAndBack) {
+  srtpCall();
+  SrtpKeys a = *lastSpec().a.srtp;
+  reinviteFromA(2, aliceSdp("RTP/AVP", {}, 2));
+  std::string_view toB = bodyTo(1, "INVITE");
+  EXPECT_NE(toB.find("RTP/AVP 8"), std::string_view::npos) << toB;  // optional mirrors
+  EXPECT_EQ(toB.find("crypto"), std::string_view::npos) << toB;
+  okFromB(bobSdp("RTP/AVP", {}, 8));
+  EXPECT_EQ(bodyTo(0, "200").find("crypto"), std::string_view::npos);
+  EXPECT_FALSE(lastSpec().a.srtp.has_value());
+  EXPECT_FALSE(lastSpec().b.srtp.has_value());
+  reinviteFromA(3, aliceSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kAliceKey)}, 3));
+  okFromB(bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}, 9));
+  ASSERT_TRUE(lastSpec().a.srtp && lastSpec().b.srtp);
+  EXPECT_EQ(lastSpec().a.srtp->receive, keyOf(kAliceKey));
+  EXPECT_NE(lastSpec().a.srtp->send, a.send);
+}
+
+// The callee refuses a re-INVITE: the keys stay, and the next offer (from the callee) is
+// taken as an offer, not as the answer to the refused one.
+TEST_F(B2buaSrtpTest, RefusedReInviteKeepsTheKeys) {
+  srtpCall();
+  SrtpKeys a = *lastSpec().a.srtp;
+  SrtpKeys b = *lastSpec().b.srtp;
+  reinviteFromA(2, aliceSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kAliceKey2)}, 2));
+  const sip::Message& inv = last(1, "INVITE")->msg;
+  deliver(
+      "SIP/2.0 488 Not Acceptable Here\r\nVia: " + std::string(inv.header(sip::HeaderId::kVia)) +
+          "\r\nFrom: " + std::string(inv.header(sip::HeaderId::kFrom)) +
+          "\r\nTo: " + std::string(inv.header(sip::HeaderId::kTo)) + "\r\nCall-ID: " +
+          std::string(inv.callId()) + "\r\nCSeq: " + std::to_string(inv.cseq().value.number) +
+          " INVITE\r\nContent-Length: 0\r\n\r\n",
+      1, "127.0.0.3", 5080);
+  ASSERT_NE(last(0, "488"), nullptr);
+  EXPECT_EQ(*lastSpec().a.srtp, a);
+  EXPECT_EQ(*lastSpec().b.srtp, b);
+  reinviteFromB(1, bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}, 8));
+  EXPECT_EQ(cryptosIn(bodyTo(0, "INVITE")).size(), 4u);  // an offer to the caller
+}
+
 }  // namespace
 }  // namespace sbc::b2bua
