@@ -480,6 +480,24 @@ TEST_F(B2buaSrtpTest, LateOfferFromTheCalleeAnsweredInTheAck) {
   EXPECT_EQ(*s.b.srtp, (SrtpKeys{SrtpSuite::kAesCm128HmacSha1_80, keyOf(kBobKey), toB[0].key}));
 }
 
+// An unusable SRTP answer in the ACK ends the call: there is no media to run.
+TEST_F(B2buaSrtpTest, UnusableAnswerInTheAckEndsTheCall) {
+  start(SrtpMode::kOptional, SrtpMode::kOptional);
+  deliver(
+      "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKs1\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+      "Call-ID: s1@192.0.2.10\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n"
+      "Content-Length: 0\r\n\r\n",
+      0, "192.0.2.10", 5060);
+  okFromB(bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}));
+  ASSERT_EQ(b2bua->activeCalls(), 1u);
+  ackAWith(aliceSdp("RTP/SAVP", {line(7, "AES_CM_128_HMAC_SHA1_80", kAliceKey)}));  // not offered
+  EXPECT_NE(last(1, "ACK"), nullptr);
+  EXPECT_NE(last(0, "BYE"), nullptr);
+  EXPECT_NE(last(1, "BYE"), nullptr);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+}
+
 // A re-INVITE from the callee re-keys what the callee sends; the SBC's keys stay.
 TEST_F(B2buaSrtpTest, ReInviteFromTheCalleeWithANewKey) {
   srtpCall();
