@@ -3,7 +3,12 @@
 // back from the SDP it sent, so each test checks that the key a peer was told is the one
 // the relay protects with.
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -561,6 +566,38 @@ TEST_F(B2buaSrtpTest, RefusedReInviteKeepsTheKeys) {
   reinviteFromA(3, "");
   okFromB(bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}, 8));
   EXPECT_EQ(cryptosIn(bodyTo(0, "200")).size(), 4u);
+}
+
+// No key reaches the log, at any level: every line the B2BUA writes while calls offer,
+// answer, re-key and fail on keys is searched for each key's base64 text.
+TEST_F(B2buaSrtpTest, NoKeyIsLoggedEvenAtTraceLevel) {
+  std::ostringstream captured;
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_st>(captured));
+  logger->set_level(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::trace);
+  std::vector<std::string> keys = {kAliceKey, kAliceKey2, kBobKey};
+  srtpCall();
+  for (std::string_view key : {bodyTo(1, "INVITE"), bodyTo(0, "200")})
+    for (const sdp::SdesCrypto& c : cryptosIn(key))
+      keys.push_back(sdp::base64Encode(std::span<const uint8_t>(c.key.bytes.data(), c.key.length)));
+  // A re-key whose answer is unusable (a key of the wrong length), then one that works.
+  reinviteFromA(2, aliceSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kAliceKey2)}, 2));
+  okFromB(bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", std::string(kBobKey, 36))}, 8));
+  reinviteFromA(3, aliceSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kAliceKey2)}, 3));
+  okFromB(bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}, 9));
+  // A new call refused for its key.
+  inviteWith(aliceSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", std::string(kAliceKey, 36))}),
+             2);
+  spdlog::set_default_logger(previous);
+  std::string log = captured.str();
+  EXPECT_NE(log.find("event=bad_sdp"), std::string::npos) << log;  // the capture works
+  for (const std::string& k : keys) {
+    EXPECT_EQ(log.find(k), std::string::npos) << k;
+    EXPECT_EQ(log.find(k.substr(0, 16)), std::string::npos) << k;  // nor a part of one
+  }
 }
 
 }  // namespace
