@@ -127,6 +127,7 @@ bool planSrtpOffer(const CallMedia& call, size_t from, size_t to, const sdp::Ses
 void applySrtpOffer(CallMedia& call, size_t from, size_t to, sdp::SessionDescription& sd,
                     const std::vector<SrtpOfferLine>& plan) {
   const topology::RealmSrtp& theirs = policyOf(call, to);
+  sd.removeAttribute("crypto");  // RFC 4568 has none at session level: none crosses either
   for (size_t i = 0; i < plan.size() && i < call.streams.size(); ++i) {
     const SrtpOfferLine& line = plan[i];
     sdp::MediaDescription& md = sd.media(i);
@@ -217,6 +218,7 @@ bool planSrtpAnswer(const CallMedia& call, size_t from, size_t /*to*/,
 
 void applySrtpAnswer(CallMedia& call, size_t from, size_t to, sdp::SessionDescription& sd,
                      const std::vector<SrtpAnswerLine>& plan) {
+  sd.removeAttribute("crypto");
   for (size_t i = 0; i < plan.size() && i < call.streams.size(); ++i) {
     const SrtpAnswerLine& line = plan[i];
     sdp::MediaDescription& md = sd.media(i);

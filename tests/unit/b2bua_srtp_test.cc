@@ -349,12 +349,20 @@ TEST_F(B2buaSrtpTest, DtlsSrtpIsRefused) {
 }
 
 // An off realm takes a=crypto in a plain offer as noise: removed, the call goes on plain.
+// One at session level (RFC 4568 defines none there) does not cross either.
 TEST_F(B2buaSrtpTest, CryptoInAPlainOfferIsRemoved) {
   start(SrtpMode::kOff, SrtpMode::kOff);
-  inviteWith(aliceSdp("RTP/AVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kAliceKey)}));
+  std::string sdp = aliceSdp("RTP/AVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kAliceKey)});
+  sdp.insert(sdp.find("t=0 0\r\n") + 7,
+             "a=crypto:" + line(2, "AES_CM_128_HMAC_SHA1_80", kAliceKey2) + "\r\n");
+  inviteWith(sdp);
   std::string_view toB = bodyTo(1, "INVITE");
   EXPECT_NE(toB.find("RTP/AVP"), std::string_view::npos);
   EXPECT_EQ(toB.find("crypto"), std::string_view::npos) << toB;
+  okFromB(bobSdp("RTP/AVP", {}) + "a=crypto:" + line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey) +
+          "\r\n");
+  std::string_view toA = bodyTo(0, "200");
+  EXPECT_EQ(toA.find("crypto"), std::string_view::npos) << toA;
 }
 
 TEST_F(B2buaSrtpTest, UnusableAnswerToTheInitialInviteEndsLegBAndFailsTheCall) {
