@@ -1,38 +1,26 @@
 #include "tools/rtp-probe/srtp_key.h"
 
+#include <string>
 #include <vector>
+
+#include "signaling/sdp/crypto.h"
 
 namespace sbc::rtpprobe {
 
 namespace {
 
-int base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Standard alphabet; '=' padding optional (RFC 4568 keys are always padded, people trim it).
+// The project's strict base64 (signaling/sdp/crypto.h), with the padding people trim put
+// back first: RFC 4568 keys are always padded, keys pasted by hand often are not.
 std::optional<std::vector<uint8_t>> base64Decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=')
-    text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::vector<uint8_t> out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = base64Value(c);
-    if (v < 0) return std::nullopt;
-    acc = acc << 6 | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(uint8_t(acc >> bits));
-    }
-  }
+  std::string padded(text);
+  while (!padded.empty() && padded.back() == '=')
+    padded.pop_back();
+  if (padded.size() % 4 == 1) return std::nullopt;
+  padded.append((4 - padded.size() % 4) % 4, '=');
+  std::vector<uint8_t> out(padded.size() / 4 * 3);
+  size_t length = 0;
+  if (!sdp::base64Decode(padded, out, length)) return std::nullopt;
+  out.resize(length);
   return out;
 }
 
