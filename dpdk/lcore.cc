@@ -319,9 +319,11 @@ struct SrtpStep {
 };
 
 // Ownership, contexts, unprotect. False: the packet was handed off, parked or dropped.
-bool srtpIngress(LcoreContext& lc, const RelayTarget& t, DirectionCounters& counters, rte_mbuf* m,
-                 const FrameView& v, PayloadKind kind, uint8_t interface, uint8_t hops,
-                 uint16_t& payloadLength, SrtpStep& step) {
+// Out of line: plain streams' relay() stays as small as before.
+[[gnu::noinline]] bool srtpIngress(LcoreContext& lc, const RelayTarget& t,
+                                   DirectionCounters& counters, rte_mbuf* m, const FrameView& v,
+                                   PayloadKind kind, uint8_t interface, uint8_t hops,
+                                   uint16_t& payloadLength, SrtpStep& step) {
   SrtpSlot& slot = lc.shared->srtp[t.direction];
   const uint8_t k = kind == PayloadKind::kRtcp ? kKindRtcp : kKindRtp;
   const uint32_t me = lc.queue + 1u;
@@ -380,8 +382,10 @@ bool srtpIngress(LcoreContext& lc, const RelayTarget& t, DirectionCounters& coun
 }
 
 // Egress: protect (with room for the tag), then the new lengths. False: dropped.
-bool srtpEgress(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m, uint8_t* frame,
-                uint16_t payloadOffset, uint16_t& payloadLength, const SrtpStep& step) {
+// Out of line: plain streams' relay() stays as small as before.
+[[gnu::noinline]] bool srtpEgress(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m,
+                                  uint8_t* frame, uint16_t payloadOffset, uint16_t& payloadLength,
+                                  const SrtpStep& step) {
   if (step.protect != nullptr) {
     uint8_t* payload = frame + payloadOffset;
     size_t trailer = step.kind == kKindRtcp ? srtp::rtcpTrailer(step.protect->suite)
