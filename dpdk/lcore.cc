@@ -311,11 +311,12 @@ void handOff(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m, uint32_
 }
 
 // What SRTP needs found on ingress: the protect context, for egress.
+// Left uninitialized on plain streams (no stores per packet): srtpIngress sets every field.
 struct SrtpStep {
-  SrtpCrypto* protect = nullptr;
-  int index = 0;
-  uint8_t kind = kKindRtp;
-  uint32_t ssrc = 0;
+  SrtpCrypto* protect;
+  int index;
+  uint8_t kind;
+  uint32_t ssrc;
 };
 
 // Ownership, contexts, unprotect. False: the packet was handed off, parked or dropped.
