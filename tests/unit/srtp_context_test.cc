@@ -145,6 +145,11 @@ TEST_P(SrtpEngineTest, AllSuitesSupported) {
     EXPECT_TRUE(supported(suite)) << mediaplane::srtpSuiteName(suite);
   }
   EXPECT_FALSE(supported(SrtpSuite::kCount));
+  // initialize(): the engine in place stays; another one is refused.
+  EXPECT_EQ(initialize(GetParam()), "");
+  Engine other = GetParam() == Engine::kOpenssl ? Engine::kLibsrtpBuiltIn : Engine::kOpenssl;
+  EXPECT_NE(initialize(other), "");
+  EXPECT_EQ(engine(), GetParam());
 }
 
 // What the engine runs: the OpenSSL engine's cipher and MAC on this thread, or none of them.
@@ -304,6 +309,8 @@ TEST_P(SrtpEngineTest, RolloverCounterCarriedOver) {
     auto rx1 = make(suite, key, Direction::kUnprotect, 42, 1);
     auto rx0 = make(suite, key, Direction::kUnprotect, 42, 0);
     ASSERT_TRUE(tx && rx1 && rx0);
+    EXPECT_EQ(rx1->roc(42), 1u);  // before any packet: the ROC it was given
+    EXPECT_EQ(rx0->roc(42), 0u);
     auto packet = rtpPacket(42, 7, 160);
     const auto plain = packet;
     int length = 172;
