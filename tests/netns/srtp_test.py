@@ -119,7 +119,6 @@ class Call:
     sender: Optional[L.Proc] = None
     receiver: Optional[L.Proc] = None
     sender_started: float = 0.0
-    result: Optional[dict] = None
     sbc_call: Optional[str] = None
     log: list = dataclasses.field(default_factory=list)  # what happened mid-call, for the report
     tx_args: list = dataclasses.field(default_factory=list)
@@ -127,6 +126,10 @@ class Call:
     tx_src: tuple = ()
     tx_dst: tuple = ()
     injected: Optional[dict] = None
+    split_at: Optional[float] = None  # a second receiver takes over at this time (the SBC's key changes)
+    pieces: list = dataclasses.field(default_factory=list)  # the receivers: proc, json, label, result
+    rx_role: str = ""
+    rx_bind: str = ""
 
     def __post_init__(self) -> None:
         self.tone = 400 + 100 * self.index  # each call its own tone: a crossed stream shows
@@ -261,12 +264,9 @@ def start_probes(lab: L.Lab, probe: Path, c: Call) -> None:
         to = (c.b_offer.ip, c.b_offer.port)
         tx_srtp = (c.b_suite_key()[0], c.b_suite_key()[2]) if c.answer_suite else (None, None)
         rx_srtp = (c.a_suite_key()[0], c.a_suite_key()[2]) if c.a_srtp else (None, None)
-    json_path = lab.work / f"recv-{c.name}.json"
-    c.receiver = lab.start(f"rtp-probe recv ({c.name})", rx_role,
-                           [str(probe), "recv", "--bind", f"{rx_ip}:{rx_port}", "--codec", "pcmu",
-                            "--duration", str(RECV_S), "--expect-tone", str(c.tone), "--tolerance",
-                            str(TOLERANCE_HZ), "--min-snr", str(MIN_SNR_DB), "--json", str(json_path)]
-                           + probe_key(*rx_srtp), f"recv-{c.name}.log")
+    c.rx_role, c.rx_bind = rx_role, f"{rx_ip}:{rx_port}"
+    first = c.split_at + 0.3 if c.split_at else RECV_S
+    start_receiver(lab, probe, c, rx_srtp, first)
     c.tx_args = ([str(probe), "send", "--to", f"{to[0]}:{to[1]}", "--bind", f"{tx_ip}:{tx_port}", "--codec", "pcmu",
                   "--ptime", str(PTIME_MS), "--tone", str(c.tone), "--duration", str(SEND_S)]
                  + probe_key(*tx_srtp) + c.sender_args)
@@ -275,17 +275,31 @@ def start_probes(lab: L.Lab, probe: Path, c: Call) -> None:
     c.tx_dst = to
 
 
+def start_receiver(lab: L.Lab, probe: Path, c: Call, srtp: tuple, duration: float) -> None:
+    """rtp-probe recv on the receiving side; a call whose receiving key changes mid-call gets
+    a second one, started on the same port with the new key (Call.split_at)."""
+    n = len(c.pieces)
+    tag = c.name if n == 0 else f"{c.name}-{n + 1}"
+    json_path = lab.work / f"recv-{tag}.json"
+    proc = lab.start(f"rtp-probe recv ({tag})", c.rx_role,
+                     [str(probe), "recv", "--bind", c.rx_bind, "--codec", "pcmu", "--duration", f"{duration:.2f}",
+                      "--expect-tone", str(c.tone), "--tolerance", str(TOLERANCE_HZ), "--min-snr", str(MIN_SNR_DB),
+                      "--json", str(json_path)] + probe_key(*srtp), f"recv-{tag}.log")
+    c.pieces.append({"proc": proc, "json": json_path, "label": tag, "srtp": srtp[0] or "plain"})
+    if n == 0:
+        c.receiver = proc
+
+
 def start_sender(lab: L.Lab, c: Call) -> None:
     c.sender = lab.start(f"rtp-probe send ({c.name})", c.tx_role, c.tx_args, f"send-{c.name}.log")
     c.sender_started = time.monotonic()
 
 
-def read_result(lab: L.Lab, c: Call) -> Optional[dict]:
-    path = lab.work / f"recv-{c.name}.json"
+def read_result(piece: dict) -> Optional[dict]:
     texts = []
-    if path.exists():
-        texts.append(path.read_text())
-    texts += reversed(c.receiver.text().splitlines()) if c.receiver else []
+    if piece["json"].exists():
+        texts.append(piece["json"].read_text())
+    texts += reversed(piece["proc"].text().splitlines())
     for t in texts:
         t = t.strip()
         if t.startswith("{"):
@@ -296,16 +310,21 @@ def read_result(lab: L.Lab, c: Call) -> Optional[dict]:
     return None
 
 
-def check_audio(rep: L.Report, c: Call, rc: Optional[int]) -> None:
-    r = c.result
-    what = f"{c.name}: the {'callee' if c.direction == 'a2b' else 'caller'} decoded the {c.tone} Hz tone"
+def check_audio(rep: L.Report, c: Call, piece: dict) -> None:
+    rc = piece["proc"].poll()
+    r = piece["result"] = read_result(piece)
+    what = (f"{piece['label']}: the {'callee' if c.direction == 'a2b' else 'caller'} decoded the {c.tone} Hz tone"
+            f" ({piece['srtp']})")
     if r is None:
-        tail = " | ".join(c.receiver.text().splitlines()[-3:]) if c.receiver else ""
+        tail = " | ".join(piece["proc"].text().splitlines()[-3:])
         rep.fail(what, f"rtp-probe recv gave no JSON (exit {rc}): {tail}")
         return
     expected = int(SEND_S * 1000 / PTIME_MS)
     pause = _pause_s(c.sender_args)
     expected -= int(pause * 1000 / PTIME_MS)
+    if c.split_at:  # each receiver hears its part of the call
+        first = int(c.split_at * 1000 / PTIME_MS)
+        expected = first if piece is c.pieces[0] else expected - first
     problems = []
     freq, snr = r.get("frequency_hz"), r.get("snr_db")
     packets, lost = r.get("packets", 0), r.get("lost")
@@ -479,6 +498,14 @@ def interwork_calls() -> list[Call]:
     add(name="rekey-callee", direction="b2a", offer="savp", offer_suites=cm80, answer_suite=cm80[0], max_lost=10)
     add(name="hold-resume", direction="a2b", offer="savp", offer_suites=cm80, answer_suite=cm80[0],
         sender_args=["--pause-from", "2", "--pause-to", "4"], max_lost=10, min_packets_frac=0.9)
+    # the SBC's own key toward the caller changes mid-call (a new suite, or RTP <-> SRTP): the
+    # caller's receiver is replaced at SPLIT_S by one with the key from the re-INVITE's answer
+    add(name="suite-change-b2a", direction="b2a", offer="savp", offer_suites=cm80, answer_suite=cm80[0],
+        split_at=SPLIT_S, max_lost=5, min_packets_frac=0.85)
+    add(name="rtp-to-srtp-b2a", direction="b2a", offer="avp", answer_suite=cm80[0], split_at=SPLIT_S,
+        max_lost=5, min_packets_frac=0.85)
+    add(name="srtp-to-rtp-b2a", direction="b2a", offer="savp", offer_suites=cm80, answer_suite=cm80[0],
+        split_at=SPLIT_S, max_lost=5, min_packets_frac=0.85)
     for d in ("a2b", "b2a"):
         add(name=f"ssrc-change-{d}", direction=d, offer="savp", offer_suites=cm80, answer_suite=cm80[0],
             sender_args=["--change-ssrc-at", "3", str(0x5EC0_0000 + 17 + len(calls))], max_lost=5, expect_ssrcs=2)
@@ -497,6 +524,7 @@ def policy_calls() -> list[Call]:
 
 
 REKEY_S = 3.0
+SPLIT_S = 3.0
 
 
 def body_interwork(lab: L.Lab, rep: L.Report, probe: Path) -> None:
@@ -583,10 +611,43 @@ def schedule_interwork(lab: L.Lab, rep: L.Report, ua: Calls, calls: list[Call]) 
     ev.append((c, 2.0, hold))
     ev.append((c, 3.95, lambda c=c: hold(c, "sendrecv", 3)))
 
+    # the caller re-offers: GCM instead of AES-CM / SRTP instead of RTP / RTP instead of SRTP
+    for name, offer, suites in (("suite-change-b2a", "savp", ("AEAD_AES_128_GCM",)),
+                                ("rtp-to-srtp-b2a", "savp", ("AES_CM_128_HMAC_SHA1_80",)),
+                                ("srtp-to-rtp-b2a", "avp", ())):
+        if name in by:
+            ev.append((by[name], SPLIT_S, lambda c=by[name], offer=offer, suites=suites:
+                       switch_caller(lab, rep, ua, c, offer, suites)))
+
     # tamper and replay at 2.5 s
     c = by["tamper-replay"]
     ev.append((c, 2.5, lambda c=c: inject(lab, rep, c)))
     return ev
+
+
+def switch_caller(lab: L.Lab, rep: L.Report, ua: Calls, c: Call, offer: str, suites: tuple) -> None:
+    """The caller re-offers with another suite or profile; its receiver is replaced by one that
+    uses what the SBC answered (the callee's leg and its sender are unchanged)."""
+    old = c.a_answer
+    c.pieces[0]["proc"].wait(1.0)  # the first receiver ends about now
+    c.offer, c.offer_suites, c.caller_keys = offer, suites, {}
+    r = ua.reinvite_from_caller(c, ua.offer_sdp(c, version=2))
+    new = c.a_answer
+    problems = [] if r.status == 200 else [f"answered {r.status}: {r.h('warning') or r.start}"]
+    if r.status == 200:
+        if offer == "avp" and (new.srtp or new.cryptos):
+            problems.append(f"answer {new.proto} with {len(new.cryptos)} a=crypto to an RTP/AVP re-offer")
+        if offer == "savp":
+            if not new.srtp or len(new.cryptos) != 1 or new.cryptos[0].suite != suites[0]:
+                problems.append(f"answer {new.proto} {[x.suite for x in new.cryptos]}, want RTP/SAVP {suites[0]}")
+            elif old.cryptos and new.cryptos[0].key == old.cryptos[0].key:
+                problems.append("the SBC kept its old key for a new suite")
+    rep.check(f"{c.name}: re-INVITE ({'RTP/AVP' if offer == 'avp' else 'RTP/SAVP ' + suites[0]}) answered 200 with "
+              f"{new.proto} {' '.join(x.suite for x in new.cryptos)}", problems)
+    c.log.append(f"re-offer {offer} {'/'.join(suites)}: {r.status}")
+    if r.status == 200:
+        srtp = (new.cryptos[0].suite, new.cryptos[0].key) if new.srtp and new.cryptos else (None, None)
+        start_receiver(lab, lab.probe, c, srtp, SEND_S - SPLIT_S + 1.5)
 
 
 def inject(lab: L.Lab, rep: L.Report, c: Call) -> None:
@@ -634,6 +695,9 @@ def refusals(lab: L.Lab, rep: L.Report, ua: Calls) -> None:
              offer_lines=(f"a=crypto:1 {cm80} inline:{base64.b64encode(os.urandom(20)).decode()}",),
              expect_status=488),
     ]
+    # what the Warning's text must say (docs: srtp-design, "Warning: 399 <sbc-host> ...")
+    why = {cases[0].name: "SRTP required", cases[1].name: "no usable SRTP crypto suite",
+           cases[2].name: "no usable SRTP crypto suite", cases[3].name: "no usable SRTP crypto suite"}
     host_warning = re.compile(r'^399 \S+ "(.+)"$')
     for c in cases:
         before = ua.invites_at_callee
@@ -644,6 +708,8 @@ def refusals(lab: L.Lab, rep: L.Report, ua: Calls) -> None:
             problems.append("no Warning header")
         elif not host_warning.match(warnings[0]):
             problems.append(f"Warning is not `399 <host> \"<text>\"`: {warnings[0]}")
+        elif why[c.name].lower() not in warnings[0].lower():
+            problems.append(f"the Warning does not say \"{why[c.name]}\"")
         if ua.invites_at_callee != before:
             problems.append("an INVITE reached the callee")
         if r.status == 200:
@@ -679,6 +745,7 @@ def run_calls(lab: L.Lab, rep: L.Report, probe: Path, ua: Calls, calls: list[Cal
                   "policies say", problems)
     live = [c for c in calls if c.final is not None and c.final.status == 200 and c.a_answer and c.b_offer]
     L.log(f"  {len(live)} calls set up in {time.monotonic() - t0:.2f} s")
+    lab.probe = probe
     events = schedule(lab, rep, ua, live) if schedule else []
     # 2. media: receivers, then senders
     for c in live:
@@ -703,14 +770,15 @@ def run_calls(lab: L.Lab, rep: L.Report, probe: Path, ua: Calls, calls: list[Cal
         lab.metrics_mid = text
     # 4. wait for the probes (the SIP endpoints keep answering meanwhile)
     end = time.monotonic() + RECV_S + 10
-    ua.pump.run(lambda: all(c.receiver.poll() is not None and c.sender.poll() is not None for c in live),
+    ua.pump.run(lambda: all(p["proc"].poll() is not None for c in live for p in c.pieces)
+                and all(c.sender.poll() is not None for c in live),
                 max(1.0, end - time.monotonic()), "every rtp-probe to finish")
     for c in live:
         src = c.sender.poll()
         if src != 0:
             rep.fail(f"{c.name}: rtp-probe send exits 0", f"exit {src}: {' | '.join(c.sender.text().splitlines()[-3:])}")
-        c.result = read_result(lab, c)
-        check_audio(rep, c, c.receiver.poll())
+        for piece in c.pieces:
+            check_audio(rep, c, piece)
     # 5. hang up
     byes = {c.name: ua.bye(c) for c in live}
     try:
