@@ -36,6 +36,8 @@ constexpr auto kPolicies = std::to_array<std::string_view>({"strip", "replace", 
 constexpr auto kModes = std::to_array<std::string_view>({"whitelist", "blacklist"});
 constexpr auto kTrust = std::to_array<std::string_view>({"untrusted", "trusted"});
 constexpr auto kSdpIdentity = std::to_array<std::string_view>({"hide", "keep"});
+// In the order of topology::SrtpMode.
+constexpr auto kSrtpModes = std::to_array<std::string_view>({"off", "optional", "required"});
 
 class RealmsSection : public Schema {
  public:
@@ -43,6 +45,7 @@ class RealmsSection : public Schema {
   void realm(const Entry& e, size_t index, Config& config, const SipSettings& settings);
   void listen(const Entry& e, const std::string& owner, Realm& realm);
   void media(const Entry& e, const std::string& owner, Realm& realm);
+  void srtpSuites(const Entry& e, const std::string& owner, topology::RealmSrtp& out);
   void identity(const Entry& e, const std::string& owner, const SipSettings& settings,
                 Realm& realm);
   void headers(const Entry& e, const std::string& owner, Realm& realm);
@@ -180,9 +183,14 @@ void RealmsSection::listen(const Entry& e, const std::string& owner, Realm& real
 }
 
 void RealmsSection::media(const Entry& e, const std::string& owner, Realm& realm) {
-  Fields f(*this, e, owner, "media", {"address", "port_min", "port_max"});
+  Fields f(*this, e, owner, "media", {"address", "port_min", "port_max", "srtp", "srtp_suites"});
   if (!f.valid()) return;
   MediaRange range;
+  if (const Entry* m = f.get("srtp")) {
+    if (auto i = choice(*m, owner, f.what("srtp"), kSrtpModes))
+      range.srtp.mode = static_cast<topology::SrtpMode>(*i);
+  }
+  if (const Entry* l = f.get("srtp_suites")) srtpSuites(*l, owner, range.srtp);
   IpAddress ip;
   bool ok = true;
   const Entry* a = f.require("address");
@@ -233,6 +241,44 @@ void RealmsSection::media(const Entry& e, const std::string& owner, Realm& realm
   }
   media_.push_back(MediaUse{ip, range, realm.name.empty() ? owner : realm.name});
   realm.media = range;
+}
+
+// The SDES suite names (RFC 4568, RFC 7714), in preference order, each once.
+void RealmsSection::srtpSuites(const Entry& e, const std::string& owner, topology::RealmSrtp& out) {
+  if (!isList(e, owner, "media srtp_suites")) return;
+  std::vector<std::string_view> names;
+  for (size_t i = 0; i < static_cast<size_t>(mediaplane::SrtpSuite::kCount); ++i)
+    names.push_back(mediaplane::srtpSuiteName(static_cast<mediaplane::SrtpSuite>(i)));
+  std::vector<mediaplane::SrtpSuite> suites;
+  bool ok = true;
+  for (const YAML::Node& node : e.value) {
+    Entry item = listItem(node, e.mark);
+    auto name = text(item, owner, "media srtp_suites");
+    if (!name) {
+      ok = false;
+      continue;
+    }
+    std::optional<mediaplane::SrtpSuite> suite = mediaplane::srtpSuiteFromName(*name);
+    if (!suite) {
+      error(item.mark, owner,
+            "media srtp_suites " + quote(*name) + " is not an SRTP suite (one of " + joined(names) +
+                ")" + didYouMean(*name, names));
+      ok = false;
+      continue;
+    }
+    if (std::find(suites.begin(), suites.end(), *suite) != suites.end()) {
+      error(item.mark, owner, "media srtp_suites " + quote(*name) + " appears twice");
+      ok = false;
+      continue;
+    }
+    suites.push_back(*suite);
+  }
+  if (ok && suites.empty()) {
+    error(e.mark, owner,
+          "media srtp_suites is empty: list at least one suite, or set media srtp: off");
+    return;
+  }
+  if (ok) out.suites = std::move(suites);
 }
 
 void RealmsSection::identity(const Entry& e, const std::string& owner, const SipSettings& settings,

@@ -6,6 +6,18 @@ std::string_view transportName(Transport t) {
   return t == Transport::kTcp ? "tcp" : "udp";
 }
 
+std::string_view srtpModeName(SrtpMode m) {
+  switch (m) {
+    case SrtpMode::kOff:
+      return "off";
+    case SrtpMode::kOptional:
+      return "optional";
+    case SrtpMode::kRequired:
+      return "required";
+  }
+  return "?";
+}
+
 std::vector<std::string> defaultHeaderWhitelist() {
   // End-to-end semantics without addresses in them: capabilities, session timer, event
   // packages, call meta-data. docs/CONFIG.md explains each choice.

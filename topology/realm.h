@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mediaplane/api/media_plane.h"
+
 namespace sbc::topology {
 
 enum class Transport : uint8_t { kUdp, kTcp };
@@ -60,10 +62,28 @@ struct HeaderRules {
   std::vector<HeaderRule> rules;  // in order
 };
 
+// SRTP (SDES, RFC 4568) on the legs of a realm whose media the SBC anchors.
+enum class SrtpMode : uint8_t {
+  kOff,       // plain RTP/AVP only: SRTP offers from the realm are refused (488)
+  kOptional,  // either; offers into the realm mirror the other leg
+  kRequired,  // RTP/SAVP with a usable a=crypto only: plain offers are refused (488)
+};
+
+std::string_view srtpModeName(SrtpMode m);  // "off", "optional", "required"
+
+struct RealmSrtp {
+  SrtpMode mode = SrtpMode::kOptional;
+  // The suites accepted from and offered into the realm, in preference order.
+  std::vector<mediaplane::SrtpSuite> suites = {
+      mediaplane::SrtpSuite::kAesCm128HmacSha1_80, mediaplane::SrtpSuite::kAesCm128HmacSha1_32,
+      mediaplane::SrtpSuite::kAeadAes128Gcm, mediaplane::SrtpSuite::kAeadAes256Gcm};
+};
+
 struct MediaRange {
   std::string address;
   uint16_t portMin = 0;
   uint16_t portMax = 0;
+  RealmSrtp srtp;
 };
 
 struct RealmLimits {

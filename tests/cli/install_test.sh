@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
   { cat "$prefix.log"; rm -f "$prefix.log"; echo "FAIL: cmake --install"; exit 1; }
 rm -f "$prefix.log"
 
-for f in bin/sbcd bin/sbc-sipcheck; do
+for f in bin/sbcd bin/sbc-sipcheck bin/rtp-probe; do
   [ -x "$prefix/$f" ] || fail "$f is not installed (or not executable)"
 done
 for f in share/sbc/config/edge.yaml share/sbc/config/lab/loopback.yaml share/sbc/config/lab/netns.yaml \
@@ -26,7 +26,7 @@ for f in share/sbc/config/edge.yaml share/sbc/config/lab/loopback.yaml share/sbc
   [ -f "$prefix/$f" ] || fail "$f is not installed"
 done
 # Only the operator's tools: no test or benchmark executable.
-extra=$(find "$prefix/bin" -type f ! -name sbcd ! -name sbc-sipcheck)
+extra=$(find "$prefix/bin" -type f ! -name sbcd ! -name sbc-sipcheck ! -name rtp-probe)
 [ -z "$extra" ] || fail "unexpected files in bin/: $extra"
 
 out=$("$prefix/bin/sbcd" --version 2>&1) || fail "sbcd --version exited $?"

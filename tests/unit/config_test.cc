@@ -349,6 +349,58 @@ const char* const kRealmHead =
     "  - name: a\n"
     "    listen: [ { address: 127.0.0.1 } ]\n";
 
+// ---------------------------------------------------------------------------------------
+// media.srtp and media.srtp_suites (issue 15)
+
+TEST(ConfigSrtp, DefaultsAndExplicitValues) {
+  Config c =
+      loadOk(std::string(kRealmHead) +
+             "    media: { address: 10.0.0.1, port_min: 30000, port_max: 30999 }\n"
+             "  - name: b\n"
+             "    listen: [ { address: 127.0.0.2 } ]\n"
+             "    media:\n"
+             "      address: 10.0.0.2\n"
+             "      port_min: 30000\n"
+             "      port_max: 30999\n"
+             "      srtp: required\n"
+             "      srtp_suites: [AEAD_AES_256_GCM, AES_CM_128_HMAC_SHA1_80]\n"
+             "  - name: c\n"
+             "    listen: [ { address: 127.0.0.3 } ]\n"
+             "    media: { address: 10.0.0.3, port_min: 30000, port_max: 30999, srtp: off }\n");
+  using mediaplane::SrtpSuite;
+  const RealmSrtp& a = c.realm("a")->media->srtp;
+  EXPECT_EQ(a.mode, SrtpMode::kOptional);
+  EXPECT_EQ(a.suites, (std::vector<SrtpSuite>{
+                          SrtpSuite::kAesCm128HmacSha1_80, SrtpSuite::kAesCm128HmacSha1_32,
+                          SrtpSuite::kAeadAes128Gcm, SrtpSuite::kAeadAes256Gcm}));
+  const RealmSrtp& b = c.realm("b")->media->srtp;
+  EXPECT_EQ(b.mode, SrtpMode::kRequired);
+  EXPECT_EQ(b.suites,
+            (std::vector<SrtpSuite>{SrtpSuite::kAeadAes256Gcm, SrtpSuite::kAesCm128HmacSha1_80}));
+  EXPECT_EQ(c.realm("c")->media->srtp.mode, SrtpMode::kOff);
+}
+
+TEST(ConfigSrtp, Errors) {
+  std::string media = std::string(kRealmHead) +
+                      "    media: { address: 10.0.0.1, port_min: 30000, port_max: 30999, ";
+  expectErrors(media + "srtp: yes }\n",
+               {"line 4, column 73: realm 'a': media srtp 'yes' is not one of off, optional, "
+                "required"});
+  expectErrors(media + "srtp_suites: [AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_81] }\n",
+               {"line 4, column 106: realm 'a': media srtp_suites 'AES_CM_128_HMAC_SHA1_81' is "
+                "not an SRTP suite (one of AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, "
+                "AEAD_AES_128_GCM, AEAD_AES_256_GCM) (did you mean 'AES_CM_128_HMAC_SHA1_80'?)"});
+  expectErrors(media + "srtp_suites: [AEAD_AES_128_GCM, AEAD_AES_128_GCM] }\n",
+               {"line 4, column 99: realm 'a': media srtp_suites 'AEAD_AES_128_GCM' appears "
+                "twice"});
+  expectErrors(media + "srtp_suites: [] }\n",
+               {"line 4, column 80: realm 'a': media srtp_suites is empty: list at least one "
+                "suite, or set media srtp: off"});
+  expectErrors(media + "srtp_suites: AEAD_AES_128_GCM }\n",
+               {"line 4, column 80: realm 'a': media srtp_suites must be a list (entries starting "
+                "with '- ')"});
+}
+
 TEST(ConfigErrors, UnknownKeysWithHints) {
   expectErrors("realm:\n  - name: a\n",
                {"line 1, column 1: unknown key 'realm' at the top level (did you mean 'realms'?)"});
