@@ -284,7 +284,7 @@ def start_receiver(lab: L.Lab, probe: Path, c: Call, srtp: tuple, duration: floa
     proc = lab.start(f"rtp-probe recv ({tag})", c.rx_role,
                      [str(probe), "recv", "--bind", c.rx_bind, "--codec", "pcmu", "--duration", f"{duration:.2f}",
                       "--expect-tone", str(c.tone), "--tolerance", str(TOLERANCE_HZ), "--min-snr", str(MIN_SNR_DB),
-                      "--json", str(json_path)] + probe_key(*srtp), f"recv-{tag}.log")
+                      "--idle", f"{duration:.2f}", "--json", str(json_path)] + probe_key(*srtp), f"recv-{tag}.log")
     c.pieces.append({"proc": proc, "json": json_path, "label": tag, "srtp": srtp[0] or "plain"})
     if n == 0:
         c.receiver = proc
@@ -343,16 +343,21 @@ def check_audio(rep: L.Report, c: Call, piece: dict) -> None:
         n = len(ssrcs) if isinstance(ssrcs, list) else ssrcs
         if n != c.expect_ssrcs:
             problems.append(f"SSRCs seen {ssrcs}, want {c.expect_ssrcs}")
-    if r.get("srtp_auth_fail") and c.max_lost == 0:
-        problems.append(f"srtp_auth_fail {r.get('srtp_auth_fail')} at the receiver")
+    if r.get("duplicates"):
+        problems.append(f"{r.get('duplicates')} duplicates (a replayed packet got through?)")
+    rejected = (r.get("srtp_auth_failures") or 0) + (r.get("srtp_replays") or 0)
+    if rejected and c.max_lost == 0:
+        problems.append(f"{rejected} SRTP packets rejected by the receiver (auth {r.get('srtp_auth_failures')}, "
+                        f"replay {r.get('srtp_replays')})")
     rep.check(f"{what}: {freq} Hz, SNR {snr} dB, {packets} packets, lost {lost}, jitter {r.get('jitter_ms')} ms"
               f"{', SSRCs ' + str(r.get('ssrcs')) if c.expect_ssrcs else ''}"
               f"{', ' + '; '.join(c.log) if c.log else ''}", problems)
 
 
 def _pause_s(args: list) -> float:
-    if "--pause-from" in args and "--pause-to" in args:
-        return float(args[args.index("--pause-to") + 1]) - float(args[args.index("--pause-from") + 1])
+    if "--pause" in args:
+        start, end = args[args.index("--pause") + 1].split("-")
+        return float(end) - float(start)
     return 0.0
 
 
@@ -396,6 +401,15 @@ def scrape(lab: L.Lab) -> str:
 # Wire checks (captures of both media links)
 
 
+def rtp_payload_offset(p: bytes) -> int:
+    """Where the payload starts: after the CSRCs and the header extension (rtp-probe puts a
+    send-time extension in every packet; SRTP leaves the header in the clear)."""
+    off = 12 + 4 * (p[0] & 0x0F)
+    if p[0] & 0x10 and len(p) >= off + 4:
+        off += 4 + 4 * int.from_bytes(p[off + 2:off + 4], "big")
+    return min(off, len(p))
+
+
 def leg_packets(caps: L.Captures, c: Call) -> tuple[dict, dict]:
     """{seq: payload} of the call's stream as sent (sender's link) and as received."""
     if c.direction == "a2b":
@@ -412,7 +426,7 @@ def check_wire(rep: L.Report, caps: L.Captures, c: Call) -> None:
     common = sorted(set(sent) & set(got))
     problems = [] if len(common) >= 0.9 * len(sent) and sent else \
         [f"only {len(common)} of {len(sent)} sent packets found on the other leg by sequence number"]
-    same = [s for s in common if sent[s][12:] == got[s][12:]]
+    same = [s for s in common if sent[s][rtp_payload_offset(sent[s]):] == got[s][rtp_payload_offset(got[s]):]]
     if same:
         problems.append(f"{len(same)} of {len(common)} packets carry the same payload bytes on both legs "
                         f"(e.g. seq {same[0]}): not re-protected")
@@ -497,7 +511,7 @@ def interwork_calls() -> list[Call]:
     add(name="rekey-caller", direction="a2b", offer="savp", offer_suites=cm80, answer_suite=cm80[0], max_lost=10)
     add(name="rekey-callee", direction="b2a", offer="savp", offer_suites=cm80, answer_suite=cm80[0], max_lost=10)
     add(name="hold-resume", direction="a2b", offer="savp", offer_suites=cm80, answer_suite=cm80[0],
-        sender_args=["--pause-from", "2", "--pause-to", "4"], max_lost=10, min_packets_frac=0.9)
+        sender_args=["--pause", "2-4"], max_lost=10, min_packets_frac=0.9)
     # the SBC's own key toward the caller changes mid-call (a new suite, or RTP <-> SRTP): the
     # caller's receiver is replaced at SPLIT_S by one with the key from the re-INVITE's answer
     add(name="suite-change-b2a", direction="b2a", offer="savp", offer_suites=cm80, answer_suite=cm80[0],
@@ -664,7 +678,7 @@ def inject(lab: L.Lab, rep: L.Report, c: Call) -> None:
     for i in range(3):
         t = bytearray(base)
         t[2:4] = ((seq + 1000 + i) & 0xFFFF).to_bytes(2, "big")
-        t[20] ^= 0x5A
+        t[rtp_payload_offset(base) + 5] ^= 0x5A  # inside the encrypted payload
         S.raw_udp_send(lab.ns["caller"], c.tx_src, c.tx_dst, bytes(t))
     for p in pkts[-3:-1]:
         S.raw_udp_send(lab.ns["caller"], c.tx_src, c.tx_dst, p.payload)
