@@ -130,6 +130,7 @@ class Call:
     pieces: list = dataclasses.field(default_factory=list)  # the receivers: proc, json, label, result
     rx_role: str = ""
     rx_bind: str = ""
+    ok: bool = False
 
     def __post_init__(self) -> None:
         self.tone = 400 + 100 * self.index  # each call its own tone: a crossed stream shows
@@ -555,75 +556,78 @@ def schedule_interwork(lab: L.Lab, rep: L.Report, ua: Calls, calls: list[Call]) 
     by = {c.name: c for c in calls}
 
     # rekey: new caller key (re-INVITE from the caller), the sender switches at REKEY_S
-    c = by["rekey-caller"]
-    suite = c.a_suite_key()[0]
-    new = S.new_key(suite)
-    c.sender_args += ["--rekey-at", str(REKEY_S), f"{suite}:{new}"]
+    c = by.get("rekey-caller")
+    if c is not None:
+        suite = c.a_suite_key()[0]
+        new = S.new_key(suite)
+        c.sender_args += ["--rekey-at", str(REKEY_S), f"{suite}:{new}"]
 
-    def rekey_caller(c=c, new=new, suite=suite) -> None:
-        old_sbc = c.a_answer.cryptos[0].key
-        old_b = c.b_dialog.remote_sdp
-        c.caller_keys = {c.a_answer.cryptos[0].tag: (suite, new)}
-        r = ua.reinvite_from_caller(c, ua.offer_sdp(c, version=2))
-        c.log.append(f"re-INVITE with a new caller key: {r.status}")
-        problems = [] if r.status == 200 else [f"re-INVITE answered {r.status}"]
-        if r.status == 200:
-            if c.a_answer.cryptos[0].key != old_sbc:
-                problems.append("the SBC's own key toward the caller changed (suite unchanged: it must stay)")
-            nb = c.b_dialog.remote_sdp
-            if nb is old_b:
-                c.log.append("the re-INVITE did not reach the callee")
-            elif c.answer_suite and not any(x.key == c.b_suite_key()[1] for x in nb.cryptos):
-                problems.append("the SBC's key toward the callee changed in the re-offer")
-        rep.check(f"{c.name}: re-INVITE with a new key at {REKEY_S} s answered 200, the SBC's own keys unchanged",
-                  problems)
+        def rekey_caller(c=c, new=new, suite=suite) -> None:
+            old_sbc = c.a_answer.cryptos[0].key
+            old_b = c.b_dialog.remote_sdp
+            c.caller_keys = {c.a_answer.cryptos[0].tag: (suite, new)}
+            r = ua.reinvite_from_caller(c, ua.offer_sdp(c, version=2))
+            c.log.append(f"re-INVITE with a new caller key: {r.status}")
+            problems = [] if r.status == 200 else [f"re-INVITE answered {r.status}"]
+            if r.status == 200:
+                if c.a_answer.cryptos[0].key != old_sbc:
+                    problems.append("the SBC's own key toward the caller changed (suite unchanged: it must stay)")
+                nb = c.b_dialog.remote_sdp
+                if nb is old_b:
+                    c.log.append("the re-INVITE did not reach the callee")
+                elif c.answer_suite and not any(x.key == c.b_suite_key()[1] for x in nb.cryptos):
+                    problems.append("the SBC's key toward the callee changed in the re-offer")
+            rep.check(f"{c.name}: re-INVITE with a new key at {REKEY_S} s answered 200, the SBC's own keys unchanged",
+                      problems)
 
-    ev.append((c, REKEY_S - 0.01, rekey_caller))
+        ev.append((c, REKEY_S - 0.01, rekey_caller))
 
-    c = by["rekey-callee"]
-    suite = c.answer_suite
-    new_b = S.new_key(suite)
-    c.sender_args += ["--rekey-at", str(REKEY_S), f"{suite}:{new_b}"]
+    c = by.get("rekey-callee")
+    if c is not None:
+        suite = c.answer_suite
+        new_b = S.new_key(suite)
+        c.sender_args += ["--rekey-at", str(REKEY_S), f"{suite}:{new_b}"]
 
-    def rekey_callee(c=c, new=new_b, suite=suite) -> None:
-        tag = next(x.tag for x in c.b_offer.cryptos if x.suite == suite)
-        old_sbc_b = c.b_suite_key()[1]
-        c.callee_key = new
-        c.b_dialog.sdp_version += 1
-        r = ua.reinvite_from_callee(c, S.build_sdp(A.callee_media, c.callee_port, "RTP/SAVP",
-                                                   (S.Crypto(tag, suite, new),), version=c.b_dialog.sdp_version))
-        c.log.append(f"callee's re-INVITE with a new key: {r.status}")
-        problems = [] if r.status == 200 else [f"re-INVITE answered {r.status}"]
-        if r.status == 200 and c.b_dialog.remote_sdp is not None:
-            ans = c.b_dialog.remote_sdp
-            if not ans.cryptos or ans.cryptos[0].key != old_sbc_b:
-                problems.append("the SBC's own key toward the callee changed (suite unchanged: it must stay)")
-        rep.check(f"{c.name}: the callee's re-INVITE with a new key at {REKEY_S} s answered 200, the SBC's key "
-                  "unchanged", problems)
+        def rekey_callee(c=c, new=new_b, suite=suite) -> None:
+            tag = next(x.tag for x in c.b_offer.cryptos if x.suite == suite)
+            old_sbc_b = c.b_suite_key()[1]
+            c.callee_key = new
+            c.b_dialog.sdp_version += 1
+            r = ua.reinvite_from_callee(c, S.build_sdp(A.callee_media, c.callee_port, "RTP/SAVP",
+                                                       (S.Crypto(tag, suite, new),), version=c.b_dialog.sdp_version))
+            c.log.append(f"callee's re-INVITE with a new key: {r.status}")
+            problems = [] if r.status == 200 else [f"re-INVITE answered {r.status}"]
+            if r.status == 200 and c.b_dialog.remote_sdp is not None:
+                ans = c.b_dialog.remote_sdp
+                if not ans.cryptos or ans.cryptos[0].key != old_sbc_b:
+                    problems.append("the SBC's own key toward the callee changed (suite unchanged: it must stay)")
+            rep.check(f"{c.name}: the callee's re-INVITE with a new key at {REKEY_S} s answered 200, the SBC's key "
+                      "unchanged", problems)
 
-    ev.append((c, REKEY_S - 0.01, rekey_callee))
+        ev.append((c, REKEY_S - 0.01, rekey_callee))
 
     # hold (a=inactive, the sender pauses 2..4 s) and resume, same keys
-    c = by["hold-resume"]
+    c = by.get("hold-resume")
+    if c is not None:
 
-    def hold(c=c, direction="inactive", version=2) -> None:
-        old_a = c.a_answer.cryptos[0].key
-        old_b = c.b_suite_key()[1]
-        r = ua.reinvite_from_caller(c, ua.offer_sdp(c, version=version, direction=direction))
-        c.log.append(f"{direction} re-INVITE: {r.status}")
-        problems = [] if r.status == 200 else [f"answered {r.status}"]
-        if r.status == 200:
-            if c.a_answer.cryptos[0].key != old_a:
-                problems.append("the SBC's key toward the caller changed")
-            nb = c.b_dialog.offers_received[-1] if c.b_dialog.offers_received else None
-            if nb is not None and not any(x.key == old_b for x in nb.cryptos):
-                problems.append("the SBC's key toward the callee changed")
-            if nb is not None and len(c.b_dialog.offers_received) < 2:
-                problems.append("the re-INVITE did not reach the callee")
-        rep.check(f"{c.name}: re-INVITE a={direction} answered 200, the SBC's keys on both legs unchanged", problems)
+        def hold(c=c, direction="inactive", version=2) -> None:
+            old_a = c.a_answer.cryptos[0].key
+            old_b = c.b_suite_key()[1]
+            r = ua.reinvite_from_caller(c, ua.offer_sdp(c, version=version, direction=direction))
+            c.log.append(f"{direction} re-INVITE: {r.status}")
+            problems = [] if r.status == 200 else [f"answered {r.status}"]
+            if r.status == 200:
+                if c.a_answer.cryptos[0].key != old_a:
+                    problems.append("the SBC's key toward the caller changed")
+                nb = c.b_dialog.offers_received[-1] if c.b_dialog.offers_received else None
+                if nb is not None and not any(x.key == old_b for x in nb.cryptos):
+                    problems.append("the SBC's key toward the callee changed")
+                if nb is not None and len(c.b_dialog.offers_received) < 2:
+                    problems.append("the re-INVITE did not reach the callee")
+            rep.check(f"{c.name}: re-INVITE a={direction} answered 200, the SBC's keys on both legs unchanged", problems)
 
-    ev.append((c, 2.0, hold))
-    ev.append((c, 3.95, lambda c=c: hold(c, "sendrecv", 3)))
+        ev.append((c, 2.0, hold))
+        ev.append((c, 3.95, lambda c=c: hold(c, "sendrecv", 3)))
 
     # the caller re-offers: GCM instead of AES-CM / SRTP instead of RTP / RTP instead of SRTP
     for name, offer, suites in (("suite-change-b2a", "savp", ("AEAD_AES_128_GCM",)),
@@ -634,8 +638,9 @@ def schedule_interwork(lab: L.Lab, rep: L.Report, ua: Calls, calls: list[Call]) 
                        switch_caller(lab, rep, ua, c, offer, suites)))
 
     # tamper and replay at 2.5 s
-    c = by["tamper-replay"]
-    ev.append((c, 2.5, lambda c=c: inject(lab, rep, c)))
+    c = by.get("tamper-replay")
+    if c is not None:
+        ev.append((c, 2.5, lambda c=c: inject(lab, rep, c)))
     return ev
 
 
@@ -754,10 +759,14 @@ def run_calls(lab: L.Lab, rep: L.Report, probe: Path, ua: Calls, calls: list[Cal
                                 "(the core realm has SRTP off)")
             if a.ip != A.sbc_access_media or b.ip != A.sbc_core_media:
                 problems.append(f"media not anchored: caller sees {a.ip}, callee sees {b.ip}")
-        rep.check(f"{c.name}: call set up ({'RTP/SAVP ' + '/'.join(suite_short(s) for s in c.offer_suites) if c.a_srtp else 'RTP/AVP'}"
-                  f" -> {'RTP/SAVP ' + suite_short(c.answer_suite) if c.answer_suite else 'RTP/AVP'}), SDPs as the "
-                  "policies say", problems)
-    live = [c for c in calls if c.final is not None and c.final.status == 200 and c.a_answer and c.b_offer]
+        c.ok = rep.check(f"{c.name}: call set up ({'RTP/SAVP ' + '/'.join(suite_short(s) for s in c.offer_suites) if c.a_srtp else 'RTP/AVP'}"
+                         f" -> {'RTP/SAVP ' + suite_short(c.answer_suite) if c.answer_suite else 'RTP/AVP'}), SDPs as "
+                         "the policies say", problems)
+    # calls whose SDPs are not what the policies say cannot carry media the probes can judge
+    for c in calls:
+        if not c.ok and c.final is not None and c.final.status == 200:
+            ua.bye(c)
+    live = [c for c in calls if c.ok]
     L.log(f"  {len(live)} calls set up in {time.monotonic() - t0:.2f} s")
     lab.probe = probe
     events = schedule(lab, rep, ua, live) if schedule else []
@@ -776,8 +785,8 @@ def run_calls(lab: L.Lab, rep: L.Report, probe: Path, ua: Calls, calls: list[Cal
         ua.pump.run(lambda due=due: time.monotonic() >= due, max(0.0, due - time.monotonic()) + 1, "an event")
         try:
             f()
-        except S.SipError as e:
-            rep.fail(f"{name}: mid-call signaling", str(e))
+        except (S.SipError, LookupError, ValueError) as e:
+            rep.fail(f"{name}: mid-call signaling", f"{type(e).__name__}: {e}")
     if any(c.name == "tamper-replay" for c in live):
         time.sleep(0.2)
         text = scrape(lab)
@@ -885,7 +894,7 @@ def main() -> int:
         os.close(fd)
         try:
             config_variant(args.config, Path(cfg), access, core)
-            opts = L.Options(sbcd=args.sbcd, config=Path(cfg), relay="anchor", keep=args.keep)
+            opts = L.Options(sbcd=args.sbcd.resolve(), config=Path(cfg), relay="anchor", keep=args.keep)
             ok &= L.run_lab(opts, f"{g}: {title} [access srtp: {access['srtp']}, core srtp: {core['srtp']}]",
                             lambda lab, rep, body=body: body(lab, rep, args.probe.resolve()),
                             deadline_s=args.deadline, extra_tools=[("curl", "curl")])
