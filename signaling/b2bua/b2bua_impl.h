@@ -103,8 +103,15 @@ class B2bua::Impl {
   // The SDP `body` (from the other leg) as leg `to` must see it: anchored to the SBC's
   // media address when the call anchors media, and with the leg's own o=. nullopt with
   // `error` and `code` (488 invalid SDP, 503 no media resources) when it cannot be.
-  std::optional<std::string> sdpFor(Call& call, Side to, std::string_view body, std::string& error,
-                                    int& code);
+  // `role`: what the SDP is in its offer/answer exchange (sdpRole); SRTP is negotiated
+  // per leg (srtp_policy.h), 488 with the reason when the policy refuses it.
+  std::optional<std::string> sdpFor(Call& call, Side to, std::string_view body, SdpRole role,
+                                    std::string& error, int& code);
+  // What the SDP of `src`, crossing to leg `to`, is: an offer, or the answer to `to`'s.
+  SdpRole sdpRole(const Call& call, Side to, const sip::Message& src) const;
+  // False with the reason when `resp` answers `to`'s offer with SRTP the SBC cannot use
+  // (nothing changes): an initial INVITE then fails (488) rather than run without media.
+  bool srtpAnswerUsable(Call& call, Side to, const sip::Message& resp, std::string& error);
   // Copies what may cross from `src` into `dst` (a message for leg `to`) and puts the body
   // in (SDP through sdpFor). False with `error` (and `code`) when the SDP cannot cross.
   bool crossOver(Call& call, Side to, const sip::Message& src, sip::Message& dst,

@@ -84,7 +84,8 @@ bool B2bua::Impl::crossBody(Call& call, Side to, const sip::Message& src, sip::M
     sip::MediaType type;
     bool typed = !p.contentType.empty() && !sip::parseMediaType(p.contentType, false, type);
     if (typed && isSdpType(type) && !haveSdp) {
-      std::optional<std::string> body = sdpFor(call, to, p.body, error, code);
+      std::optional<std::string> body =
+          sdpFor(call, to, p.body, sdpRole(call, to, src), error, code);
       if (!body) return false;
       sdp = std::move(*body);  // not touched again: the kept part points into it
       haveSdp = true;

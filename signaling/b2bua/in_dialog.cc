@@ -127,6 +127,8 @@ void B2bua::Impl::relayResponse(Call& call, const ClientCtx& ctx, const sip::Mes
   }
   if (ctx.method == sip::Method::kInvite && code >= 200)
     call.leg(back).negotiation.pendingServerInvite = 0;
+  // A refused offer leaves the media as it was: the next SDP from this leg is no answer.
+  if (code >= 300 && ctx.offer && call.media.offerFrom == index(back)) call.media.offerFrom.reset();
   if (ctx.method == sip::Method::kInvite && code / 100 == 2) {
     if (ctx.offer) {
       sendAck(call, ctx.side, resp.cseq().value.number, nullptr);

@@ -56,6 +56,22 @@ void B2bua::Impl::initialInviteResponse(Call& call, const sip::Message& resp) {
       endCall(call, "answered after cancel");
       return;
     }
+    std::string srtpError;
+    if (call.initialOffer == InitialOffer::kInInvite &&
+        !srtpAnswerUsable(call, Side::kA, resp, srtpError)) {
+      // The callee answered our SRTP offer with what the relay cannot run: its dialog ends
+      // and the caller hears why, rather than a call without media.
+      spdlog::info("event=bad_srtp_answer call={} error=\"{}\"", call.id, srtpError);
+      sendAck(call, Side::kB, resp.cseq().value.number, nullptr);
+      sendBye(call, Side::kB);
+      outcome(call, Outcome::kFailed);
+      respondServer(
+          call, call.aInvite, 488, {},
+          {{sip::HeaderId::kWarning, "399 " + a.realm->advertised + " \"" + srtpError + "\""}});
+      call.aInvite = 0;
+      endCall(call, "unusable SRTP answer");
+      return;
+    }
     a.dialog.state = dialog::Dialog::State::kConfirmed;
     // Our offer went out with the INVITE: ACK the callee now. A late offer waits for the
     // caller's ACK, which carries the answer.

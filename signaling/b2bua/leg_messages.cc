@@ -73,7 +73,7 @@ void B2bua::Impl::sendAck(Call& call, Side side, uint32_t cseq, const sip::Messa
   int code = 0;
   std::optional<std::string_view> answer = answerFrom ? sdpBody(*answerFrom) : std::nullopt;
   if (answer) {
-    if (auto body = sdpFor(call, side, *answer, error, code)) {
+    if (auto body = sdpFor(call, side, *answer, SdpRole::kFinalAnswer, error, code)) {
       ack.setBody(*body, "application/sdp");
     } else {
       spdlog::info("event=bad_sdp call={} in=ACK error=\"{}\"", call.id, error);

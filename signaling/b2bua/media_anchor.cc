@@ -125,6 +125,7 @@ mediaplane::Error MediaAnchor::commit(uint64_t callId, CallMedia& call) {
       e.remote = s.enabled ? s.remote[side] : mediaplane::SocketAddress{};
       e.remoteRtcpPort = s.remoteRtcp[side];
       e.rtcpMux = s.mux[side];
+      if (s.enabled) e.srtp = s.srtp[side].active;
     }
     spec.streams.push_back(std::move(pair));
   }

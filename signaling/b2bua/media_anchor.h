@@ -9,6 +9,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "mediaplane/api/media_plane.h"
 #include "mediaplane/port_allocator.h"
 #include "signaling/b2bua/settings.h"
+#include "signaling/b2bua/srtp_policy.h"
 #include "signaling/sdp/session.h"
 
 namespace sbc::b2bua {
@@ -30,6 +32,10 @@ struct AnchoredStream {
   // local[side] went to that side's peer in an SDP: only then can late packets be aimed
   // at it, and only then does it rest in quarantine when released.
   std::array<bool, 2> told{};
+  // SRTP on each side (srtp_policy.h); `rtp`: the last offer had this line as RTP with a
+  // port, so its answer is checked and rewritten too.
+  std::array<SrtpSide, 2> srtp{};
+  bool rtp = false;
 };
 
 struct CallMedia {
@@ -37,6 +43,8 @@ struct CallMedia {
   bool created = false;                 // the media plane has the session
   std::vector<AnchoredStream> streams;  // by m-line
   std::array<const topology::Realm*, 2> realms{};
+  // The side whose offer awaits its answer (the SDP from the other side answers it).
+  std::optional<size_t> offerFrom;
 };
 
 class MediaAnchor {

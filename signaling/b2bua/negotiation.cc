@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "signaling/b2bua/b2bua_impl.h"
+#include "signaling/b2bua/bodies.h"
 #include "signaling/b2bua/capabilities.h"
 #include "signaling/b2bua/message_util.h"
 #include "signaling/b2bua/sdp_privacy.h"
@@ -13,8 +14,31 @@ namespace sbc::b2bua {
 // The SDP `body` (from the other leg) as leg `to` must see it: anchored to the SBC's
 // media address when the call anchors media, and with the leg's own o=. nullopt with
 // `error` and `code` (488 invalid SDP, 503 no media resources) when it cannot be.
+SdpRole B2bua::Impl::sdpRole(const Call& call, Side to, const sip::Message& src) const {
+  bool answers = call.media.offerFrom == index(to);  // `to` offered, the SDP comes back
+  if (src.isRequest()) {
+    sip::Method m = src.methodId();
+    if (m == sip::Method::kAck) return SdpRole::kFinalAnswer;
+    if (m == sip::Method::kPrack && answers) return SdpRole::kFinalAnswer;
+    return SdpRole::kOffer;  // INVITE, UPDATE; a PRACK with an offer of its own
+  }
+  if (answers) return src.statusCode() >= 200 ? SdpRole::kFinalAnswer : SdpRole::kAnswer;
+  return SdpRole::kOffer;  // a 2xx or reliable 1xx to an INVITE without SDP (late offer)
+}
+
+bool B2bua::Impl::srtpAnswerUsable(Call& call, Side to, const sip::Message& resp,
+                                   std::string& error) {
+  if (!call.media.anchored || call.media.offerFrom != index(to)) return true;
+  std::optional<std::string_view> body = sdpBody(resp);
+  if (!body) return true;
+  sdp::ParseResult parsed = sdp::SessionDescription::parse(*body);
+  if (!parsed.ok()) return true;  // sdpFor says what is wrong with it
+  std::vector<SrtpAnswerLine> plan;
+  return planSrtpAnswer(call.media, index(other(to)), index(to), parsed.value(), plan, error);
+}
+
 std::optional<std::string> B2bua::Impl::sdpFor(Call& call, Side to, std::string_view body,
-                                               std::string& error, int& code) {
+                                               SdpRole role, std::string& error, int& code) {
   Leg& leg = call.leg(to);
   sdp::ParseResult parsed = sdp::SessionDescription::parse(body);
   if (!parsed.ok()) {
@@ -32,10 +56,28 @@ std::optional<std::string> B2bua::Impl::sdpFor(Call& call, Side to, std::string_
     return std::nullopt;
   }
   if (call.media.anchored) {
-    if (int refused = anchor_.anchor(call.media, index(other(to)), index(to), sd, error)) {
+    size_t from = index(other(to));
+    // SRTP first: a refused offer or an unusable answer changes nothing of the call. A
+    // final answer closes the exchange, usable or not.
+    std::vector<SrtpOfferLine> offerPlan;
+    std::vector<SrtpAnswerLine> answerPlan;
+    bool srtpOk = role == SdpRole::kOffer
+                      ? planSrtpOffer(call.media, from, index(to), sd, offerPlan, error)
+                      : planSrtpAnswer(call.media, from, index(to), sd, answerPlan, error);
+    if (role == SdpRole::kFinalAnswer) call.media.offerFrom.reset();
+    if (!srtpOk) {
+      code = 488;
+      return std::nullopt;
+    }
+    if (int refused = anchor_.anchor(call.media, from, index(to), sd, error)) {
       if (refused == 488) error = "Invalid SDP: " + error;
       code = refused;
       return std::nullopt;
+    }
+    if (role == SdpRole::kOffer) {
+      applySrtpOffer(call.media, from, index(to), sd, offerPlan);
+    } else {
+      applySrtpAnswer(call.media, from, index(to), sd, answerPlan);
     }
     mediaplane::Error err = anchor_.commit(call.id, call.media);
     if (!err.empty()) {
