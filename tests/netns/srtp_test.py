@@ -46,6 +46,7 @@ import dataclasses
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -266,8 +267,7 @@ def start_probes(lab: L.Lab, probe: Path, c: Call) -> None:
         tx_srtp = (c.b_suite_key()[0], c.b_suite_key()[2]) if c.answer_suite else (None, None)
         rx_srtp = (c.a_suite_key()[0], c.a_suite_key()[2]) if c.a_srtp else (None, None)
     c.rx_role, c.rx_bind = rx_role, f"{rx_ip}:{rx_port}"
-    first = c.split_at + 0.3 if c.split_at else RECV_S
-    start_receiver(lab, probe, c, rx_srtp, first)
+    start_receiver(lab, probe, c, rx_srtp, RECV_S)
     c.tx_args = ([str(probe), "send", "--to", f"{to[0]}:{to[1]}", "--bind", f"{tx_ip}:{tx_port}", "--codec", "pcmu",
                   "--ptime", str(PTIME_MS), "--tone", str(c.tone), "--duration", str(SEND_S)]
                  + probe_key(*tx_srtp) + c.sender_args)
@@ -289,6 +289,21 @@ def start_receiver(lab: L.Lab, probe: Path, c: Call, srtp: tuple, duration: floa
     c.pieces.append({"proc": proc, "json": json_path, "label": tag, "srtp": srtp[0] or "plain"})
     if n == 0:
         c.receiver = proc
+
+
+def align_to_wire(lab: L.Lab, calls: list[Call]) -> None:
+    """Sets each call's sender_started (monotonic clock) to when its first packet was on the
+    sender's link (pcap timestamps are wall-clock)."""
+    first: dict[tuple, float] = {}
+    for role in ("caller", "callee"):
+        for p in L.read_pcap(lab.cap_files[role]):
+            if p.rtp() and (p.src, p.sport) not in first:
+                first[(p.src, p.sport)] = p.ts
+    offset = time.monotonic() - time.time()
+    for c in calls:
+        ts = first.get(tuple(c.tx_src))
+        if ts is not None:
+            c.sender_started = ts + offset
 
 
 def start_sender(lab: L.Lab, c: Call) -> None:
@@ -540,6 +555,7 @@ def policy_calls() -> list[Call]:
 
 REKEY_S = 3.0
 SPLIT_S = 3.0
+SWAP_LOSS = 15  # packets allowed to pass while one rtp-probe recv stops and the next starts
 
 
 def body_interwork(lab: L.Lab, rep: L.Report, probe: Path) -> None:
@@ -648,7 +664,10 @@ def switch_caller(lab: L.Lab, rep: L.Report, ua: Calls, c: Call, offer: str, sui
     """The caller re-offers with another suite or profile; its receiver is replaced by one that
     uses what the SBC answered (the callee's leg and its sender are unchanged)."""
     old = c.a_answer
-    c.pieces[0]["proc"].wait(1.0)  # the first receiver ends about now
+    first = c.pieces[0]["proc"]
+    first.send_signal(signal.SIGTERM)  # it reports what it got so far and exits
+    if first.wait(3.0) is None:
+        rep.fail(f"{c.name}: the first rtp-probe recv stops on SIGTERM", "still running after 3 s")
     c.offer, c.offer_suites, c.caller_keys = offer, suites, {}
     r = ua.reinvite_from_caller(c, ua.offer_sdp(c, version=2))
     new = c.a_answer
@@ -779,6 +798,10 @@ def run_calls(lab: L.Lab, rep: L.Report, probe: Path, ua: Calls, calls: list[Cal
             rep.fail(f"{c.name}: rtp-probe recv runs", f"exited {c.receiver.poll()}: {c.receiver.text()[-300:]}")
     for c in live:
         start_sender(lab, c)
+    # The events are timed from each sender's first packet on the wire (a process takes a
+    # while to start): a re-INVITE just before the sender's own switch loses next to nothing.
+    ua.pump.settle(0.5)
+    align_to_wire(lab, live)
     # 3. mid-call events, in time order
     pending = sorted(((c.sender_started + t, c.name, f) for c, t, f in events), key=lambda e: e[0])
     for due, name, f in pending:
@@ -802,6 +825,13 @@ def run_calls(lab: L.Lab, rep: L.Report, probe: Path, ua: Calls, calls: list[Cal
             rep.fail(f"{c.name}: rtp-probe send exits 0", f"exit {src}: {' | '.join(c.sender.text().splitlines()[-3:])}")
         for piece in c.pieces:
             check_audio(rep, c, piece)
+        if c.split_at:
+            got = [(p.get("result") or {}).get("packets", 0) for p in c.pieces]
+            sent = int(SEND_S * 1000 / PTIME_MS)
+            rep.check(f"{c.name}: the receivers before and after the re-INVITE got {' + '.join(map(str, got))} = "
+                      f"{sum(got)} of {sent} packets (the rest went by while the receiver was swapped)",
+                      [] if len(got) == 2 and sum(got) >= sent - SWAP_LOSS else
+                      [f"{sent - sum(got)} missing (allowed {SWAP_LOSS}), {len(got)} receivers"])
     # 5. hang up
     byes = {c.name: ua.bye(c) for c in live}
     try:
