@@ -474,6 +474,13 @@ def sdp_keys(msgs: list) -> set[str]:
     return out
 
 
+def _hex(key: str) -> str:
+    try:
+        return base64.b64decode(key + "=" * (-len(key) % 4)).hex()
+    except ValueError:
+        return ""
+
+
 def check_keys(rep: L.Report, calls: Calls, log_text: str) -> None:
     a_keys = sdp_keys(calls.caller.sent) | sdp_keys(calls.caller.received)
     b_keys = sdp_keys(calls.callee.sent) | sdp_keys(calls.callee.received)
@@ -481,7 +488,8 @@ def check_keys(rep: L.Report, calls: Calls, log_text: str) -> None:
     rep.check(f"no SRTP key crosses legs: {len(a_keys)} keys in the caller leg's SDPs, {len(b_keys)} in the "
               "callee leg's, none in both", [f"{len(crossed)} keys appear on both legs"] if crossed else
               ([] if a_keys or b_keys else ["no key seen at all"]))
-    leaked = [k for k in a_keys | b_keys if k in log_text or base64.b64decode(k + "==").hex() in log_text.lower()]
+    lower = log_text.lower()
+    leaked = [k for k in a_keys | b_keys if k in log_text or (_hex(k) and _hex(k) in lower)]
     rep.check(f"no key material in sbcd's log ({len(a_keys | b_keys)} keys looked for, base64 and hex)",
               [f"{len(leaked)} keys found in sbcd.log"] if leaked else [])
 
@@ -563,6 +571,8 @@ def body_interwork(lab: L.Lab, rep: L.Report, probe: Path) -> None:
     ua = Calls(lab)
     try:
         run_calls(lab, rep, probe, ua, calls, schedule_interwork)
+    except S.SipError as e:
+        raise L.Failure(f"SIP: {e}") from e
     finally:
         ua.close()
 
@@ -716,6 +726,8 @@ def body_policy(lab: L.Lab, rep: L.Report, probe: Path) -> None:
     try:
         refusals(lab, rep, ua)
         run_calls(lab, rep, probe, ua, policy_calls(), None)
+    except S.SipError as e:
+        raise L.Failure(f"SIP: {e}") from e
     finally:
         ua.close()
 
