@@ -3,6 +3,7 @@
 // Internal to sbc::srtp: the implementations of libsrtp's crypto kernel types this library
 // can install (context.cc chooses; openssl_engine.cc has the OpenSSL ones).
 
+#include <cstdint>
 #include <string>
 
 namespace sbc::srtp::detail {
@@ -17,5 +18,9 @@ std::string installBuiltInTypes();
 
 // Once, right after srtp_init(), before any replacement.
 void saveBuiltInTypes();
+
+// How many times this thread entered an OpenSSL-engine cipher or MAC (tests: which engine
+// a context really runs).
+uint64_t opensslCallsOnThisThread();
 
 }  // namespace sbc::srtp::detail
