@@ -158,7 +158,7 @@ void applySrtpOffer(CallMedia& call, size_t from, size_t to, sdp::SessionDescrip
   call.offerFrom = from;
 }
 
-bool planSrtpAnswer(const CallMedia& call, size_t from, size_t to,
+bool planSrtpAnswer(const CallMedia& call, size_t from, size_t /*to*/,
                     const sdp::SessionDescription& sd, std::vector<SrtpAnswerLine>& plan,
                     std::string& error) {
   plan.assign(sd.mediaCount(), {});
