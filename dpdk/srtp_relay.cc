@@ -1,9 +1,12 @@
 #include "dpdk/srtp_relay.h"
 
 #include <rte_mbuf.h>
+#include <rte_ring_elem.h>
+#include <rte_ring_peek_zc.h>
 #include <string.h>
 
 #include <chrono>
+#include <cstring>
 
 namespace sbc::dpdk {
 
@@ -36,7 +39,16 @@ bool SrtpService::poll() {
   for (SrtpChannel& ch : channels_) {
     SrtpMessage m;
     for (int i = 0; i < 32; ++i) {
-      if (rte_ring_sc_dequeue_elem(ch.toService, &m, sizeof(m)) != 0) break;
+      // Zero-copy: the message is read, and its key wiped, in the ring itself, so that no
+      // copy of a key stays in ring memory.
+      rte_ring_zc_data zc;
+      if (rte_ring_dequeue_zc_burst_elem_start(ch.toService, sizeof(SrtpMessage), 1, &zc,
+                                               nullptr) != 1)
+        break;
+      auto* slot = static_cast<SrtpMessage*>(zc.ptr1);
+      std::memcpy(&m, slot, sizeof(m));
+      explicit_bzero(slot->key.bytes.data(), slot->key.bytes.size());
+      rte_ring_dequeue_zc_elem_finish(ch.toService, 1);
       any = true;
       if (m.type == SrtpMessage::kFree) {
         destroyContext(m.context[0]);

@@ -41,7 +41,7 @@ TEST_F(SrtpRelayTest, RtpToSrtpAndBackForEverySuite) {
   start(config());
   introducePeers();
   std::vector<SrtpSuite> suites = supportedSuites();
-  ASSERT_FALSE(suites.empty());
+  ASSERT_GE(suites.size(), 2u) << "the issue asks for AES_CM_128_HMAC_SHA1_80 and _32 at least";
   for (size_t n = 0; n < suites.size(); ++n) {
     SrtpSuite suite = suites[n];
     SCOPED_TRACE(std::string(mediaplane::srtpSuiteName(suite)));
