@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <csignal>
@@ -118,13 +119,20 @@ exit status: 0 pass (send: all sent), 1 fail, 2 bad arguments, 3 runtime error
 
 // --- argument parsing ---------------------------------------------------------------------
 
+// 2.5, 1000, 0.001: as people write numbers (std::to_string gives "1000.000000").
+std::string decimal(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 template <typename T>
 T number(std::string_view option, std::string_view text, T low, T high) {
   T value{};
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !(value >= low && value <= high)) {
     usageError(std::string(option) + ": '" + std::string(text) + "' is not a number in " +
-               std::to_string(low) + ".." + std::to_string(high));
+               decimal(double(low)) + ".." + decimal(double(high)));
   }
   return value;
 }
@@ -476,7 +484,8 @@ int runSend(const SendOptions& o) {
       uint64_t k = (slot - dtmfFirst) / (2 * eventSlots), j = (slot - dtmfFirst) % (2 * eventSlots);
       if (k < o.dtmf.size() && j < eventSlots) {
         static constexpr std::string_view kEvents = "0123456789*#ABCD";
-        uint8_t event = uint8_t(kEvents.find(char(std::toupper(o.dtmf[k]))));
+        uint8_t event =
+            uint8_t(kEvents.find(char(std::toupper(static_cast<unsigned char>(o.dtmf[k])))));
         bool end = j + 1 == eventSlots;
         uint16_t duration = uint16_t((j + 1) * samplesPerPacket);
         uint8_t body[4] = {event, uint8_t((end ? 0x80 : 0) | 10), uint8_t(duration >> 8),
@@ -699,13 +708,13 @@ int runRecv(const RecvOptions& o) {
       reasons.push_back("only silence arrived");
     } else {
       if (std::abs(tone.frequencyHz - *o.expectTone) > o.tolerance) {
-        reasons.push_back("dominant frequency " + std::to_string(rounded(tone.frequencyHz)) +
-                          " Hz is not within " + std::to_string(o.tolerance) + " Hz of " +
-                          std::to_string(*o.expectTone));
+        reasons.push_back("dominant frequency " + decimal(rounded(tone.frequencyHz)) +
+                          " Hz is not within " + decimal(o.tolerance) + " Hz of " +
+                          decimal(*o.expectTone));
       }
       if (tone.snrDb < o.minSnr) {
-        reasons.push_back("SNR " + std::to_string(rounded(tone.snrDb)) + " dB is below " +
-                          std::to_string(o.minSnr));
+        reasons.push_back("SNR " + decimal(rounded(tone.snrDb)) + " dB is below " +
+                          decimal(o.minSnr));
       }
     }
   }
