@@ -225,7 +225,17 @@ void B2bua::Impl::onAck(const sip::Message& ack, const transport::Source& from) 
   Leg& otherLeg = call.leg(other(side));
   if (std::optional<uint32_t> cseq = otherLeg.negotiation.ackOwesAnswer) {
     otherLeg.negotiation.ackOwesAnswer.reset();
+    std::string srtpError;
+    bool usable = srtpAnswerUsable(call, other(side), ack, srtpError);
     sendAck(call, other(side), *cseq, &ack);
+    if (!usable) {
+      // The offer's answer came too late to refuse it: a call whose SRTP cannot run has
+      // no media, so both legs end.
+      spdlog::info("event=bad_srtp_answer call={} in=ACK error=\"{}\"", call.id, srtpError);
+      sendBye(call, Side::kA);
+      sendBye(call, Side::kB);
+      endCall(call, "unusable SRTP answer");
+    }
   }
 }
 

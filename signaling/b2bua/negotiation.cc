@@ -11,9 +11,8 @@
 
 namespace sbc::b2bua {
 
-// The SDP `body` (from the other leg) as leg `to` must see it: anchored to the SBC's
-// media address when the call anchors media, and with the leg's own o=. nullopt with
-// `error` and `code` (488 invalid SDP, 503 no media resources) when it cannot be.
+// RFC 3264 roles as the B2BUA sees them: requests offer (ACK and a PRACK that answers
+// aside); a response answers when the leg it goes to made the pending offer.
 SdpRole B2bua::Impl::sdpRole(const Call& call, Side to, const sip::Message& src) const {
   bool answers = call.media.offerFrom == index(to);  // `to` offered, the SDP comes back
   if (src.isRequest()) {
@@ -37,6 +36,9 @@ bool B2bua::Impl::srtpAnswerUsable(Call& call, Side to, const sip::Message& resp
   return planSrtpAnswer(call.media, index(other(to)), index(to), parsed.value(), plan, error);
 }
 
+// The SDP `body` (from the other leg) as leg `to` must see it: anchored to the SBC's
+// media address when the call anchors media, and with the leg's own o=. nullopt with
+// `error` and `code` (488 invalid SDP, 503 no media resources) when it cannot be.
 std::optional<std::string> B2bua::Impl::sdpFor(Call& call, Side to, std::string_view body,
                                                SdpRole role, std::string& error, int& code) {
   Leg& leg = call.leg(to);

@@ -480,6 +480,24 @@ TEST_F(B2buaSrtpTest, LateOfferFromTheCalleeAnsweredInTheAck) {
   EXPECT_EQ(*s.b.srtp, (SrtpKeys{SrtpSuite::kAesCm128HmacSha1_80, keyOf(kBobKey), toB[0].key}));
 }
 
+// An unusable SRTP answer in the ACK ends the call: there is no media to run.
+TEST_F(B2buaSrtpTest, UnusableAnswerInTheAckEndsTheCall) {
+  start(SrtpMode::kOptional, SrtpMode::kOptional);
+  deliver(
+      "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKs1\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+      "Call-ID: s1@192.0.2.10\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n"
+      "Content-Length: 0\r\n\r\n",
+      0, "192.0.2.10", 5060);
+  okFromB(bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}));
+  ASSERT_EQ(b2bua->activeCalls(), 1u);
+  ackAWith(aliceSdp("RTP/SAVP", {line(7, "AES_CM_128_HMAC_SHA1_80", kAliceKey)}));  // not offered
+  EXPECT_NE(last(1, "ACK"), nullptr);
+  EXPECT_NE(last(0, "BYE"), nullptr);
+  EXPECT_NE(last(1, "BYE"), nullptr);
+  EXPECT_EQ(b2bua->activeCalls(), 0u);
+}
+
 // A re-INVITE from the callee re-keys what the callee sends; the SBC's keys stay.
 TEST_F(B2buaSrtpTest, ReInviteFromTheCalleeWithANewKey) {
   srtpCall();
@@ -521,7 +539,7 @@ TEST_F(B2buaSrtpTest, ReInviteSwitchesToPlainAndBack) {
   EXPECT_NE(lastSpec().a.srtp->send, a.send);
 }
 
-// The callee refuses a re-INVITE: the keys stay, and the next offer (from the callee) is
+// The callee refuses a re-INVITE: the keys stay, and the next SDP from the callee is
 // taken as an offer, not as the answer to the refused one.
 TEST_F(B2buaSrtpTest, RefusedReInviteKeepsTheKeys) {
   srtpCall();
@@ -539,8 +557,10 @@ TEST_F(B2buaSrtpTest, RefusedReInviteKeepsTheKeys) {
   ASSERT_NE(last(0, "488"), nullptr);
   EXPECT_EQ(*lastSpec().a.srtp, a);
   EXPECT_EQ(*lastSpec().b.srtp, b);
-  reinviteFromB(1, bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}, 8));
-  EXPECT_EQ(cryptosIn(bodyTo(0, "INVITE")).size(), 4u);  // an offer to the caller
+  // A re-INVITE without SDP: the callee's 200 offers, and the caller gets an offer.
+  reinviteFromA(3, "");
+  okFromB(bobSdp("RTP/SAVP", {line(1, "AES_CM_128_HMAC_SHA1_80", kBobKey)}, 8));
+  EXPECT_EQ(cryptosIn(bodyTo(0, "200")).size(), 4u);
 }
 
 }  // namespace
