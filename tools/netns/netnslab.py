@@ -651,7 +651,10 @@ class Lab:
         for role in ("caller", "callee"):
             path = self.work / f"{role}-media0.pcap"
             p = self.start(f"tcpdump ({role})", role,
-                           ["tcpdump", "-i", "media0", "-n", "-U", "--immediate-mode", "-s", "0", "-Z", "root", "-c", str(max_packets),
+                           ["tcpdump", "-i", "media0", "-n", "-U", "--immediate-mode", "-s", "0", "-Z", "root",
+                            # 16 MB of kernel buffer: a loaded machine (a build next door) must not
+                            # make tcpdump drop packets of the srtp tests' 20 concurrent calls
+                            "-B", "16384", "-c", str(max_packets),
                             "-w", str(path)], f"tcpdump-{role}.log")
             self.captures[role] = p
             self.cap_files[role] = path
