@@ -1,5 +1,7 @@
 #include "signaling/sdp/crypto.h"
 
+#include "signaling/sdp/fields.h"
+
 #include <array>
 
 namespace sbc::sdp {
@@ -27,19 +29,6 @@ bool isDigits(std::string_view s) {
     if (c < '0' || c > '9') return false;
   }
   return true;
-}
-
-// The next 1*WSP-separated field of `rest`; advances `rest` past it.
-std::string_view nextField(std::string_view& rest) {
-  size_t b = 0;
-  while (b < rest.size() && isWsp(rest[b]))
-    ++b;
-  size_t e = b;
-  while (e < rest.size() && !isWsp(rest[e]))
-    ++e;
-  std::string_view f = rest.substr(b, e - b);
-  rest.remove_prefix(e);
-  return f;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -139,25 +128,22 @@ bool base64Decode(std::string_view text, std::span<uint8_t> out, size_t& length)
 
 SdesLine parseSdesCrypto(std::string_view value) {
   SdesLine line;
-  std::string_view rest = value;
   if (value.empty() || isWsp(value.front())) {
     line.unusable = "tag missing";
     return line;
   }
-  std::string_view tag = nextField(rest);
-  if (!isDigits(tag) || tag.size() > 9) {
-    line.unusable = "tag must be a number of 1 to 9 digits";
+  // The grammar (tag, suite, key-params, session-params) is the SDP layer's; what SDES
+  // and the relay can run is checked here.
+  Crypto c;
+  if (const char* malformed = parseCrypto(value, c)) {
+    line.unusable = malformed;
     return line;
   }
-  for (char c : tag)
-    line.tag = line.tag * 10 + static_cast<uint32_t>(c - '0');
-  line.crypto.tag = line.tag;
-  line.suite = nextField(rest);
-  std::string_view keyParams = nextField(rest);
-  if (line.suite.empty() || keyParams.empty()) {
-    line.unusable = "crypto-suite or key-params missing";
-    return line;
-  }
+  line.tag = c.tag;
+  line.crypto.tag = c.tag;
+  line.suite = c.suite;
+  std::string_view keyParams = c.keyParams;
+  std::string_view rest = c.sessionParams;
   std::optional<mediaplane::SrtpSuite> suite = mediaplane::srtpSuiteFromName(line.suite);
   if (!suite) {
     line.unusable = "unknown crypto suite";

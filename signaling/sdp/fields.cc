@@ -27,19 +27,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// The next SP/HTAB-separated field of `rest` (empty at the end); advances `rest`.
-std::string_view nextField(std::string_view& rest) {
-  size_t b = 0;
-  while (b < rest.size() && isWsp(rest[b]))
-    ++b;
-  size_t e = b;
-  while (e < rest.size() && !isWsp(rest[e]))
-    ++e;
-  std::string_view f = rest.substr(b, e - b);
-  rest.remove_prefix(e);
-  return f;
-}
-
 // Splits into at most N fields; returns the number of fields found (which may exceed N).
 template <size_t N>
 size_t splitFields(std::string_view value, std::array<std::string_view, N>& out) {
@@ -128,6 +115,18 @@ void appendUint(std::string& out, uint64_t v) {
 }
 
 }  // namespace
+
+std::string_view nextField(std::string_view& rest) {
+  size_t b = 0;
+  while (b < rest.size() && isWsp(rest[b]))
+    ++b;
+  size_t e = b;
+  while (e < rest.size() && !isWsp(rest[e]))
+    ++e;
+  std::string_view f = rest.substr(b, e - b);
+  rest.remove_prefix(e);
+  return f;
+}
 
 std::string_view directionName(Direction d) {
   switch (d) {

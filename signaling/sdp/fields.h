@@ -81,6 +81,9 @@ enum class Direction : uint8_t { kSendRecv, kSendOnly, kRecvOnly, kInactive };
 std::string_view directionName(Direction d);
 std::optional<Direction> directionFromName(std::string_view name);
 
+// The next SP/HTAB-separated field of `rest` (empty at the end); advances `rest`.
+std::string_view nextField(std::string_view& rest);
+
 const char* parseOrigin(std::string_view value, Origin& out);
 const char* parseConnection(std::string_view value, Connection& out);
 const char* parseMediaField(std::string_view value, MediaField& out);

@@ -91,19 +91,22 @@ TEST(SdesTest, UnusableLinesSayWhyAndCarryNoKey) {
       {line(" WSH=64 FEC_KEY=inline:" + std::string(k30)), "session parameter not supported"},
       {line(" WSH=x"), "session parameter not supported"},
       {"1 AES_CM_128_HMAC_SHA1_80 uri:http://example.com/key", "key method must be inline"},
-      {"1 AES_CM_128_HMAC_SHA1_80 " + std::string(k30), "key method must be inline"},
+      {"1 AES_CM_128_HMAC_SHA1_80 " + std::string(k30),
+       "key-params must be <key-method>:<key-info> (e.g. inline:<key>)"},
+      {"1 AES_CM_128_HMAC_SHA1_80 inline:",
+       "key-params must be <key-method>:<key-info> (e.g. inline:<key>)"},
       {"x AES_CM_128_HMAC_SHA1_80 inline:" + std::string(k30),
        "tag must be a number of 1 to 9 digits"},
       {"1234567890 AES_CM_128_HMAC_SHA1_80 inline:" + std::string(k30),
        "tag must be a number of 1 to 9 digits"},
       {" 1 AES_CM_128_HMAC_SHA1_80 inline:" + std::string(k30), "tag missing"},
       {"", "tag missing"},
-      {"1 AES_CM_128_HMAC_SHA1_80", "crypto-suite or key-params missing"},
+      {"1 AES_CM_128_HMAC_SHA1_80", "key-params missing"},
   };
   const std::string bad = "key is not valid base64 of the suite's key and salt length";
   for (std::string k : {std::string(k29), std::string(k31), std::string(k28), std::string(k44),
                         std::string(k30).substr(0, 39), std::string(k30) + "=",
-                        std::string(k30) + "====", std::string(), "!" + std::string(k30).substr(1),
+                        std::string(k30) + "====", "!" + std::string(k30).substr(1),
                         std::string(k30).substr(0, 38) + "==",
                         std::string(k30).substr(0, 20) + "=" + std::string(k30).substr(21)})
     cases.push_back({"1 AES_CM_128_HMAC_SHA1_80 inline:" + k, bad});
