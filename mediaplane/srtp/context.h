@@ -32,6 +32,12 @@ enum class Engine : uint8_t { kLibsrtpBuiltIn, kOpenssl };
 std::string initialize(Engine engine = Engine::kOpenssl);
 Engine engine();
 
+// Tests and benchmarks only: makes `engine` the one for the contexts created from now on
+// (initializing libsrtp first if needed). Contexts that exist keep running the engine they
+// were created with (each libsrtp cipher holds its own implementation). Not safe while
+// another thread creates contexts. Returns an error message, or "".
+std::string switchEngine(Engine engine);
+
 enum class Status : uint8_t { kOk, kAuthFail, kReplay, kError };
 
 enum class Direction : uint8_t { kProtect, kUnprotect };

@@ -21,8 +21,11 @@
 //     (and "mpps=<x>" in the same line, as srtp_raw_bench does). unprotect: a pool of
 //     --pool packets protected first, then unprotected each once, round the pool with the
 //     replay database reset (a fresh context per pass) so that nothing is a replay.
-//     --engine is accepted for srtp_raw_bench's interface; only "libsrtp" (the library as
-//     Debian builds it, on NSS) is here.
+//     (tools/bench/srtp uses srtp_raw_bench, the product wrapper's loop, when it is built.)
+//
+// Both modes: --engine openssl|nss (default openssl): the crypto libsrtp runs, as
+// sbc::srtp::initialize() installs it (mediaplane/srtp): OpenSSL's, or libsrtp's built-in
+// (Debian: NSS). The generator's packets are the same either way; openssl makes them faster.
 
 #include <fcntl.h>
 #include <srtp2/srtp.h>
@@ -45,6 +48,7 @@
 #include <vector>
 
 #include "mediaplane/api/media_plane.h"
+#include "mediaplane/srtp/context.h"
 #include "tools/bench/src/srtp_bench_keys.h"
 
 namespace {
@@ -306,9 +310,7 @@ int rawMode(const std::map<std::string, std::string>& kv) {
   const auto payload = static_cast<size_t>(num(kv, "payload", 160));
   const double seconds = num(kv, "seconds", 3);
   const std::string mode = str(kv, "mode", "protect");
-  const std::string engine = str(kv, "engine", "libsrtp");
-  if (engine != "libsrtp" && engine != "nss")
-    die("this loop runs libsrtp as Debian builds it (--engine libsrtp|nss)");
+  const std::string engine = str(kv, "engine", "openssl");
   if (payload < 1 || payload > 1400 || seconds <= 0) die("bad --payload or --seconds");
   if (mode != "protect" && mode != "unprotect") die("--mode takes protect or unprotect");
   const uint32_t ssrc = 0x5BC00000;
@@ -369,11 +371,11 @@ int rawMode(const std::map<std::string, std::string>& kv) {
       srtp_dealloc(rx);
     }
   }
-  std::printf("RAW engine=libsrtp-%s suite=%s mode=%s payload=%zu packets=%" PRIu64
+  std::printf("RAW engine=%s libsrtp=%s suite=%s mode=%s payload=%zu packets=%" PRIu64
               " seconds=%.2f mpps=%.3f ns_per_packet=%.1f\n",
-              srtp_get_version_string(), std::string(mp::srtpSuiteName(suite)).c_str(),
-              mode.c_str(), payload, done, secs, double(done) / secs / 1e6,
-              secs * 1e9 / double(done));
+              engine.c_str(), srtp_get_version_string(),
+              std::string(mp::srtpSuiteName(suite)).c_str(), mode.c_str(), payload, done, secs,
+              double(done) / secs / 1e6, secs * 1e9 / double(done));
   return 0;
 }
 
@@ -388,9 +390,14 @@ int main(int argc, char** argv) {
                  "[--mode protect|unprotect]\n");
     return 2;
   }
-  if (srtp_init() != srtp_err_status_ok) die("srtp_init failed");
   std::string mode = argv[1];
   auto kv = parseArgs(argc, argv);
+  const std::string engine = str(kv, "engine", "openssl");
+  if (engine != "openssl" && engine != "nss") die("--engine takes openssl or nss");
+  if (auto e = sbc::srtp::initialize(engine == "openssl" ? sbc::srtp::Engine::kOpenssl
+                                                         : sbc::srtp::Engine::kLibsrtpBuiltIn);
+      !e.empty())
+    die("SRTP: " + e);
   if (mode == "pcap") return pcapMode(kv);
   if (mode == "raw") return rawMode(kv);
   die("unknown mode '" + mode + "' (pcap or raw)");
