@@ -186,6 +186,36 @@ bool DpdkMediaPlane::State::bringUp(std::string& error) {
     }
   }
 
+  // SRTP: per direction its objects and owners; per worker its rings; the service thread.
+  srtpSlots = HotArray<SrtpSlot>::create(size_t{streamCapacity} * 2, SOCKET_ID_ANY);
+  if (srtpSlots.data() == nullptr) {
+    error = "cannot allocate the SRTP slots";
+    return false;
+  }
+  std::vector<SrtpChannel> channels;
+  for (size_t w = 0; w < workers; ++w) {
+    SrtpChannel& ch = lcores[w]->srtp;
+    std::string suffix = tag + "_" + std::to_string(w);
+    int socket = static_cast<int>(sockets[w]);
+    ch.toService = rte_ring_create_elem(("sbc_st" + suffix).c_str(), sizeof(SrtpMessage),
+                                        kSrtpRingSize, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    ch.fromService = rte_ring_create_elem(("sbc_sf" + suffix).c_str(), sizeof(SrtpMessage),
+                                          kSrtpRingSize, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    ch.handoff =
+        rte_ring_create(("sbc_ho" + suffix).c_str(), kHandoffRingSize, socket, RING_F_SC_DEQ);
+    handoffs.push_back(ch.handoff);
+    channels.push_back(ch);
+    if (ch.toService == nullptr || ch.fromService == nullptr || ch.handoff == nullptr) {
+      error = "cannot create the SRTP rings of lcore " + std::to_string(lcores[w]->lcore) + ": " +
+              rte_strerror(rte_errno);
+      return false;
+    }
+  }
+  shared.srtp = srtpSlots.data();
+  shared.handoff = handoffs.data();
+  srtpService = std::make_unique<SrtpService>(channels);
+  srtpService->start();
+
   for (auto& lc : lcores) {
     if (int rc = rte_eal_remote_launch(lcoreMain, lc.get(), lc->lcore); rc != 0) {
       error = "cannot launch lcore " + std::to_string(lc->lcore) + ": " + rte_strerror(-rc);
@@ -203,10 +233,36 @@ void DpdkMediaPlane::State::tearDown() {
     rte_eal_wait_lcore(lcores[w]->lcore);
   launched = 0;
   running = false;
+  // Then the service thread, which frees the contexts still in the rings.
+  if (srtpService) srtpService->stop();
+  srtpService.reset();
+  for (auto& lc : lcores) {
+    if (lc->srtp.handoff != nullptr) {
+      void* m;
+      while (rte_ring_dequeue(lc->srtp.handoff, &m) == 0)
+        rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    }
+    rte_ring_free(lc->srtp.handoff);
+    rte_ring_free(lc->srtp.toService);
+    rte_ring_free(lc->srtp.fromService);
+    lc->srtp = {};
+  }
+  handoffs.clear();
   for (auto it = ports.rbegin(); it != ports.rend(); ++it)
     it->close();
   ports.clear();
-  table.reset();
+  table.reset();  // runs what was retired: SRTP objects among them
+  for (auto& [id, session] : sessions) {
+    for (StreamRecord& stream : session.streams) {
+      for (auto& side : stream.crypto) {
+        for (SrtpCrypto*& c : side) {
+          delete c;
+          c = nullptr;
+        }
+      }
+    }
+  }
+  srtpSlots = {};
   for (auto& lc : lcores)
     rte_ring_free(lc->inbox);
   lcores.clear();

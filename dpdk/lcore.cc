@@ -5,7 +5,10 @@
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
+#include <string.h>
+
 #include <new>
+#include <utility>
 
 namespace sbc::dpdk {
 namespace {
@@ -218,14 +221,206 @@ bool acceptSource(std::atomic<uint64_t>& latch, const RelayTarget& t, const Fram
          (current & kSourceBits) == source;
 }
 
+// ---------------------------------------------------------------------------------------
+// SRTP (dpdk/README.md, "SRTP"). Only packets whose target says so come here.
+
+DropReason reasonOf(srtp::Status s) {
+  switch (s) {
+    case srtp::Status::kAuthFail:
+      return DropReason::kSrtpAuth;
+    case srtp::Status::kReplay:
+      return DropReason::kSrtpReplay;
+    default:
+      return DropReason::kSrtpError;
+  }
+}
+
+uint32_t ssrcOf(const uint8_t* payload, PayloadKind kind) {
+  return rte_be_to_cpu_32(detail::load32(payload + (kind == PayloadKind::kRtcp ? 4 : 8)));
+}
+
+int findContext(const SrtpCrypto::Kind& k, uint32_t ssrc) {
+  if (k.context[0] != nullptr && k.ssrc[0] == ssrc) return 0;
+  if (k.context[1] != nullptr && k.ssrc[1] == ssrc) return 1;
+  return -1;
+}
+
+// After the context at `index` served a packet: a learned one becomes the current one (so a
+// stranger's SSRC, learned into the previous slot, never displaces the stream's current
+// context unless its packets authenticate and keep coming), and the RTP SSRC and ROC are
+// reported for a later re-key: when a context starts serving, and after each wrap (the
+// first 128 sequence numbers of each cycle).
+void afterUse(SrtpCrypto& crypto, uint8_t kind, int index, uint32_t ssrc, const uint8_t* payload) {
+  SrtpCrypto::Kind& k = crypto.kinds[kind];
+  if (index == 1) {
+    std::swap(k.context[0], k.context[1]);
+    std::swap(k.ssrc[0], k.ssrc[1]);
+  }
+  if (kind == kKindRtp && (index == 1 || detail::loadHost16(payload + 2) < 128)) {
+    crypto.reported.store(uint64_t{ssrc} << 32 | k.context[0]->roc(ssrc),
+                          std::memory_order_relaxed);
+    crypto.hasReported.store(true, std::memory_order_release);
+  }
+}
+
+// Asks the service thread for a context (unless one is already asked for). False: this lcore
+// waits for too many already.
+bool requestContext(LcoreContext& lc, const SrtpCrypto& c, uint32_t direction, uint8_t kind,
+                    uint32_t ssrc) {
+  for (uint8_t i = 0; i < lc.learningCount; ++i) {
+    const LcoreContext::Learning& l = lc.learning[i];
+    if (l.generation == c.generation && l.kind == kind && l.ssrc == ssrc) return true;
+  }
+  // One place stays free for the kFree that installing the answer may need.
+  if (lc.learningCount == kSrtpMaxLearning || rte_ring_free_count(lc.srtp.toService) < 2)
+    return false;
+  SrtpMessage msg;
+  msg.type = SrtpMessage::kCreate;
+  msg.op = c.op;
+  msg.kind = kind;
+  msg.suite = c.suite;
+  msg.direction = direction;
+  msg.generation = c.generation;
+  msg.ssrc = ssrc;
+  // RFC 3711 3.3.1: a new SSRC starts at ROC 0; the SSRC the old keys served keeps its ROC.
+  msg.roc = kind == kKindRtp && c.carry && c.carrySsrc == ssrc ? c.carryRoc : 0;
+  msg.key = c.key;
+  bool sent = rte_ring_sp_enqueue_elem(lc.srtp.toService, &msg, sizeof(msg)) == 0;
+  explicit_bzero(msg.key.bytes.data(), msg.key.bytes.size());
+  if (!sent) return false;
+  lc.learning[lc.learningCount++] = {c.generation, ssrc, kind};
+  return true;
+}
+
+void park(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m, uint32_t direction,
+          uint32_t ssrc, uint8_t interface, uint8_t kind) {
+  if (lc.parkedCount == kSrtpParked) return drop(lc, counters, m, DropReason::kSrtpError);
+  LcoreContext::Parked& p = lc.parked[(lc.parkedHead + lc.parkedCount++) % kSrtpParked];
+  p = {m, direction, ssrc, interface, kind};
+}
+
+// RSS gave this lcore a packet of a direction another lcore owns (its source changed: a new
+// NAT binding): the owner relays it. hash.usr carries the interface and the hops made.
+void handOff(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m, uint32_t owner,
+             uint8_t interface, uint8_t hops) {
+  // Owners change only when a slot is reused: two hops means a stream that went away.
+  if (hops >= 2) return drop(lc, counters, m, DropReason::kSrtpError);
+  m->hash.usr = interface | uint32_t{hops + 1u} << 8;
+  if (rte_ring_mp_enqueue(lc.shared->handoff[owner - 1], m) != 0)
+    drop(lc, counters, m, DropReason::kSrtpError);
+}
+
+// What SRTP needs found on ingress: the protect context, for egress.
+struct SrtpStep {
+  SrtpCrypto* protect = nullptr;
+  int index = 0;
+  uint8_t kind = kKindRtp;
+  uint32_t ssrc = 0;
+};
+
+// Ownership, contexts, unprotect. False: the packet was handed off, parked or dropped.
+bool srtpIngress(LcoreContext& lc, const RelayTarget& t, DirectionCounters& counters, rte_mbuf* m,
+                 const FrameView& v, PayloadKind kind, uint8_t interface, uint8_t hops,
+                 uint16_t& payloadLength, SrtpStep& step) {
+  SrtpSlot& slot = lc.shared->srtp[t.direction];
+  const uint8_t k = kind == PayloadKind::kRtcp ? kKindRtcp : kKindRtp;
+  const uint32_t me = lc.queue + 1u;
+  uint32_t owner = slot.owner[k].load(std::memory_order_acquire);
+  if (owner != me && (owner != 0 || !slot.owner[k].compare_exchange_strong(
+                                        owner, me, std::memory_order_acq_rel))) {
+    handOff(lc, counters, m, owner, interface, hops);
+    return false;
+  }
+  uint8_t* payload = rte_pktmbuf_mtod(m, uint8_t*) + v.payloadOffset;
+  const uint32_t ssrc = ssrcOf(payload, kind);
+  SrtpCrypto* crypto[2] = {nullptr, nullptr};
+  int index[2] = {-1, -1};
+  bool missing = false;
+  for (uint8_t op = 0; op < 2; ++op) {
+    if ((t.rtp.srtp & (op == kOpUnprotect ? kSrtpUnprotect : kSrtpProtect)) == 0) continue;
+    crypto[op] = slot.crypto[op].load(std::memory_order_acquire);
+    if (crypto[op] == nullptr) {  // an update is being published
+      drop(lc, counters, m, DropReason::kSrtpError);
+      return false;
+    }
+    index[op] = findContext(crypto[op]->kinds[k], ssrc);
+    if (index[op] < 0) {
+      missing = true;
+      if (!requestContext(lc, *crypto[op], t.direction, k, ssrc)) {
+        drop(lc, counters, m, DropReason::kSrtpError);
+        return false;
+      }
+    }
+  }
+  if (missing) {
+    park(lc, counters, m, t.direction, ssrc, interface, k);
+    return false;
+  }
+  if (crypto[kOpUnprotect] != nullptr) {
+    srtp::Context* c = crypto[kOpUnprotect]->kinds[k].context[index[kOpUnprotect]];
+    int length = payloadLength;
+    srtp::Status s =
+        k == kKindRtcp ? c->unprotectRtcp(payload, length) : c->unprotectRtp(payload, length);
+    if (s != srtp::Status::kOk) {
+      drop(lc, counters, m, reasonOf(s));
+      return false;
+    }
+    payloadLength = static_cast<uint16_t>(length);
+    afterUse(*crypto[kOpUnprotect], k, index[kOpUnprotect], ssrc, payload);
+  } else if (!udpChecksumValid(rte_pktmbuf_mtod(m, const uint8_t*), v.ipHeaderLength)) {
+    // Protecting a corrupted datagram would authenticate the corruption.
+    drop(lc, counters, m, DropReason::kMalformed);
+    return false;
+  }
+  step.protect = crypto[kOpProtect];
+  step.index = index[kOpProtect];
+  step.kind = k;
+  step.ssrc = ssrc;
+  return true;
+}
+
+// Egress: protect (with room for the tag), then the new lengths. False: dropped.
+bool srtpEgress(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m, uint8_t* frame,
+                uint16_t payloadOffset, uint16_t& payloadLength, const SrtpStep& step) {
+  if (step.protect != nullptr) {
+    uint8_t* payload = frame + payloadOffset;
+    size_t trailer = step.kind == kKindRtcp ? srtp::rtcpTrailer(step.protect->suite)
+                                            : srtp::rtpTrailer(step.protect->suite);
+    // 2 KB mbufs always have room after a <= 1514-byte frame; a smaller buffer may not.
+    if (rte_pktmbuf_tailroom(m) < trailer) {
+      drop(lc, counters, m, DropReason::kSrtpError);
+      return false;
+    }
+    srtp::Context* c = step.protect->kinds[step.kind].context[step.index];
+    int length = payloadLength;
+    srtp::Status s =
+        step.kind == kKindRtcp ? c->protectRtcp(payload, length) : c->protectRtp(payload, length);
+    if (s != srtp::Status::kOk || static_cast<size_t>(length - payloadLength) > trailer) {
+      drop(lc, counters, m, reasonOf(s));
+      return false;
+    }
+    rte_pktmbuf_append(m, static_cast<uint16_t>(length - payloadLength));
+    payloadLength = static_cast<uint16_t>(length);
+    afterUse(*step.protect, step.kind, step.index, step.ssrc, payload);
+  }
+  setUdpPayloadLength(frame, payloadLength);
+  return true;
+}
+
 void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView& v, uint64_t now,
-           uint32_t arrival) {
+           uint32_t arrival, uint8_t interface, uint8_t hops = 0) {
   const SharedContext& shared = *lc.shared;
   DirectionCounters& counters = lc.directions[t.direction];
   auto* frame = rte_pktmbuf_mtod(m, uint8_t*);
   const uint8_t* payload = frame + v.payloadOffset;
   PayloadKind kind = classifyPayload(payload, v.payloadLength, t.kind);
   if (kind == PayloadKind::kInvalid) return drop(lc, counters, m, DropReason::kMalformed);
+  // SRTP: unprotected before the source check, so that only authentic packets latch.
+  uint16_t payloadLength = v.payloadLength;
+  SrtpStep step;
+  if (t.rtp.srtp != 0) [[unlikely]] {
+    if (!srtpIngress(lc, t, counters, m, v, kind, interface, hops, payloadLength, step)) return;
+  }
 
   bool accepted = t.check == SourceCheck::kStrict
                       ? isSignaled(t, v)
@@ -269,7 +464,14 @@ void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView&
     rte_pktmbuf_adj(m, removed);
     frame = rte_pktmbuf_mtod(m, uint8_t*);
   }
-  trimTo(m, v.frameLength - removed);
+  trimTo(m, v.frameLength - removed - (v.payloadLength - payloadLength));
+  const bool srtp = t.rtp.srtp != 0;
+  const bool udpSum = srtp && detail::load16(frame + kEthernetHeader + kIpv4Header + 6) != 0;
+  if (srtp) [[unlikely]] {
+    if (!srtpEgress(lc, counters, m, frame, static_cast<uint16_t>(v.payloadOffset - removed),
+                    payloadLength, step))
+      return;
+  }
   Rewrite r;
   r.srcMac = out.mac;
   r.dstMac = *next.mac;
@@ -278,6 +480,8 @@ void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView&
   r.srcPort = e.srcPort;
   r.dstPort = dstPort;
   rewriteUdp(frame, r, out.ipChecksumOffload);
+  if (udpSum) [[unlikely]]
+    setUdpChecksum(frame);  // the payload changed: an incremental update cannot tell
   m->ol_flags = out.ipChecksumOffload ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM : 0;
   m->l2_len = kEthernetHeader;
   m->l3_len = kIpv4Header;
@@ -352,6 +556,7 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
   out.hits = hits;
   out.fetched = false;
   out.arrivedTsc = now;
+  out.interface = in.index;
 }
 
 // Stage two, a poll later: the targets have arrived; start fetching the destination latch
@@ -378,7 +583,7 @@ void relayBurst(LcoreContext& lc, PendingBurst& burst) {
       drop(lc, burst.packets[j], DropReason::kNoSession);
       continue;
     }
-    relay(lc, *burst.targets[j], burst.packets[j], burst.views[j], now, arrival);
+    relay(lc, *burst.targets[j], burst.packets[j], burst.views[j], now, arrival, burst.interface);
   }
   burst.count = 0;
   burst.fetched = false;
@@ -401,6 +606,96 @@ void relayPending(LcoreContext& lc) {
     relayInterface(lc, i);
 }
 
+// A packet looked up again: handed over by another lcore, or parked for a context.
+void reprocess(LcoreContext& lc, rte_mbuf* m, uint8_t interface, uint8_t hops) {
+  const SharedContext& shared = *lc.shared;
+  const InterfaceContext& in = shared.interfaces[interface];
+  FrameView v =
+      classifyFrame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, in.local(), hintsOf(m));
+  if (v.kind != FrameKind::kUdp) return drop(lc, m, DropReason::kMalformed);
+  const RelayTarget* t =
+      shared.ports[portArray(in.index, v.localAddress)][rte_be_to_cpu_16(v.dstPort)].target.load(
+          std::memory_order_acquire);
+  if (t == nullptr) return drop(lc, m, DropReason::kNoSession);
+  uint64_t now = rte_rdtsc();
+  relay(lc, *t, m, v, now, static_cast<uint32_t>(now / shared.tscPer8kHzTick), interface, hops);
+}
+
+// What other lcores handed over to this owner.
+void drainHandoff(LcoreContext& lc) {
+  rte_mbuf* packets[kBurst];
+  for (unsigned round = 0; round < kHandoffRingSize / kBurst; ++round) {
+    unsigned n = rte_ring_sc_dequeue_burst(lc.srtp.handoff, reinterpret_cast<void**>(packets),
+                                           kBurst, nullptr);
+    for (unsigned i = 0; i < n; ++i) {
+      uint32_t usr = packets[i]->hash.usr;
+      reprocess(lc, packets[i], static_cast<uint8_t>(usr), static_cast<uint8_t>(usr >> 8));
+    }
+    if (n < kBurst) return;
+  }
+}
+
+// The parked packets of one direction and kind go round again (in order); those for an SSRC
+// whose context could not be made are dropped.
+void unpark(LcoreContext& lc, uint32_t direction, uint8_t kind, bool failed, uint32_t ssrc) {
+  const uint16_t n = lc.parkedCount;
+  for (uint16_t i = 0; i < n; ++i) {
+    LcoreContext::Parked p = lc.parked[lc.parkedHead];
+    lc.parkedHead = static_cast<uint16_t>((lc.parkedHead + 1) % kSrtpParked);
+    --lc.parkedCount;
+    if (p.direction != direction || p.kind != kind) {
+      lc.parked[(lc.parkedHead + lc.parkedCount++) % kSrtpParked] = p;
+    } else if (failed && p.ssrc == ssrc) {
+      drop(lc, lc.directions[direction], p.m, DropReason::kSrtpError);
+    } else {
+      reprocess(lc, p.m, p.interface, 0);
+    }
+  }
+}
+
+// Contexts the service thread made: installed as the previous context of their object (if
+// that object is still the published one), and the packets that waited go.
+void takeContexts(LcoreContext& lc) {
+  SrtpMessage msg;
+  // Each answer may send one kFree: only taken while there is room for it.
+  while (rte_ring_free_count(lc.srtp.toService) >= 1 &&
+         rte_ring_sc_dequeue_elem(lc.srtp.fromService, &msg, sizeof(msg)) == 0) {
+    for (uint8_t i = 0; i < lc.learningCount; ++i) {
+      const LcoreContext::Learning& l = lc.learning[i];
+      if (l.generation == msg.generation && l.kind == msg.kind && l.ssrc == msg.ssrc) {
+        lc.learning[i] = lc.learning[--lc.learningCount];
+        break;
+      }
+    }
+    const bool failed = msg.context[0] == nullptr;
+    SrtpCrypto* c = lc.shared->srtp[msg.direction].crypto[msg.op].load(std::memory_order_acquire);
+    SrtpMessage free;
+    free.type = SrtpMessage::kFree;
+    if (c != nullptr && c->generation == msg.generation) {
+      SrtpCrypto::Kind& k = c->kinds[msg.kind];
+      free.context[0] = k.context[1];
+      if (!failed) {
+        k.context[1] = msg.context[0];
+        k.ssrc[1] = msg.ssrc;
+      } else {
+        free.context[0] = nullptr;
+      }
+    } else {
+      free.context[0] = msg.context[0];  // the keys changed meanwhile
+    }
+    if (free.context[0] != nullptr)
+      rte_ring_sp_enqueue_elem(lc.srtp.toService, &free, sizeof(free));
+    unpark(lc, msg.direction, msg.kind, failed, msg.ssrc);
+  }
+}
+
+// At the drain interval, before the TX flush and the quiescent state.
+void srtpWork(LcoreContext& lc) {
+  if (lc.srtp.handoff == nullptr) return;
+  drainHandoff(lc);
+  takeContexts(lc);
+}
+
 }  // namespace
 
 int lcoreMain(void* arg) {
@@ -414,6 +709,7 @@ int lcoreMain(void* arg) {
     uint64_t now = rte_rdtsc();
     if (now - lastDrain >= shared.drainTsc) {
       relayPending(lc);
+      srtpWork(lc);
       for (uint8_t i = 0; i < shared.interfaceCount; ++i)
         flush(lc, i);
       drainInbox(lc, now);
@@ -448,6 +744,10 @@ int lcoreMain(void* arg) {
   relayPending(lc);
   for (uint8_t i = 0; i < shared.interfaceCount; ++i)
     flush(lc, i);
+  for (; lc.parkedCount > 0; --lc.parkedCount) {
+    rte_pktmbuf_free(lc.parked[lc.parkedHead].m);
+    lc.parkedHead = static_cast<uint16_t>((lc.parkedHead + 1) % kSrtpParked);
+  }
   rte_rcu_qsbr_thread_offline(shared.rcu, lc.rcuThread);
   rte_rcu_qsbr_thread_unregister(shared.rcu, lc.rcuThread);
   return 0;

@@ -19,6 +19,7 @@
 #include "dpdk/arp.h"
 #include "dpdk/hot_array.h"
 #include "dpdk/relay_target.h"
+#include "dpdk/srtp_relay.h"
 
 namespace sbc::dpdk {
 
@@ -66,6 +67,10 @@ struct SharedContext {
   // is handed over after this much silence, candidate or not (0: only candidates, and never).
   uint32_t rtcpHandoverTicks = 0;
   NeighbourTable::Timing neighbourTiming{};
+  // SRTP (srtp_relay.h): per direction, its crypto objects and owners; per worker index,
+  // the ring through which other lcores pass an owner the packets RSS gave them.
+  SrtpSlot* srtp = nullptr;
+  rte_ring* const* handoff = nullptr;
 };
 
 // What an lcore tells the others it learned by ARP (a 16-byte ring element).
@@ -93,6 +98,7 @@ struct PendingBurst {
   bool fetched = false;     // the latch words and counters its targets name are on their way
   uint64_t hits = 0;        // bit j: packets[j] matched a stream, targets[j] is its target
   uint64_t arrivedTsc = 0;  // when it was received: arrival times, last seen, neighbours
+  uint8_t interface = 0;    // where it was received
   rte_mbuf* packets[kBurst] = {};
   const RelayTarget* targets[kBurst] = {};
   FrameView views[kBurst] = {};
@@ -119,6 +125,28 @@ struct LcoreContext {
   rte_ring* inbox = nullptr;  // MP/SC: NeighbourUpdate from the other lcores
   rte_ring* peers[RTE_MAX_LCORE] = {};
   unsigned peerCount = 0;
+
+  // SRTP: this lcore's rings (to and from the service thread, and its handoff inbox), the
+  // packets parked while the service thread creates a context for a new SSRC, and which
+  // SSRCs it waits for.
+  SrtpChannel srtp;
+  struct Parked {
+    rte_mbuf* m = nullptr;
+    uint32_t direction = 0;
+    uint32_t ssrc = 0;
+    uint8_t interface = 0;
+    uint8_t kind = 0;
+  };
+  Parked parked[kSrtpParked];
+  uint16_t parkedHead = 0;
+  uint16_t parkedCount = 0;
+  struct Learning {
+    uint64_t generation = 0;
+    uint32_t ssrc = 0;
+    uint8_t kind = 0;
+  };
+  Learning learning[kSrtpMaxLearning];
+  uint8_t learningCount = 0;
 };
 
 // rte_eal_remote_launch entry; `arg` is the LcoreContext. Returns when *shared->stop.

@@ -70,8 +70,31 @@ std::optional<uint8_t> DpdkMediaPlane::State::interfaceOf(const std::string& rea
   return std::nullopt;
 }
 
+Error DpdkMediaPlane::State::checkSrtp(const MediaEndpoint& e, const std::string& who) {
+  if (!e.srtp) return {};
+  if (std::string error = srtp::initialize(); !error.empty())
+    return who + ": SRTP is not available: " + error;
+  std::string suite(mediaplane::srtpSuiteName(e.srtp->suite));
+  if (e.srtp->suite >= mediaplane::SrtpSuite::kCount || !srtp::supported(e.srtp->suite))
+    return who + ": SRTP suite " + suite + " is not supported by this libsrtp";
+  size_t length = mediaplane::srtpMasterKeyLength(e.srtp->suite);
+  if (e.srtp->receive.length != length || e.srtp->send.length != length)
+    return who + ": SRTP keys for " + suite + " must be " + std::to_string(length) + " bytes";
+  return {};
+}
+
+void DpdkMediaPlane::State::retireCrypto(SrtpCrypto* c) {
+  if (c != nullptr) table->retire([c] { delete c; });
+}
+
 void DpdkMediaPlane::State::resetDirections(uint32_t slot) {
   // Only slots no lcore can reach (fresh, or reclaimed after a grace period) come here.
+  for (uint32_t d = 2 * slot; d < 2 * slot + 2; ++d) {
+    for (int i = 0; i < 2; ++i) {
+      srtpSlots[d].crypto[i].store(nullptr, std::memory_order_relaxed);
+      srtpSlots[d].owner[i].store(0, std::memory_order_relaxed);
+    }
+  }
   for (auto& array : directions) {
     for (uint32_t d = 2 * slot; d < 2 * slot + 2; ++d) {
       DirectionCounters& c = array[d];
@@ -124,6 +147,7 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
         return who + ": local port 65535 leaves no RTCP port";
       if (e.remote.ip.family != 4 && !e.remote.ip.isUnspecified())
         return who + ": IPv6 peers are not supported yet";
+      if (Error error = checkSrtp(e, who); !error.empty()) return error;
       Side& side = sides[i][s];
       side.interface = *interface;
       side.localIp = v4(e.local.ip);
@@ -230,6 +254,44 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
     record.streams.push_back(std::move(s));
   }
 
+  // 4b. SRTP, per direction: unprotect with the sending side's receive key, protect with the
+  // other side's send key. The same suite and key keep the running object (and its
+  // contexts: hold/resume); new keys make a new one that carries the ROC over.
+  std::vector<SrtpCrypto*> created;
+  std::vector<SrtpCrypto*> replaced;
+  for (size_t i = 0; i < spec.streams.size(); ++i) {
+    for (int side = 0; side < 2; ++side) {
+      const MediaEndpoint& from = side == 0 ? spec.streams[i].a : spec.streams[i].b;
+      const MediaEndpoint& to = side == 0 ? spec.streams[i].b : spec.streams[i].a;
+      for (uint8_t op = 0; op < 2; ++op) {
+        const std::optional<mediaplane::SrtpKeys>& keys = op == kOpUnprotect ? from.srtp : to.srtp;
+        SrtpCrypto* before = i < oldCount ? old->streams[i].crypto[side][op] : nullptr;
+        SrtpCrypto* now = nullptr;
+        if (keys) {
+          const mediaplane::SrtpMasterKey& key = op == kOpUnprotect ? keys->receive : keys->send;
+          if (before != nullptr && before->suite == keys->suite && before->key == key) {
+            now = before;
+          } else {
+            now = new SrtpCrypto();
+            now->generation = ++srtpGeneration;
+            now->suite = keys->suite;
+            now->key = key;
+            now->op = op;
+            if (before != nullptr && before->hasReported.load(std::memory_order_acquire)) {
+              uint64_t r = before->reported.load(std::memory_order_relaxed);
+              now->carry = true;
+              now->carrySsrc = static_cast<uint32_t>(r >> 32);
+              now->carryRoc = static_cast<uint32_t>(r);
+            }
+            created.push_back(now);
+          }
+        }
+        if (before != nullptr && before != now) replaced.push_back(before);
+        record.streams[i].crypto[side][op] = now;
+      }
+    }
+  }
+
   // 5. The targets, one per key.
   struct Pending {
     StreamKey key;
@@ -248,12 +310,17 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
         t->expectIp = from.remoteIp;
         return t;
       };
+      const MediaEndpoint& fromSpec = s == 0 ? spec.streams[i].a : spec.streams[i].b;
+      const MediaEndpoint& toSpec = s == 0 ? spec.streams[i].b : spec.streams[i].a;
+      const uint8_t srtp = static_cast<uint8_t>((fromSpec.srtp ? kSrtpUnprotect : 0) |
+                                                (toSpec.srtp ? kSrtpProtect : 0));
       auto rtp = base();
       rtp->kind = from.mux ? PortKind::kMux : PortKind::kRtp;
       rtp->expectPort = rte_cpu_to_be_16(from.remotePort);
       rtp->srcLatch = strict ? kNoSlot : from.latchRtp;
       rtp->rtp = rtpEgress(to, strict);
       rtp->rtcp = rtcpEgress(to, strict);
+      rtp->rtp.srtp = rtp->rtcp.srtp = srtp;
       record.streams[i].keys.push_back(keyOf(from, from.localPort));
       pending.push_back({keyOf(from, from.localPort), std::move(rtp)});
       if (!from.mux) {
@@ -262,6 +329,7 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
         rtcp->expectPort = rte_cpu_to_be_16(from.remoteRtcpPort);
         rtcp->srcLatch = strict ? kNoSlot : from.latchRtcp;
         rtcp->rtp = rtcpEgress(to, strict);
+        rtcp->rtp.srtp = srtp;
         rtcp->rtcp = rtcp->rtp;
         StreamKey key = keyOf(from, static_cast<uint16_t>(from.localPort + 1));
         record.streams[i].keys.push_back(key);
@@ -270,15 +338,36 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
     }
   }
 
-  // 6. Publish: keys that are new first, then replacements (atomic per key), then the keys
+  // 6. Publish: the SRTP objects first (a target that names SRTP finds its object), keys
+  // that are new next, then replacements (atomic per key), then the keys
   // that went away. Every port of every media address has its entry and step 1 checked the
   // addresses, so adding cannot fail; if it ever did, nothing would have changed.
+  auto publishCrypto = [&](const StreamRecord& r) {
+    for (int side = 0; side < 2; ++side) {
+      for (int op = 0; op < 2; ++op)
+        srtpSlots[2 * r.slot + side].crypto[op].store(r.crypto[side][op],
+                                                      std::memory_order_release);
+    }
+  };
+  for (const StreamRecord& r : record.streams)
+    publishCrypto(r);
   std::vector<StreamKey> added;
   for (Pending& p : pending) {
     if (isOld(p.key)) continue;
     if (!table->publish(p.key, std::move(p.target))) {
       for (const StreamKey& k : added)
         table->remove(k);
+      for (size_t i = 0; i < record.streams.size(); ++i) {
+        if (i < oldCount) {
+          publishCrypto(old->streams[i]);
+        } else {
+          record.streams[i].crypto[0][0] = record.streams[i].crypto[0][1] = nullptr;
+          record.streams[i].crypto[1][0] = record.streams[i].crypto[1][1] = nullptr;
+          publishCrypto(record.streams[i]);
+        }
+      }
+      for (SrtpCrypto* c : created)
+        retireCrypto(c);
       for (size_t i = 0; i < record.streams.size(); ++i) {
         if (i >= oldCount) table->retireStream(record.streams[i].slot);
         for (int side = 0; side < 2; ++side) {
@@ -301,7 +390,15 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
   if (old) {
     for (size_t i = 0; i < oldCount; ++i) {
       const StreamRecord& s = old->streams[i];
-      if (i >= spec.streams.size()) table->retireStream(s.slot);
+      if (i >= spec.streams.size()) {
+        for (int side = 0; side < 2; ++side) {
+          for (int op = 0; op < 2; ++op) {
+            srtpSlots[2 * s.slot + side].crypto[op].store(nullptr, std::memory_order_release);
+            retireCrypto(s.crypto[side][op]);
+          }
+        }
+        table->retireStream(s.slot);
+      }
       for (int side = 0; side < 2; ++side) {
         if (i < spec.streams.size() && keepsLatch(i, side)) continue;
         table->retireLatch(s.latch[side][0]);
@@ -309,6 +406,8 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
       }
     }
   }
+  for (SrtpCrypto* c : replaced)
+    retireCrypto(c);
   sessions[spec.id] = std::move(record);
   return {};
 }
@@ -316,6 +415,13 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
 void DpdkMediaPlane::State::removeStream(StreamRecord& s) {
   for (const StreamKey& k : s.keys)
     table->remove(k);
+  for (int side = 0; side < 2; ++side) {
+    for (int op = 0; op < 2; ++op) {
+      srtpSlots[2 * s.slot + side].crypto[op].store(nullptr, std::memory_order_release);
+      retireCrypto(s.crypto[side][op]);
+      s.crypto[side][op] = nullptr;
+    }
+  }
   table->retireStream(s.slot);
   for (auto& side : s.latch) {
     table->retireLatch(side[0]);

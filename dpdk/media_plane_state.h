@@ -26,6 +26,7 @@
 #include "dpdk/hot_array.h"
 #include "dpdk/lcore.h"
 #include "dpdk/port.h"
+#include "dpdk/srtp_relay.h"
 #include "dpdk/stream_table.h"
 
 #include "dpdk/dpdk_media_plane.h"
@@ -68,6 +69,9 @@ struct DpdkMediaPlane::State {
     uint64_t reported[2] = {0, 0};  // RTP latch word last reported per side
     uint64_t sinceTsc = 0;          // creation or last update: the timeout's floor
     bool timedOut = false;
+    // Per direction (side the packets come from) and op: published in srtpSlots, freed
+    // through the stream table's RCU when replaced or removed.
+    SrtpCrypto* crypto[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};
   };
   struct SessionRecord {
     bool strict = false;
@@ -93,6 +97,10 @@ struct DpdkMediaPlane::State {
   std::vector<std::unique_ptr<LcoreContext>> lcores;
   std::vector<HotArray<DirectionCounters>> directions;  // by worker
   size_t launched = 0;                                  // lcores[0, launched) run lcoreMain
+  HotArray<SrtpSlot> srtpSlots;                         // by direction
+  std::vector<rte_ring*> handoffs;                      // by worker
+  std::unique_ptr<SrtpService> srtpService;
+  uint64_t srtpGeneration = 0;
 
   std::unordered_map<uint64_t, SessionRecord> sessions;
 
@@ -103,6 +111,8 @@ struct DpdkMediaPlane::State {
   Error apply(const SessionSpec& spec, SessionRecord* old);
   void removeStream(StreamRecord& s);
   void resetDirections(uint32_t slot);
+  void retireCrypto(SrtpCrypto* c);
+  Error checkSrtp(const MediaEndpoint& e, const std::string& who);
   DirectionStats directionStats(const StreamRecord& s, int side) const;
   uint64_t lastSeenTsc(const StreamRecord& s) const;
   uint64_t toNs(uint64_t tsc) const;

@@ -313,4 +313,43 @@ inline void rewriteUdp(uint8_t* frame, const Rewrite& r, bool ipChecksumOffload)
   detail::store32(udp, newPorts);
 }
 
+// SRTP changes a datagram's length and payload (dpdk/README.md, "SRTP"): the lengths are
+// rewritten, and the UDP checksum is computed afresh over the new payload.
+// The UDP checksum of an IPv4/UDP frame whose IPv4 header is `ipHeaderLength` long: its
+// sum verifies, or it is 0 (none).
+inline bool udpChecksumValid(const uint8_t* frame, uint16_t ipHeaderLength) {
+  const uint8_t* ip = frame + kEthernetHeader;
+  const uint8_t* udp = ip + ipHeaderLength;
+  if (detail::load16(udp + 6) == 0) return true;
+  uint16_t length = detail::loadHost16(udp + 4);
+  uint32_t sum = checksumAdd(0, ip + 12, 8);
+  sum = checksumAdd(sum, udp, length);
+  uint64_t s = uint64_t{sum} + rte_cpu_to_be_16(IPPROTO_UDP) + rte_cpu_to_be_16(length);
+  s = (s & 0xffffffff) + (s >> 32);
+  return checksumFold(static_cast<uint32_t>(s)) == 0;
+}
+
+// The IPv4 total length and UDP length of a frame without IPv4 options, for a new payload
+// length. The IPv4 checksum is rewriteUdp's to compute.
+inline void setUdpPayloadLength(uint8_t* frame, uint16_t payloadLength) {
+  uint8_t* ip = frame + kEthernetHeader;
+  detail::store16(ip + 2, rte_cpu_to_be_16(kIpv4Header + kUdpHeader + payloadLength));
+  detail::store16(ip + kIpv4Header + 4, rte_cpu_to_be_16(kUdpHeader + payloadLength));
+}
+
+// Computes the UDP checksum of a frame without IPv4 options afresh (addresses, ports and
+// lengths already final).
+inline void setUdpChecksum(uint8_t* frame) {
+  uint8_t* ip = frame + kEthernetHeader;
+  uint8_t* udp = ip + kIpv4Header;
+  uint16_t length = detail::loadHost16(udp + 4);
+  detail::store16(udp + 6, 0);
+  uint32_t sum = checksumAdd(0, ip + 12, 8);
+  sum = checksumAdd(sum, udp, length);
+  uint64_t s = uint64_t{sum} + rte_cpu_to_be_16(IPPROTO_UDP) + rte_cpu_to_be_16(length);
+  s = (s & 0xffffffff) + (s >> 32);
+  uint16_t c = checksumFold(static_cast<uint32_t>(s));
+  detail::store16(udp + 6, c == 0 ? 0xffff : c);  // 0 would mean "none"
+}
+
 }  // namespace sbc::dpdk

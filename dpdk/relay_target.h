@@ -37,6 +37,9 @@ struct Egress {
   rte_be16_t srcPort = 0;       // the SBC's port on that side
   rte_be16_t dstPort = 0;
   uint8_t interface = 0;
+  // kSrtpUnprotect | kSrtpProtect (srtp_relay.h), the same in both Egress of a target: in the
+  // target's line, so that plain streams pay one test of a byte already loaded.
+  uint8_t srtp = 0;
 };
 static_assert(sizeof(Egress) == 20);
 

@@ -72,7 +72,7 @@ bool StreamTable::publish(const StreamKey& key, std::unique_ptr<RelayTarget> tar
   slot->srcLatch.store(target->srcLatch, std::memory_order_relaxed);
   // Release: an lcore that loads the pointer sees the target's fields.
   const RelayTarget* old = slot->target.exchange(target.release(), std::memory_order_acq_rel);
-  if (old != nullptr) retire(Retired{0, Retired::Kind::kTarget, old, 0});
+  if (old != nullptr) retire(Retired{0, Retired::Kind::kTarget, old, 0, {}});
   return true;
 }
 
@@ -80,7 +80,7 @@ void StreamTable::remove(const StreamKey& key) {
   TargetSlot* slot = slotOf(key);
   if (slot == nullptr) return;
   const RelayTarget* old = slot->target.exchange(nullptr, std::memory_order_acq_rel);
-  if (old != nullptr) retire(Retired{0, Retired::Kind::kTarget, old, 0});
+  if (old != nullptr) retire(Retired{0, Retired::Kind::kTarget, old, 0, {}});
 }
 
 std::optional<uint32_t> StreamTable::allocateStream() {
@@ -99,16 +99,23 @@ std::optional<uint32_t> StreamTable::allocateLatch() {
 }
 
 void StreamTable::retireStream(uint32_t slot) {
-  retire(Retired{0, Retired::Kind::kStream, nullptr, slot});
+  retire(Retired{0, Retired::Kind::kStream, nullptr, slot, {}});
 }
 
 void StreamTable::retireLatch(uint32_t slot) {
-  retire(Retired{0, Retired::Kind::kLatch, nullptr, slot});
+  retire(Retired{0, Retired::Kind::kLatch, nullptr, slot, {}});
+}
+
+void StreamTable::retire(std::function<void()> free) {
+  Retired r;
+  r.kind = Retired::Kind::kCallback;
+  r.free = std::move(free);
+  retire(std::move(r));
 }
 
 void StreamTable::retire(Retired r) {
   r.token = rte_rcu_qsbr_start(rcu_);
-  retired_.push_back(r);
+  retired_.push_back(std::move(r));
 }
 
 void StreamTable::apply(const Retired& r) {
@@ -121,6 +128,9 @@ void StreamTable::apply(const Retired& r) {
       break;
     case Retired::Kind::kLatch:
       freeLatches_.push_back(r.slot);
+      break;
+    case Retired::Kind::kCallback:
+      r.free();
       break;
   }
 }

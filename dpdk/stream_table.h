@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,8 @@ class StreamTable {
   std::optional<uint32_t> allocateLatch();
   void retireStream(uint32_t slot);
   void retireLatch(uint32_t slot);
+  // Runs `free` on the control thread once no lcore can reach what it frees (SRTP objects).
+  void retire(std::function<void()> free);
 
   size_t freeStreams() const { return freeStreams_.size(); }
   size_t freeLatches() const { return freeLatches_.size(); }
@@ -72,11 +75,12 @@ class StreamTable {
   StreamTable() = default;
 
   struct Retired {
-    enum class Kind : uint8_t { kTarget, kStream, kLatch };
+    enum class Kind : uint8_t { kTarget, kStream, kLatch, kCallback };
     uint64_t token = 0;
     Kind kind = Kind::kTarget;
     const RelayTarget* target = nullptr;
     uint32_t slot = 0;
+    std::function<void()> free;
   };
   void retire(Retired r);
   void apply(const Retired& r);

@@ -129,11 +129,14 @@ class RingLink {
               mbufs.size());
   }
 
-  // What the relay sent on any TX queue, waiting up to `timeout`.
-  std::optional<Bytes> receive(std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
+  // What the relay sent on any TX queue (or only on `queue`), waiting up to `timeout`.
+  std::optional<Bytes> receive(std::chrono::milliseconds timeout = std::chrono::seconds(3),
+                               int queue = -1) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     do {
-      for (rte_ring* r : tx_) {
+      for (size_t q = 0; q < tx_.size(); ++q) {
+        if (queue >= 0 && q != static_cast<size_t>(queue)) continue;
+        rte_ring* r = tx_[q];
         void* p;
         if (rte_ring_dequeue(r, &p) == 0) {
           auto* m = static_cast<rte_mbuf*>(p);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/dpdk/relay_fixture.h"
+#include "tests/dpdk/srtp_peer.h"
 
 namespace sbc::dpdk::test {
 
@@ -159,6 +160,53 @@ TEST_F(MulticoreRelayTest, SessionsChangeUnderTrafficOnBothLcores) {
   // or (on hold) no route. Never a malformed frame or a full queue.
   EXPECT_EQ(r.drops[at(DropReason::kMalformed)], 0u);
   EXPECT_EQ(r.drops[at(DropReason::kTxFull)], 0u);
+}
+
+// SRTP contexts are not thread-safe: one lcore owns a direction's (the first to get one of its
+// packets). When RSS puts its packets on another lcore (a new NAT binding hashes elsewhere),
+// that lcore hands them to the owner, which relays them with the one context: they leave on
+// the owner's TX queue, in order, and the replay window spans both queues.
+TEST_F(MulticoreRelayTest, SrtpPacketsOnTwoQueuesAreRelayedByTheOwner) {
+  start(config());
+  introducePeers();
+  const auto suite = SrtpSuite::kAesCm128HmacSha1_80;
+  SrtpKeys phone = testKeys(suite, 1, 2);
+  SrtpKeys trunk = testKeys(suite, 3, 4);
+  SessionSpec spec = call();
+  spec.streams[0].a.srtp = phone;
+  spec.streams[0].b.srtp = trunk;
+  ASSERT_EQ(plane_->createSession(spec), "");
+  SrtpPeer phoneOut(suite, phone.receive, srtp::Direction::kProtect);
+  SrtpPeer trunkIn(suite, trunk.send, srtp::Direction::kUnprotect);
+  std::vector<Bytes> sent;
+  for (uint16_t seq = 1; seq <= 8; ++seq) {
+    Bytes voice = rtp(seq, 160u * seq, 0x1111);
+    sent.push_back(phoneOut.protect(voice));
+    // The first three on the first lcore (the owner), the rest on the second.
+    access_->send(fromPhone(sent.back()), seq <= 3 ? kFirst : kSecond);
+    std::optional<Bytes> out = core_->receive(std::chrono::seconds(3), kFirst);
+    ASSERT_TRUE(out) << "seq " << seq << " not relayed by the owner";
+    std::optional<Bytes> plain = trunkIn.unprotect(udpPayload(*out));
+    ASSERT_TRUE(plain) << "seq " << seq;
+    EXPECT_EQ(*plain, voice);
+  }
+  EXPECT_FALSE(core_->receive(std::chrono::milliseconds(30), kSecond));
+  access_->send(fromPhone(sent[1]), kSecond);  // a replay, through the other lcore
+  ASSERT_TRUE(eventually([&] { return drops(DropReason::kSrtpReplay) == 1; }));
+  EXPECT_EQ(direction(1, true).packets, 8u);
+
+  // The other direction, owned by the second lcore.
+  SrtpPeer trunkOut(suite, trunk.receive, srtp::Direction::kProtect);
+  SrtpPeer phoneIn(suite, phone.send, srtp::Direction::kUnprotect);
+  for (uint16_t seq = 1; seq <= 4; ++seq) {
+    Bytes answer = rtp(seq, 160u * seq, 0x2222);
+    core_->send(fromTrunk(trunkOut.protect(answer)), seq <= 2 ? kSecond : kFirst);
+    std::optional<Bytes> out = access_->receive(std::chrono::seconds(3), kSecond);
+    ASSERT_TRUE(out) << "seq " << seq;
+    std::optional<Bytes> plain = phoneIn.unprotect(udpPayload(*out));
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(*plain, answer);
+  }
 }
 
 }  // namespace
