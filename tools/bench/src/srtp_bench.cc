@@ -12,6 +12,7 @@
 //     --srtp SUITE: every packet is SRTP, protected with its session's caller key
 //       (srtp_bench_keys.h), so the relay must unprotect it. Such a file can be replayed
 //       only once (a receiver accepts an index once): make it long enough for the window.
+//       No stream's sequence number wraps within such a file (the first one is lowered).
 //     --threads T (default 2) protect in parallel.
 //
 //   sbc-bench-srtp raw --suite NAME [--payload 160] [--seconds S] [--mode protect|unprotect]
@@ -240,6 +241,13 @@ int pcapMode(const std::map<std::string, std::string>& kv) {
       auto [rip, rport] = endpoint(i, 1);
       (void)rport;
       const uint32_t ssrc = sbc::bench::kBenchSsrcBase + static_cast<uint32_t>(i);
+      // SRTP read once: no stream wraps its sequence number within the file. The relay makes
+      // a stream's context with rollover counter 0 when its first packet arrives (RFC 3711
+      // 3.3.1), and it drops every packet while its contexts are being made: a stream whose
+      // first packet the relay sees after a wrap would be keyed one rollover behind its
+      // sender and fail authentication for good (a late joiner, not what is measured here).
+      uint32_t seq0 = sbc::bench::benchFirstSeq(i);
+      if (srtp && stride == 1 && rounds < 32768) seq0 %= static_cast<uint32_t>(65536 - rounds);
       srtp_t s =
           srtp ? makeSession(suite, sbc::bench::benchSrtpKey(suite, i, 'A'), ssrc, false) : nullptr;
       for (uint64_t r = 0; r < rounds; ++r) {
@@ -270,7 +278,7 @@ int pcapMode(const std::map<std::string, std::string>& kv) {
         put16(udp + 6, 0);
         uint8_t* rtp = udp + 8;
         rtp[0] = 0x80, rtp[1] = 8;  // RTP v2, PCMA
-        put16(rtp + 2, static_cast<uint16_t>(sbc::bench::benchFirstSeq(i) + r * stride));
+        put16(rtp + 2, static_cast<uint16_t>(seq0 + r * stride));
         put32(rtp + 4, static_cast<uint32_t>(160 * r));
         put32(rtp + 8, ssrc);
         std::memset(rtp + 12, 0xD5, kPayload);  // A-law silence
