@@ -16,6 +16,7 @@
 //     --threads T (default 2) protect in parallel.
 //
 //   sbc-bench-srtp raw --suite NAME [--payload 160] [--seconds S] [--mode protect|unprotect]
+//                      [--streams N]
 //     libsrtp alone, no DPDK: srtp_protect (or srtp_unprotect) in a loop on one stream with
 //     one SSRC, in place, the packet rebuilt from a template each time as the relay's input
 //     is new each time (12-byte RTP header + --payload bytes). Prints "RAW mpps=<x> ..."
@@ -330,24 +331,40 @@ int rawMode(const std::map<std::string, std::string>& kv) {
   std::vector<uint8_t> buf(len + SRTP_MAX_TRAILER_LEN + 64);
   uint64_t done = 0;
   double secs = 0;
+  const auto streams = static_cast<size_t>(num(kv, "streams", 1));
+  if (streams < 1 || (streams > 1 && mode != "protect")) die("--streams N is for protect");
   if (mode == "protect") {
-    srtp_t s = makeSession(suite, key, ssrc, false);
+    // --streams N: round-robin over N contexts (one srtp_t each, as the relay keeps one
+    // per stream direction), each packet for the next: what 100,000 streams cost when
+    // their contexts no longer fit in the caches, without DPDK.
+    std::vector<srtp_t> ss;
+    for (size_t k = 0; k < streams; ++k) {
+      uint32_t x = ssrc + static_cast<uint32_t>(k);
+      ss.push_back(makeSession(suite, sbc::bench::benchSrtpKey(suite, k, 'A'), x, false));
+    }
     auto t0 = Clock::now();
     uint16_t seq = 1;
+    size_t next = 0;
     for (;;) {
       for (int k = 0; k < 4096; ++k) {
         std::memcpy(buf.data(), tmpl.data(), len);
         put16(buf.data() + 2, seq);
         put32(buf.data() + 4, static_cast<uint32_t>(done) * 160);
-        ++seq;
+        put32(buf.data() + 8, ssrc + static_cast<uint32_t>(next));
         ++done;
         int l = static_cast<int>(len);
-        if (srtp_protect(s, buf.data(), &l) != srtp_err_status_ok) die("srtp_protect failed");
+        if (srtp_protect(ss[next], buf.data(), &l) != srtp_err_status_ok)
+          die("srtp_protect failed");
+        if (++next == streams) {
+          next = 0;
+          ++seq;
+        }
       }
       secs = std::chrono::duration<double>(Clock::now() - t0).count();
       if (secs >= seconds) break;
     }
-    srtp_dealloc(s);
+    for (srtp_t s : ss)
+      srtp_dealloc(s);
   } else {
     // A pool protected once, then unprotected once per pass with a fresh receiving context
     // (its creation is outside the timed part).
@@ -379,11 +396,11 @@ int rawMode(const std::map<std::string, std::string>& kv) {
       srtp_dealloc(rx);
     }
   }
-  std::printf("RAW engine=%s libsrtp=%s suite=%s mode=%s payload=%zu packets=%" PRIu64
+  std::printf("RAW engine=%s libsrtp=%s suite=%s mode=%s streams=%zu payload=%zu packets=%" PRIu64
               " seconds=%.2f mpps=%.3f ns_per_packet=%.1f\n",
               engine.c_str(), srtp_get_version_string(),
-              std::string(mp::srtpSuiteName(suite)).c_str(), mode.c_str(), payload, done, secs,
-              double(done) / secs / 1e6, secs * 1e9 / double(done));
+              std::string(mp::srtpSuiteName(suite)).c_str(), mode.c_str(), streams, payload, done,
+              secs, double(done) / secs / 1e6, secs * 1e9 / double(done));
   return 0;
 }
 
