@@ -180,6 +180,28 @@ std::optional<double> processCpuSeconds(long pid) {
   return double(ns) / 1e9;
 }
 
+// CPU time, in seconds, of this process's DPDK worker threads ("rte-worker-N" in DPDK
+// 22.11, "lcore-worker-N" in later releases): the
+// measured core's share of the window when other processes compete for it.
+double workerCpuSeconds() {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir("/proc/self/task"), closedir);
+  if (!d) return 0;
+  uint64_t ns = 0;
+  while (dirent* e = readdir(d.get())) {
+    if (e->d_name[0] == '.') continue;
+    std::string dir = std::string("/proc/self/task/") + e->d_name;
+    std::ifstream c(dir + "/comm");
+    std::string comm;
+    if (!std::getline(c, comm) ||
+        (comm.rfind("rte-worker", 0) != 0 && comm.rfind("lcore-worker", 0) != 0))
+      continue;
+    std::ifstream f(dir + "/schedstat");
+    uint64_t v = 0;
+    if (f >> v) ns += v;
+  }
+  return double(ns) / 1e9;
+}
+
 std::string cpuBusyText(const std::vector<std::pair<uint64_t, uint64_t>>& a,
                         const std::vector<std::pair<uint64_t, uint64_t>>& b) {
   std::string out;
@@ -987,6 +1009,7 @@ int relay(const Args& a) {
 
   auto cpu0 = cpuTimes();
   auto me0 = processCpuSeconds(getpid());
+  const double wk0 = workerCpuSeconds();
   rte_eth_stats b0{}, a0{};
   rte_eth_stats_get(*bPort, &b0);
   rte_eth_stats_get(*aPort, &a0);
@@ -1005,6 +1028,7 @@ int relay(const Args& a) {
   double window = secondsSince(t0);
   auto cpu1 = cpuTimes();
   auto me1 = processCpuSeconds(getpid());
+  const double workerCpu = (workerCpuSeconds() - wk0) / window;
   double selfCpu = me0 && me1 ? (*me1 - *me0) / window : 0;
   auto per1 = perSession(*plane, layout.size(), unknown);
 
@@ -1033,12 +1057,12 @@ int relay(const Args& a) {
       "RELAY sessions=%zu mpps=%.3f api_mpps=%.3f rx_mpps=%.3f window_s=%.2f "
       "idle_sessions=%zu create_s=%.2f start_s=%.2f warmup_s=%.2f srtp_a=%s srtp_b=%s "
       "pcap_frames=%zu pcap_left=%s b_device=%s latched=%" PRIu64 " timeouts=%" PRIu64
-      "%s self_cpu=%.3f other_cpu=%.3f %s\n",
+      "%s self_cpu=%.3f worker_cpu=%.3f other_cpu=%.3f %s\n",
       layout.size(), mpps, apiMpps, rxMpps, window, idle, createS, startS, warmedS,
       srtpA ? std::string(mp::srtpSuiteName(*srtpA)).c_str() : "none",
       srtpB ? std::string(mp::srtpSuiteName(*srtpB)).c_str() : "none", frames,
       onePass ? std::to_string(frames > a1.ipackets ? frames - a1.ipackets : 0).c_str() : "loop",
-      bMode.c_str(), events["latched"], events["timeout"], drops.c_str(), selfCpu,
+      bMode.c_str(), events["latched"], events["timeout"], drops.c_str(), selfCpu, workerCpu,
       othersCores(cpu0, cpu1, selfCpu, window), cpuBusyText(cpu0, cpu1).c_str());
   std::fflush(stdout);
 
