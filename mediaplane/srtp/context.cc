@@ -4,6 +4,7 @@
 #include <srtp2/srtp.h>
 
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 
@@ -15,12 +16,15 @@ namespace {
 
 constexpr size_t kSuiteCount = static_cast<size_t>(SrtpSuite::kCount);
 
+// Written under `mutex` by initialize() and switchEngine() (control threads); read by any
+// thread that creates contexts, hence atomics.
 struct Global {
-  std::mutex mutex;  // initialize() and switchEngine(): control threads only
-  bool initialized = false;
-  std::string init_error;  // srtp_init's failure, sticky
-  Engine engine = Engine::kLibsrtpBuiltIn;
-  std::array<bool, kSuiteCount> supported{};
+  std::once_flag srtp_init_once;
+  std::string srtp_init_error;  // srtp_init's failure (set once, under the once_flag)
+  std::mutex mutex;
+  std::atomic<bool> initialized{false};  // an engine is installed
+  std::atomic<Engine> engine{Engine::kLibsrtpBuiltIn};
+  std::array<std::atomic<bool>, kSuiteCount> supported{};
 };
 
 Global& global() {
@@ -97,8 +101,7 @@ void probeSuites(Global& g) {
     g.supported[i] = session != nullptr;
     if (session != nullptr) {
       srtp_dealloc(session);
-    }
-    if (!g.supported[i]) {
+    } else {
       spdlog::warn("SRTP suite {} not available: {}", mediaplane::srtpSuiteName(suite), error);
     }
   }
@@ -119,24 +122,23 @@ std::string selectEngine(Global& g, Engine engine) {
 
 std::string initialize(Engine engine) {
   Global& g = global();
+  std::call_once(g.srtp_init_once, [&g] {
+    srtp_err_status_t s = srtp_init();
+    if (s != srtp_err_status_ok) {
+      g.srtp_init_error = "srtp_init failed: " + statusText(s);
+      return;
+    }
+    srtp_install_log_handler(logHandler, nullptr);
+    detail::saveBuiltInTypes();
+  });
+  if (!g.srtp_init_error.empty()) {
+    return g.srtp_init_error;
+  }
   std::lock_guard lock(g.mutex);
   if (g.initialized) {
-    if (g.engine != engine) {
-      return "SRTP engine already chosen for this process";
-    }
-    return "";
+    return g.engine == engine ? "" : "the SRTP engine is already chosen for this process";
   }
-  if (!g.init_error.empty()) {
-    return g.init_error;
-  }
-  srtp_err_status_t s = srtp_init();
-  if (s != srtp_err_status_ok) {
-    g.init_error = "srtp_init failed: " + statusText(s);
-    return g.init_error;
-  }
-  srtp_install_log_handler(logHandler, nullptr);
-  detail::saveBuiltInTypes();
-  std::string error = selectEngine(g, engine);
+  std::string error = selectEngine(g, engine);  // on failure: nothing chosen, may try again
   if (!error.empty()) {
     return error;
   }
@@ -260,6 +262,9 @@ std::unique_ptr<Context> Context::create(SrtpSuite suite, const SrtpMasterKey& k
   context->session_ = session;
   context->suite_ = suite;
   context->direction_ = direction;
+  context->has_ssrc_ = ssrc.has_value();
+  context->ssrc_ = ssrc.value_or(0);
+  context->initial_roc_ = ssrc ? roc : 0;
   return context;
 }
 
@@ -288,7 +293,10 @@ Status Context::unprotectRtcp(uint8_t* packet, int& length) {
 uint32_t Context::roc(uint32_t ssrc) const {
   uint32_t value = 0;
   if (srtp_get_stream_roc(static_cast<srtp_t>(session_), ssrc, &value) != srtp_err_status_ok) {
-    return 0;
+    value = 0;
+  }
+  if (has_ssrc_ && ssrc == ssrc_ && value < initial_roc_) {
+    return initial_roc_;  // not applied yet (or the first packet was from before the wrap)
   }
   return value;
 }

@@ -5,9 +5,10 @@
 // DPDK relay's lcores (dpdk/), by rtp-probe and by the benchmarks. Not thread-safe, like
 // libsrtp itself: one context is only ever touched by one thread at a time.
 //
-// Creating and destroying a context allocates; protect and unprotect never do when the
-// context names its SSRC (libsrtp clones a stream, with malloc, when an "any SSRC"
-// context meets a new one: only tools may use those).
+// Creating and destroying a context allocates; with Engine::kOpenssl, protect and unprotect
+// never do when the context names its SSRC (libsrtp clones a stream, with malloc, when an
+// "any SSRC" context meets a new one: only tools may use those). libsrtp's NSS crypto
+// (kLibsrtpBuiltIn on Debian) allocates on every packet: not for lcores.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +25,7 @@ using mediaplane::SrtpSuite;
 
 // Which implementation of AES-CM and HMAC-SHA1 libsrtp runs. Debian builds libsrtp on NSS;
 // kOpenssl plugs OpenSSL's into libsrtp through its own srtp_replace_cipher_type /
-// srtp_replace_auth_type (docs/PERFORMANCE.md has both side by side).
+// srtp_replace_auth_type, about 10x faster for AES-CM/HMAC-SHA1 (README.md here: figures).
 enum class Engine : uint8_t { kLibsrtpBuiltIn, kOpenssl };
 
 // Once per process, before the first context (idempotent for the same engine). Returns an
@@ -53,8 +54,8 @@ class Context {
   // `ssrc`: the one SSRC this context serves (no allocation on the packet path); nullopt:
   // any SSRC (libsrtp allocates a stream per new SSRC). `roc`: the rollover counter to start
   // from (a re-key carries it over, RFC 3711 3.3.1); applies to `ssrc` only. Replay
-  // protection is always on. Returns null and sets `error` on failure; `error` never holds
-  // key material.
+  // protection is always on. Returns null and sets `error` on failure (initialize() not
+  // run yet is one); `error` never holds key material.
   static std::unique_ptr<Context> create(SrtpSuite suite, const SrtpMasterKey& key,
                                          Direction direction, std::optional<uint32_t> ssrc,
                                          uint32_t roc, std::string& error);
@@ -70,6 +71,9 @@ class Context {
   Status unprotectRtcp(uint8_t* packet, int& length);
 
   // The rollover counter of `ssrc` as libsrtp holds it (0 when it has no stream for it).
+  // For the context's own SSRC, never less than the `roc` it was created with: libsrtp
+  // applies that one with the first packet, and a context re-keyed again before any packet
+  // must still carry it over.
   uint32_t roc(uint32_t ssrc) const;
   SrtpSuite suite() const { return suite_; }
   Direction direction() const { return direction_; }
@@ -79,6 +83,9 @@ class Context {
   void* session_ = nullptr;  // srtp_t: kept opaque so that users need no libsrtp header
   SrtpSuite suite_ = SrtpSuite::kAesCm128HmacSha1_80;
   Direction direction_ = Direction::kProtect;
+  bool has_ssrc_ = false;
+  uint32_t ssrc_ = 0;
+  uint32_t initial_roc_ = 0;
 };
 
 }  // namespace sbc::srtp

@@ -4,7 +4,7 @@
 // unprotect with the other (and a per-thread count of OpenSSL calls shows which one ran).
 
 #include <gtest/gtest.h>
-#include <malloc.h>
+#include <srtp2/cipher.h>
 
 #include <array>
 #include <cstdio>
@@ -28,6 +28,9 @@
 #ifndef SBC_COUNT_MALLOC
 #define SBC_COUNT_MALLOC 1
 #endif
+
+// Exported by libsrtp, declared in its uninstalled crypto_kernel.h: what the kernel runs.
+extern "C" const srtp_cipher_type_t* srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
 
 #if SBC_COUNT_MALLOC
 extern "C" {
@@ -142,6 +145,11 @@ TEST_P(SrtpEngineTest, AllSuitesSupported) {
     EXPECT_TRUE(supported(suite)) << mediaplane::srtpSuiteName(suite);
   }
   EXPECT_FALSE(supported(SrtpSuite::kCount));
+  // initialize(): the engine in place stays; another one is refused.
+  EXPECT_EQ(initialize(GetParam()), "");
+  Engine other = GetParam() == Engine::kOpenssl ? Engine::kLibsrtpBuiltIn : Engine::kOpenssl;
+  EXPECT_NE(initialize(other), "");
+  EXPECT_EQ(engine(), GetParam());
 }
 
 // What the engine runs: the OpenSSL engine's cipher and MAC on this thread, or none of them.
@@ -301,6 +309,8 @@ TEST_P(SrtpEngineTest, RolloverCounterCarriedOver) {
     auto rx1 = make(suite, key, Direction::kUnprotect, 42, 1);
     auto rx0 = make(suite, key, Direction::kUnprotect, 42, 0);
     ASSERT_TRUE(tx && rx1 && rx0);
+    EXPECT_EQ(rx1->roc(42), 1u);  // before any packet: the ROC it was given
+    EXPECT_EQ(rx0->roc(42), 0u);
     auto packet = rtpPacket(42, 7, 160);
     const auto plain = packet;
     int length = 172;
@@ -518,18 +528,24 @@ TEST(SrtpCrossEngine, EachUnprotectsWhatTheOtherProtects) {
       ASSERT_EQ(switchEngine(receiver), "");
       auto rx = make(suite, key, Direction::kUnprotect, 0x5150);
       ASSERT_TRUE(tx && rx);
-      for (uint16_t seq = 65530; seq != 10; ++seq) {  // across a rollover
-        auto packet = rtpPacket(0x5150, seq, 160);
+      // Across a rollover, and payloads of every shape: empty, under, at and over one AES
+      // block, and longer than the engine's 512-byte key stream chunk.
+      const size_t sizes[] = {0, 1, 15, 16, 17, 160, 513, 1200};
+      size_t round = 0;
+      for (uint16_t seq = 65530; seq != 10; ++seq, ++round) {
+        const size_t payload = sizes[round % std::size(sizes)];
+        const int plain_length = static_cast<int>(12 + payload);
+        auto packet = rtpPacket(0x5150, seq, payload);
         const auto plain = packet;
-        int length = 172;
+        int length = plain_length;
         uint64_t calls = detail::opensslCallsOnThisThread();
         ASSERT_EQ(tx->protectRtp(packet.data(), length), Status::kOk);
         EXPECT_EQ(detail::opensslCallsOnThisThread() > calls, sender == Engine::kOpenssl);
         calls = detail::opensslCallsOnThisThread();
         ASSERT_EQ(rx->unprotectRtp(packet.data(), length), Status::kOk) << seq;
         EXPECT_EQ(detail::opensslCallsOnThisThread() > calls, receiver == Engine::kOpenssl);
-        ASSERT_EQ(length, 172);
-        EXPECT_EQ(std::memcmp(packet.data(), plain.data(), 172), 0);
+        ASSERT_EQ(length, plain_length);
+        EXPECT_EQ(std::memcmp(packet.data(), plain.data(), static_cast<size_t>(plain_length)), 0);
       }
       auto rtcp = rtcpPacket(0x5150);
       const auto plain = rtcp;
@@ -538,6 +554,48 @@ TEST(SrtpCrossEngine, EachUnprotectsWhatTheOtherProtects) {
       ASSERT_EQ(rx->unprotectRtcp(rtcp.data(), length), Status::kOk);
       EXPECT_EQ(std::memcmp(rtcp.data(), plain.data(), 32), 0);
     }
+  }
+}
+
+// The key stream of one AES-ICM cipher of `engine`: `total` bytes after one IV, asked for
+// in pieces of `pieces` bytes (cycled).
+std::vector<uint8_t> icmKeyStream(Engine engine, srtp_cipher_type_id_t id, int key_len,
+                                  size_t total, std::vector<size_t> pieces) {
+  EXPECT_EQ(switchEngine(engine), "");
+  const srtp_cipher_type_t* type = srtp_crypto_kernel_get_cipher_type(id);
+  std::vector<uint8_t> out(total, 0);
+  srtp_cipher_t* cipher = nullptr;
+  if (type == nullptr || type->alloc(&cipher, key_len, 0) != srtp_err_status_ok) {
+    ADD_FAILURE() << "no cipher";
+    return out;
+  }
+  std::vector<uint8_t> key(static_cast<size_t>(key_len));
+  for (size_t i = 0; i < key.size(); ++i) {
+    key[i] = static_cast<uint8_t>(i * 11 + 3);
+  }
+  uint8_t iv[16] = {0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, 0, 5, 0, 0};
+  EXPECT_EQ(type->init(cipher->state, key.data()), srtp_err_status_ok);
+  EXPECT_EQ(type->set_iv(cipher->state, iv, srtp_direction_encrypt), srtp_err_status_ok);
+  size_t done = 0;
+  for (size_t k = 0; done < total; ++k) {
+    unsigned int n = static_cast<unsigned int>(std::min(pieces[k % pieces.size()], total - done));
+    EXPECT_EQ(type->encrypt(cipher->state, out.data() + done, &n), srtp_err_status_ok);
+    done += n;
+  }
+  type->dealloc(cipher);
+  return out;
+}
+
+// The OpenSSL AES-ICM keeps its place in the key stream across calls after one IV (partial
+// blocks, chunks) and makes the same key stream as libsrtp's built-in one, 128 and 256.
+TEST(SrtpOpensslIcm, KeyStreamInPiecesMatchesBuiltIn) {
+  for (auto [id, key_len] : {std::pair{SRTP_AES_ICM_128, 30}, std::pair{SRTP_AES_ICM_256, 46}}) {
+    SCOPED_TRACE(id);
+    auto reference = icmKeyStream(Engine::kLibsrtpBuiltIn, id, key_len, 1500, {1500});
+    EXPECT_EQ(icmKeyStream(Engine::kOpenssl, id, key_len, 1500, {1500}), reference);
+    EXPECT_EQ(icmKeyStream(Engine::kOpenssl, id, key_len, 1500, {5, 11, 16, 1, 15, 700, 17}),
+              reference);
+    EXPECT_EQ(icmKeyStream(Engine::kOpenssl, id, key_len, 1500, {512, 3}), reference);
   }
 }
 
