@@ -311,17 +311,20 @@ void handOff(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m, uint32_
 }
 
 // What SRTP needs found on ingress: the protect context, for egress.
+// Left uninitialized on plain streams (no stores per packet): srtpIngress sets every field.
 struct SrtpStep {
-  SrtpCrypto* protect = nullptr;
-  int index = 0;
-  uint8_t kind = kKindRtp;
-  uint32_t ssrc = 0;
+  SrtpCrypto* protect;
+  int index;
+  uint8_t kind;
+  uint32_t ssrc;
 };
 
 // Ownership, contexts, unprotect. False: the packet was handed off, parked or dropped.
-bool srtpIngress(LcoreContext& lc, const RelayTarget& t, DirectionCounters& counters, rte_mbuf* m,
-                 const FrameView& v, PayloadKind kind, uint8_t interface, uint8_t hops,
-                 uint16_t& payloadLength, SrtpStep& step) {
+// Out of line: plain streams' relay() stays as small as before.
+[[gnu::noinline]] bool srtpIngress(LcoreContext& lc, const RelayTarget& t,
+                                   DirectionCounters& counters, rte_mbuf* m, const FrameView& v,
+                                   PayloadKind kind, uint8_t interface, uint8_t hops,
+                                   uint16_t& payloadLength, SrtpStep& step) {
   SrtpSlot& slot = lc.shared->srtp[t.direction];
   const uint8_t k = kind == PayloadKind::kRtcp ? kKindRtcp : kKindRtp;
   const uint32_t me = lc.queue + 1u;
@@ -380,8 +383,10 @@ bool srtpIngress(LcoreContext& lc, const RelayTarget& t, DirectionCounters& coun
 }
 
 // Egress: protect (with room for the tag), then the new lengths. False: dropped.
-bool srtpEgress(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m, uint8_t* frame,
-                uint16_t payloadOffset, uint16_t& payloadLength, const SrtpStep& step) {
+// Out of line: plain streams' relay() stays as small as before.
+[[gnu::noinline]] bool srtpEgress(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m,
+                                  uint8_t* frame, uint16_t payloadOffset, uint16_t& payloadLength,
+                                  const SrtpStep& step) {
   if (step.protect != nullptr) {
     uint8_t* payload = frame + payloadOffset;
     size_t trailer = step.kind == kKindRtcp ? srtp::rtcpTrailer(step.protect->suite)

@@ -34,7 +34,8 @@ import signal
 import socket
 import sys
 
-REASONS = ("malformed", "no_session", "unexpected_source", "no_route", "tx_full")
+REASONS = ("malformed", "no_session", "unexpected_source", "no_route", "tx_full", "srtp_auth",
+           "srtp_replay", "srtp_error")
 
 
 def hostport(text: str) -> tuple[str, int]:

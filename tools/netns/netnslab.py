@@ -395,7 +395,8 @@ def make_rtp_pcap(out: Path, count: int, ssrc: int, src: Path = G711_PCAP, ptime
 # --------------------------------------------------------------------------------------
 # Relay counters, read from key=value log lines (sbcd's, or the mock relay's)
 
-DROP_REASONS = ("malformed", "no_session", "unexpected_source", "no_route", "tx_full")
+DROP_REASONS = ("malformed", "no_session", "unexpected_source", "no_route", "tx_full",
+                "srtp_auth", "srtp_replay", "srtp_error")
 
 
 @dataclasses.dataclass
