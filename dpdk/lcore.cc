@@ -412,8 +412,11 @@ struct SrtpStep {
   return true;
 }
 
-void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView& v, uint64_t now,
-           uint32_t arrival, uint8_t interface, uint8_t hops = 0) {
+// Inlined into relayBurst, as it was when that was its only caller (reprocess is the other):
+// a call per packet costs ~5% at 100,000 sessions.
+[[gnu::always_inline]] inline void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m,
+                                         const FrameView& v, uint64_t now, uint32_t arrival,
+                                         uint8_t interface, uint8_t hops = 0) {
   const SharedContext& shared = *lc.shared;
   DirectionCounters& counters = lc.directions[t.direction];
   auto* frame = rte_pktmbuf_mtod(m, uint8_t*);

@@ -282,6 +282,12 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
               now->carry = true;
               now->carrySsrc = static_cast<uint32_t>(r >> 32);
               now->carryRoc = static_cast<uint32_t>(r);
+            } else if (before != nullptr && before->carry) {
+              // Re-keyed again before a packet used the last keys: what they would have
+              // carried still holds.
+              now->carry = true;
+              now->carrySsrc = before->carrySsrc;
+              now->carryRoc = before->carryRoc;
             }
             created.push_back(now);
           }

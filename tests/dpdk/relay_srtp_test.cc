@@ -233,7 +233,7 @@ TEST_F(SrtpRelayTest, SequenceWrapContinues) {
 
 // A re-INVITE with new keys on both legs, after the stream wrapped (ROC 1): the new keys go
 // on with ROC 1 (RFC 3711 3.3.1), so the phone's packets still authenticate and the trunk
-// can still decrypt.
+// can still decrypt. Also when the keys change twice before the next packet.
 TEST_F(SrtpRelayTest, ReKeyCarriesTheRolloverCounter) {
   start(config());
   introducePeers();
@@ -247,6 +247,8 @@ TEST_F(SrtpRelayTest, ReKeyCarriesTheRolloverCounter) {
     access_->send(fromPhone(phoneOut.protect(rtp(seq, 160u * i, ssrc))));
     ASSERT_TRUE(core_->receive()) << "seq " << seq;
   }
+  // Twice, before any packet uses the first new keys (a re-INVITE, then an UPDATE).
+  ASSERT_EQ(plane_->updateSession(srtpCall(testKeys(kSuite, 7, 2), testKeys(kSuite, 3, 8))), "");
   SrtpKeys phone2 = testKeys(kSuite, 5, 2);
   SrtpKeys trunk2 = testKeys(kSuite, 3, 6);
   ASSERT_EQ(plane_->updateSession(srtpCall(phone2, trunk2)), "");
