@@ -15,6 +15,12 @@ pipelined (--window outstanding, matched by cookie) and retransmitted with the s
 after --timeout s (rtpengine answers a repeated cookie from its cache); a call that fails
 stops the run with the error. Prints one line: "setup calls=N seconds=S per_s=R".
 
+--srtp SUITE (tools/bench/srtp): the callee's leg is SRTP with SDES (RFC 4568): the offer
+asks rtpengine for RTP/SAVP towards the callee ("transport-protocol"), rtpengine puts its own
+a=crypto lines in the SDP it returns, and the answer takes the line of SUITE (its tag) with a
+key of the callee's. The caller's leg stays RTP/AVP: what the load generator sends as RTP,
+rtpengine protects with its key before it forwards it (RTP -> SRTP).
+
 statistics: prints rtpengine's `statistics` answer as JSON. ping: exits 0 once rtpengine
 answers a `ping` (polling for --wait seconds), 1 otherwise.
 
@@ -23,6 +29,7 @@ lists, dictionaries).
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -136,9 +143,24 @@ class Ng:
         raise TimeoutError(f"no answer from rtpengine at {self.dest[0]}:{self.dest[1]}")
 
 
-def sdp(ip, port, sess):
+def sdp(ip, port, sess, proto="RTP/AVP", extra=""):
     return (f"v=0\r\no=- {sess} 1 IN IP4 {ip}\r\ns=bench\r\nc=IN IP4 {ip}\r\nt=0 0\r\n"
-            f"m=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\na=sendrecv\r\n")
+            f"m=audio {port} {proto} 8\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\na=sendrecv\r\n"
+            + extra)
+
+
+# SDES master key + salt lengths (bytes) of the suites rtpengine and the relay share.
+SDES_KEY_BYTES = {"AES_CM_128_HMAC_SHA1_80": 30, "AES_CM_128_HMAC_SHA1_32": 30,
+                  "AEAD_AES_128_GCM": 28, "AEAD_AES_256_GCM": 44}
+CRYPTO = re.compile(rb"^a=crypto:(\d+) ([A-Z0-9_]+) ", re.M)
+
+
+def crypto_tag(sdp_bytes, suite):
+    for m in CRYPTO.finditer(sdp_bytes):
+        if m.group(2).decode() == suite:
+            return int(m.group(1))
+    offered = [m.group(2).decode() for m in CRYPTO.finditer(sdp_bytes)]
+    raise ValueError(f"rtpengine offered no a=crypto for {suite} (it offered {offered or 'none'})")
 
 
 MEDIA = re.compile(rb"^m=audio (\d+) ", re.M)
@@ -172,14 +194,27 @@ def cmd_setup(a):
     start = time.monotonic()
     deadline = start + a.max_seconds
 
+    if a.srtp and a.srtp not in SDES_KEY_BYTES:
+        sys.exit(f"setup: unknown SRTP suite {a.srtp}")
+    tags = {}  # call -> the a=crypto tag of --srtp in rtpengine's offer
+
     def offer(i):
-        return {"command": "offer", "call-id": f"{a.tag}-{i}", "from-tag": f"a{i}",
-                "sdp": sdp(a.caller_ip, a.caller_port + 2 * (i % 16384), i),
-                "replace": ["origin"], "ICE": "remove"}
+        m = {"command": "offer", "call-id": f"{a.tag}-{i}", "from-tag": f"a{i}",
+             "sdp": sdp(a.caller_ip, a.caller_port + 2 * (i % 16384), i),
+             "replace": ["origin"], "ICE": "remove"}
+        if a.srtp:
+            m["transport-protocol"] = "RTP/SAVP"
+        return m
 
     def answer(i):
+        proto, extra = "RTP/AVP", ""
+        if a.srtp:
+            # The callee's key: benchmark traffic only (it never sends; the key is unused).
+            key = base64.b64encode(os.urandom(SDES_KEY_BYTES[a.srtp])).decode()
+            proto, extra = "RTP/SAVP", f"a=crypto:{tags[i]} {a.srtp} inline:{key}\r\n"
         return {"command": "answer", "call-id": f"{a.tag}-{i}", "from-tag": f"a{i}",
-                "to-tag": f"b{i}", "sdp": sdp(a.callee_ip, callee_ports[i % len(callee_ports)], i),
+                "to-tag": f"b{i}",
+                "sdp": sdp(a.callee_ip, callee_ports[i % len(callee_ports)], i, proto, extra),
                 "replace": ["origin"], "ICE": "remove"}
 
     def issue(i, stage, msg):
@@ -212,6 +247,11 @@ def cmd_setup(a):
             sys.exit(f"setup: {'offer' if stage == 0 else 'answer'} of call {i} failed: {reason} "
                      f"({done} calls were up)")
         if stage == 0:
+            if a.srtp:
+                try:
+                    tags[i] = crypto_tag(msg["sdp"], a.srtp)
+                except ValueError as e:
+                    sys.exit(f"setup: offer of call {i}: {e}")
             issue(i, 1, answer(i))
         else:
             targets[i] = media_target(msg["sdp"])
@@ -257,6 +297,7 @@ def main():
     s.add_argument("--window", type=int, default=32)
     s.add_argument("--max-seconds", type=float, default=900)
     s.add_argument("--progress", type=int, default=0, help="print every N calls")
+    s.add_argument("--srtp", default="", help="SDES suite: the callee's leg is RTP/SAVP")
     for p in (s, sub.add_parser("statistics"), sub.add_parser("ping")):
         p.add_argument("--ng", default="127.0.0.1:2223")
         p.add_argument("--timeout", type=float, default=2.0)

@@ -64,6 +64,7 @@
 
 #include "dpdk/dpdk_media_plane.h"
 #include "metrics/exporter.h"
+#include "tools/bench/src/srtp_bench_keys.h"
 #include "tools/sbcd/media_metrics.h"
 
 namespace {
@@ -173,6 +174,28 @@ std::optional<double> processCpuSeconds(long pid) {
   while (dirent* e = readdir(d.get())) {
     if (e->d_name[0] == '.') continue;
     std::ifstream f(dir + "/" + e->d_name + "/schedstat");
+    uint64_t v = 0;
+    if (f >> v) ns += v;
+  }
+  return double(ns) / 1e9;
+}
+
+// CPU time, in seconds, of this process's DPDK worker threads ("rte-worker-N" in DPDK
+// 22.11, "lcore-worker-N" in later releases): the
+// measured core's share of the window when other processes compete for it.
+double workerCpuSeconds() {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir("/proc/self/task"), closedir);
+  if (!d) return 0;
+  uint64_t ns = 0;
+  while (dirent* e = readdir(d.get())) {
+    if (e->d_name[0] == '.') continue;
+    std::string dir = std::string("/proc/self/task/") + e->d_name;
+    std::ifstream c(dir + "/comm");
+    std::string comm;
+    if (!std::getline(c, comm) ||
+        (comm.rfind("rte-worker", 0) != 0 && comm.rfind("lcore-worker", 0) != 0))
+      continue;
+    std::ifstream f(dir + "/schedstat");
     uint64_t v = 0;
     if (f >> v) ns += v;
   }
@@ -797,6 +820,15 @@ void scrapeCost(DpdkMediaPlane& plane, uint16_t bPort, int pairs, double window,
 //   --strict  every session kStrict (source checked against the signaled one)
 //   --scrape-pairs N [0]  --scrape-window S [2]: after the measurement, N pairs of windows
 //       without and with a 1-second scrape of a metrics endpoint (see scrapeCost)
+//   --srtp-a SUITE / --srtp-b SUITE  that side of every session speaks SRTP with the
+//       benchmark's keys (srtp_bench_keys.h): -a, the relay unprotects what the caller sends
+//       (the pcap must be sbc-bench-srtp pcap --srtp); -b, it protects what it relays
+//   --one-pass  net_pcap reads the file once (no infinite_rx): for SRTP the relay must
+//       unprotect, which it accepts only once per packet; the RELAY line says how many
+//       frames were left after the window (pcap_left; 0 = the file ran out: no figure)
+//   --warmup-max S [--warmup]  with SRTP the relay creates each stream's contexts when its
+//       first packet comes, and drops (srtp_error) or parks packets until then: the warm-up
+//       goes on past --warmup, up to S, until no SRTP drop was counted for 0.5 s
 int relay(const Args& a) {
   const auto sessions = static_cast<size_t>(a.num("sessions", 0));
   auto layout = readLayout(a.need("layout"), sessions ? sessions : SIZE_MAX);
@@ -806,6 +838,13 @@ int relay(const Args& a) {
   if (duration <= 0 || warmup < 0 || warmup + duration > 600) die("bad --warmup/--duration");
   const std::string pcap = a.need("pcap");
   const size_t frames = pcapFrames(pcap);
+  const bool onePass = a.flag("one-pass");
+  std::optional<mp::SrtpSuite> srtpA, srtpB;
+  if (auto n = a.str("srtp-a"); !n.empty() && !(srtpA = mp::srtpSuiteFromName(n)))
+    die("unknown SRTP suite '" + n + "'");
+  if (auto n = a.str("srtp-b"); !n.empty() && !(srtpB = mp::srtpSuiteFromName(n)))
+    die("unknown SRTP suite '" + n + "'");
+  const double warmupMax = std::max(warmup, a.num("warmup-max", warmup));
 
   RelayConfig cfg;
   const auto mainLcore = static_cast<unsigned>(a.num("main-lcore", 0));
@@ -830,13 +869,13 @@ int relay(const Args& a) {
   // net_pcap (infinite_rx) keeps every frame of the file in an mbuf of the RX queue's pool,
   // and wants them all at queue set-up: the worker's pool holds them plus the usual.
   uint32_t pool = 8191;
-  while (pool < frames + 16384)
+  while (!onePass && pool < frames + 16384)
     pool = pool * 2 + 1;
   cfg.mbufsPerLcore = pool;
 
   RelayConfig::Interface ia, ib;
   ia.realm = "a";
-  ia.device = "net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1";
+  ia.device = "net_pcap0,rx_pcap=" + pcap + (onePass ? "" : ",infinite_rx=1");
   ib.realm = "b";
   auto aAddr = mp::IpAddress::parse(a.str("a-address", "10.1.0.1"));
   auto bAddr = mp::IpAddress::parse(a.str("b-address", "10.2.0.1"));
@@ -925,6 +964,12 @@ int relay(const Args& a) {
     sp.b.local = l.bLocal;
     sp.b.remote = l.bRemote;
     sp.b.remoteRtcpPort = static_cast<uint16_t>(l.bRemote.port + 1);
+    if (srtpA)
+      sp.a.srtp = mp::SrtpKeys{*srtpA, sbc::bench::benchSrtpKey(*srtpA, i, 'A'),
+                               sbc::bench::benchSrtpKey(*srtpA, i, 'a')};
+    if (srtpB)
+      sp.b.srtp = mp::SrtpKeys{*srtpB, sbc::bench::benchSrtpKey(*srtpB, i, 'B'),
+                               sbc::bench::benchSrtpKey(*srtpB, i, 'b')};
     spec.streams.push_back(sp);
     auto e = plane->createSession(spec);
     if (!e.empty() && failed++ == 0) firstError = "session " + std::to_string(i + 1) + ": " + e;
@@ -941,10 +986,30 @@ int relay(const Args& a) {
   std::fflush(stdout);
 
   std::map<std::string, uint64_t> events;
+  auto tWarm = Clock::now();
   runFor(*plane, warmup, events);
+  // SRTP: on until the contexts are all there (no SRTP drop for 0.5 s), within --warmup-max.
+  auto srtpDrops = [&] {
+    auto t = totals(*plane);
+    uint64_t d = 0;
+    for (auto r :
+         {mp::DropReason::kSrtpAuth, mp::DropReason::kSrtpReplay, mp::DropReason::kSrtpError})
+      d += t.drops[static_cast<size_t>(r)];
+    return d;
+  };
+  if (srtpA || srtpB) {
+    for (uint64_t last = srtpDrops(); secondsSince(tWarm) + 0.5 <= warmupMax;) {
+      runFor(*plane, 0.5, events);
+      uint64_t now = srtpDrops();
+      if (now == last) break;
+      last = now;
+    }
+  }
+  const double warmedS = secondsSince(tWarm);
 
   auto cpu0 = cpuTimes();
   auto me0 = processCpuSeconds(getpid());
+  const double wk0 = workerCpuSeconds();
   rte_eth_stats b0{}, a0{};
   rte_eth_stats_get(*bPort, &b0);
   rte_eth_stats_get(*aPort, &a0);
@@ -963,6 +1028,7 @@ int relay(const Args& a) {
   double window = secondsSince(t0);
   auto cpu1 = cpuTimes();
   auto me1 = processCpuSeconds(getpid());
+  const double workerCpu = (workerCpuSeconds() - wk0) / window;
   double selfCpu = me0 && me1 ? (*me1 - *me0) / window : 0;
   auto per1 = perSession(*plane, layout.size(), unknown);
 
@@ -989,10 +1055,14 @@ int relay(const Args& a) {
               perSessionReadS, unknown);
   std::printf(
       "RELAY sessions=%zu mpps=%.3f api_mpps=%.3f rx_mpps=%.3f window_s=%.2f "
-      "idle_sessions=%zu create_s=%.2f start_s=%.2f b_device=%s latched=%" PRIu64
-      " timeouts=%" PRIu64 "%s self_cpu=%.3f other_cpu=%.3f %s\n",
-      layout.size(), mpps, apiMpps, rxMpps, window, idle, createS, startS, bMode.c_str(),
-      events["latched"], events["timeout"], drops.c_str(), selfCpu,
+      "idle_sessions=%zu create_s=%.2f start_s=%.2f warmup_s=%.2f srtp_a=%s srtp_b=%s "
+      "pcap_frames=%zu pcap_left=%s b_device=%s latched=%" PRIu64 " timeouts=%" PRIu64
+      "%s self_cpu=%.3f worker_cpu=%.3f other_cpu=%.3f %s\n",
+      layout.size(), mpps, apiMpps, rxMpps, window, idle, createS, startS, warmedS,
+      srtpA ? std::string(mp::srtpSuiteName(*srtpA)).c_str() : "none",
+      srtpB ? std::string(mp::srtpSuiteName(*srtpB)).c_str() : "none", frames,
+      onePass ? std::to_string(frames > a1.ipackets ? frames - a1.ipackets : 0).c_str() : "loop",
+      bMode.c_str(), events["latched"], events["timeout"], drops.c_str(), selfCpu, workerCpu,
       othersCores(cpu0, cpu1, selfCpu, window), cpuBusyText(cpu0, cpu1).c_str());
   std::fflush(stdout);
 
@@ -1024,7 +1094,7 @@ int main(int argc, char** argv) {
   }
   std::string mode = argv[1];
   if (mode == "rtp-load") return rtpLoad(Args(argc, argv, 2, {}));
-  if (mode == "relay") return relay(Args(argc, argv, 2, {"strict"}));
+  if (mode == "relay") return relay(Args(argc, argv, 2, {"strict", "one-pass"}));
   usage();
   return 2;
 }
