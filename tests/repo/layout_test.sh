@@ -63,6 +63,8 @@ forbid metrics 'config/' "metrics sit below the configuration"
 
 forbid mediaplane 'signaling/|topology/|dpdk/|rte_' "mediaplane (the API and its control-side parts) includes nothing above it and no DPDK"
 forbid mediaplane/api 'mediaplane/[a-z_]+\.h' "mediaplane/api is the bottom layer: plain data only"
+# SRTP: keys cross from signaling to the relay as plain data; crypto lives in mediaplane/srtp.
+forbid signaling 'srtp2/|openssl/|mediaplane/srtp/' "signaling handles SRTP keys as plain data: libsrtp and OpenSSL stay in mediaplane/srtp"
 forbid dpdk 'signaling/|topology/' "the fast path knows nothing of SIP"
 forbid metrics 'signaling/|dpdk/|topology/' "metrics collect through interfaces, not by reaching into areas"
 forbid_except metrics 'mediaplane/' '#include "mediaplane/api/address\.h"' "metrics use only the shared address helpers from mediaplane/api"
