@@ -189,8 +189,11 @@ void noteUse(std::atomic<uint64_t>& latch, uint64_t current, uint32_t tick) {
 // kLearnSameIp: kLearn, from the signaled IP only.
 // RTCP-only ports: RTCP comes every few seconds, so their silences are measured in
 // rtcpHandoverTicks instead.
-bool acceptSource(std::atomic<uint64_t>& latch, const RelayTarget& t, const FrameView& v,
-                  uint32_t tick, const SharedContext& shared) {
+// Inlined into relay() as it was before relay() had two callers (GCC then made it a call per
+// packet; no measurable difference either way, docs/PERFORMANCE.md "SRTP").
+[[gnu::always_inline]] inline bool acceptSource(std::atomic<uint64_t>& latch, const RelayTarget& t,
+                                                const FrameView& v, uint32_t tick,
+                                                const SharedContext& shared) {
   uint64_t source = encodeSource(v.srcIp, v.srcPort);
   uint64_t current = latch.load(std::memory_order_acquire);
   const bool learn = t.check != SourceCheck::kLatchFirst;
