@@ -42,16 +42,16 @@
 #include <string_view>
 #include <vector>
 
+#include "tools/bench/src/srtp_bench_packet.h"
+
 namespace {
 
 bool g_cpu_clock = true;
 int64_t now() {
-  timespec ts{};
-  clock_gettime(g_cpu_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  return sbc::bench::benchClockNs(g_cpu_clock);
 }
 
-constexpr uint32_t kSsrc = 0x53525450;
+constexpr uint32_t kSsrc = sbc::bench::kRawBenchSsrc;
 constexpr size_t kHeader = 12;
 size_t g_tag = 10;  // 10 for AES_CM_128_HMAC_SHA1_80, 4 for _32
 constexpr size_t kSlot = 2048;
@@ -79,21 +79,6 @@ int usage(const char* why) {
 int fail(const char* why) {
   std::fprintf(stderr, "srtp_aesni_mb_bench: %s\n", why);
   return 3;
-}
-
-void stamp(uint8_t* p, uint16_t seq, uint32_t ts) {
-  p[0] = 0x80;
-  p[1] = 8;  // PCMA
-  p[2] = static_cast<uint8_t>(seq >> 8);
-  p[3] = static_cast<uint8_t>(seq);
-  p[4] = static_cast<uint8_t>(ts >> 24);
-  p[5] = static_cast<uint8_t>(ts >> 16);
-  p[6] = static_cast<uint8_t>(ts >> 8);
-  p[7] = static_cast<uint8_t>(ts);
-  p[8] = static_cast<uint8_t>(kSsrc >> 24);
-  p[9] = static_cast<uint8_t>(kSsrc >> 16);
-  p[10] = static_cast<uint8_t>(kSsrc >> 8);
-  p[11] = static_cast<uint8_t>(kSsrc);
 }
 
 // RFC 3711 4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), i = ROC || SEQ.
@@ -336,7 +321,7 @@ int main(int argc, char** argv) {
   // Stamps packet i of the burst with the next index: header, counter block, ROC.
   auto prepare = [&](size_t i) {
     uint8_t* p = b.packet(i);
-    stamp(p, seq, ts += 160);
+    sbc::bench::stampRtpHeader(p, seq, ts += 160);
     counterBlock(b.ivs[i].data(), roc, seq);
     putRoc(p + kHeader + payload, roc);
     if (++seq == 0) {

@@ -27,6 +27,8 @@
 
 #include "mediaplane/srtp/context.h"
 
+#include "tools/bench/src/srtp_bench_packet.h"
+
 namespace {
 
 using sbc::mediaplane::SrtpMasterKey;
@@ -38,12 +40,10 @@ using sbc::srtp::Status;
 // The thread's CPU time or the monotonic clock, in nanoseconds.
 bool g_cpu_clock = true;
 int64_t now() {
-  timespec ts{};
-  clock_gettime(g_cpu_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  return sbc::bench::benchClockNs(g_cpu_clock);
 }
 
-constexpr uint32_t kSsrc = 0x53525450;
+constexpr uint32_t kSsrc = sbc::bench::kRawBenchSsrc;
 constexpr size_t kBatch = 4096;
 constexpr size_t kSlot = 2048;  // bytes per packet buffer: any payload + trailer
 
@@ -55,22 +55,6 @@ int usage(const char* why) {
       "                      [--packets N] [--mode protect|unprotect] [--clock cpu|wall]\n",
       why);
   return 2;
-}
-
-void stamp(uint8_t* p, size_t payload, uint16_t seq, uint32_t ts) {
-  p[0] = 0x80;
-  p[1] = 8;  // PCMA
-  p[2] = static_cast<uint8_t>(seq >> 8);
-  p[3] = static_cast<uint8_t>(seq);
-  p[4] = static_cast<uint8_t>(ts >> 24);
-  p[5] = static_cast<uint8_t>(ts >> 16);
-  p[6] = static_cast<uint8_t>(ts >> 8);
-  p[7] = static_cast<uint8_t>(ts);
-  p[8] = static_cast<uint8_t>(kSsrc >> 24);
-  p[9] = static_cast<uint8_t>(kSsrc >> 16);
-  p[10] = static_cast<uint8_t>(kSsrc >> 8);
-  p[11] = static_cast<uint8_t>(kSsrc);
-  (void)payload;
 }
 
 }  // namespace
@@ -158,7 +142,7 @@ int main(int argc, char** argv) {
       if (n == warmup) {
         start = now();
       }
-      stamp(buffer.data(), payload, seq++, ts += 160);
+      sbc::bench::stampRtpHeader(buffer.data(), seq++, ts += 160);
       int length = plain_length;
       if (tx->protectRtp(buffer.data(), length) != Status::kOk) {
         std::fprintf(stderr, "srtp_raw_bench: protect failed at packet %llu\n",
@@ -177,7 +161,7 @@ int main(int argc, char** argv) {
       for (size_t i = 0; i < batch; ++i) {
         uint8_t* p = buffers.data() + i * kSlot;
         std::memset(p + 12, 0xd5, payload);
-        stamp(p, payload, seq++, ts += 160);
+        sbc::bench::stampRtpHeader(p, seq++, ts += 160);
         lengths[i] = plain_length;
         if (tx->protectRtp(p, lengths[i]) != Status::kOk) {
           std::fprintf(stderr, "srtp_raw_bench: protect failed\n");
