@@ -1,0 +1,458 @@
+#include "mediaplane/srtp/rtp_batch.h"
+
+#include <intel-ipsec-mb.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#include <array>
+#include <cstring>
+
+namespace sbc::srtp {
+
+namespace {
+
+constexpr uint64_t kSeqMedian = 1u << 15;
+constexpr int kSeqMax = 1 << 16;
+constexpr int kWindow = 128;
+
+struct ManagerDeleter {
+  void operator()(IMB_MGR* m) const { free_mb_mgr(m); }
+};
+using Manager = std::unique_ptr<IMB_MGR, ManagerDeleter>;
+
+// A manager for the best code paths this CPU has. The one that derives a stream's GCM keys
+// and the ones that use them must pick the same (the GHASH key layout differs): both come
+// from here.
+Manager makeManager(std::string& error) {
+  Manager m(alloc_mb_mgr(0));
+  if (!m) {
+    error = "libipsec-mb: cannot allocate a manager";
+    return nullptr;
+  }
+  IMB_ARCH arch = IMB_ARCH_NONE;
+  init_mb_mgr_auto(m.get(), &arch);
+  if (imb_get_errno(m.get()) != 0 || arch == IMB_ARCH_NONE) {
+    error = std::string("libipsec-mb: ") + imb_get_strerror(imb_get_errno(m.get()));
+    return nullptr;
+  }
+  return m;
+}
+
+// Key derivation runs on control threads (the SRTP service thread, tools): one manager each.
+IMB_MGR* derivationManager(std::string& error) {
+  thread_local Manager manager = makeManager(error);
+  if (!manager && error.empty()) error = "libipsec-mb: no manager on this thread";
+  return manager.get();
+}
+
+bool isGcm(SrtpSuite s) {
+  return s == SrtpSuite::kAeadAes128Gcm || s == SrtpSuite::kAeadAes256Gcm;
+}
+
+// RFC 3711 4.3.1 with a key derivation rate of 0: AES-CM keyed with the master key over
+// x = master salt XOR (label << 48), the counter in the last 16 bits. A GCM master salt
+// (12 bytes) is padded with zeros to 14 (RFC 7714 11, as libsrtp does).
+bool derive(const uint8_t* masterKey, size_t keyLength, const uint8_t* masterSalt,
+            size_t saltLength, uint8_t label, uint8_t* out, size_t n) {
+  std::array<uint8_t, 64> blocks{};
+  const size_t count = (n + 15) / 16;
+  if (count * 16 > blocks.size()) return false;
+  for (size_t b = 0; b < count; ++b) {
+    uint8_t* x = blocks.data() + b * 16;
+    std::memcpy(x, masterSalt, saltLength);
+    x[7] ^= label;
+    x[14] = static_cast<uint8_t>(b >> 8);
+    x[15] = static_cast<uint8_t>(b);
+  }
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  if (ctx == nullptr) return false;
+  int written = 0;
+  bool ok = EVP_EncryptInit_ex(ctx, keyLength == 32 ? EVP_aes_256_ecb() : EVP_aes_128_ecb(),
+                               nullptr, masterKey, nullptr) == 1 &&
+            EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+            EVP_EncryptUpdate(ctx, blocks.data(), &written, blocks.data(),
+                              static_cast<int>(count * 16)) == 1 &&
+            written == static_cast<int>(count * 16);
+  EVP_CIPHER_CTX_free(ctx);
+  if (ok) std::memcpy(out, blocks.data(), n);
+  explicit_bzero(blocks.data(), blocks.size());
+  return ok;
+}
+
+// RTP header length (fixed part, CSRCs, extension); 0 if it does not fit in `length`.
+int headerLength(const uint8_t* p, int length) {
+  if (length < 12) return 0;
+  int h = 12 + 4 * (p[0] & 0x0f);
+  if (p[0] & 0x10) {
+    if (h + 4 > length) return 0;
+    h += 4 + 4 * (p[h + 2] << 8 | p[h + 3]);
+  }
+  return h <= length ? h : 0;
+}
+
+void put32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// RtpStream
+
+bool RtpStream::supported(SrtpSuite suite) {
+  if (suite >= SrtpSuite::kCount) return false;
+  std::string error;
+  return derivationManager(error) != nullptr;
+}
+
+std::unique_ptr<RtpStream> RtpStream::create(SrtpSuite suite, const SrtpMasterKey& key,
+                                             Direction direction, uint32_t ssrc, uint32_t roc,
+                                             std::string& error) {
+  if (suite >= SrtpSuite::kCount) {
+    error = "unknown SRTP suite";
+    return nullptr;
+  }
+  const size_t want = mediaplane::srtpMasterKeyLength(suite);
+  if (key.length != want) {
+    error = "master key and salt of " + std::to_string(key.length) + " bytes, " +
+            std::string(mediaplane::srtpSuiteName(suite)) + " takes " + std::to_string(want);
+    return nullptr;
+  }
+  IMB_MGR* m = derivationManager(error);
+  if (m == nullptr) return nullptr;
+
+  std::unique_ptr<RtpStream> s(new RtpStream());
+  s->suite_ = suite;
+  s->direction_ = direction;
+  s->ssrc_ = ssrc;
+  s->pending_roc_ = roc;
+  s->gcm_ = isGcm(suite);
+  s->key_length_ = suite == SrtpSuite::kAeadAes256Gcm ? 32 : 16;
+  s->tag_length_ = static_cast<uint8_t>(rtpTrailer(suite));
+  const size_t saltLength = s->gcm_ ? 12 : 14;
+
+  std::array<uint8_t, 14> masterSalt{};
+  std::memcpy(masterSalt.data(), key.bytes.data() + s->key_length_, saltLength);
+  alignas(16) std::array<uint8_t, 32> sessionKey{};
+  std::array<uint8_t, 20> authKey{};
+  bool ok = derive(key.bytes.data(), s->key_length_, masterSalt.data(), masterSalt.size(), 0x00,
+                   sessionKey.data(), s->key_length_) &&
+            derive(key.bytes.data(), s->key_length_, masterSalt.data(), masterSalt.size(), 0x02,
+                   s->salt_, saltLength) &&
+            (s->gcm_ || derive(key.bytes.data(), s->key_length_, masterSalt.data(),
+                               masterSalt.size(), 0x01, authKey.data(), authKey.size()));
+  if (ok) {
+    if (s->gcm_) {
+      auto* gcm = reinterpret_cast<gcm_key_data*>(s->keys_.gcm);
+      static_assert(sizeof(gcm_key_data) <= sizeof(Keys::gcm));
+      if (s->key_length_ == 32) {
+        IMB_AES256_GCM_PRE(m, sessionKey.data(), gcm);
+      } else {
+        IMB_AES128_GCM_PRE(m, sessionKey.data(), gcm);
+      }
+    } else {
+      alignas(16) std::array<uint8_t, 16 * 15> decrypt{};  // CTR never decrypts with AES
+      IMB_AES_KEYEXP_128(m, sessionKey.data(), s->keys_.cm.round, decrypt.data());
+      explicit_bzero(decrypt.data(), decrypt.size());
+      // HMAC's inner and outer states after their first block, computed once (RFC 2104).
+      alignas(16) std::array<uint8_t, 64> block{};
+      for (uint8_t pad : {uint8_t{0x36}, uint8_t{0x5c}}) {
+        block.fill(pad);
+        for (size_t i = 0; i < authKey.size(); ++i)
+          block[i] ^= authKey[i];
+        IMB_SHA1_ONE_BLOCK(m, block.data(), pad == 0x36 ? s->keys_.cm.ipad : s->keys_.cm.opad);
+      }
+      explicit_bzero(block.data(), block.size());
+    }
+    ok = imb_get_errno(m) == 0;
+  }
+  explicit_bzero(masterSalt.data(), masterSalt.size());
+  explicit_bzero(sessionKey.data(), sessionKey.size());
+  explicit_bzero(authKey.data(), authKey.size());
+  if (!ok) {
+    error = "SRTP session key derivation failed";
+    return nullptr;
+  }
+  return s;
+}
+
+RtpStream::~RtpStream() {
+  explicit_bzero(&keys_, sizeof(keys_));
+  explicit_bzero(salt_, sizeof(salt_));
+}
+
+uint32_t RtpStream::roc() const {
+  return pending_roc_ != 0 ? pending_roc_ : static_cast<uint32_t>(index_ >> 16);
+}
+
+// ---------------------------------------------------------------------------------------
+// The index estimate and the replay window: libsrtp's (crypto/replay/rdbx.c and
+// srtp_estimate_index), so that the fast path and libsrtp agree packet for packet.
+
+namespace {
+
+struct Estimate {
+  uint64_t index = 0;
+  int64_t delta = 0;
+  bool advance = false;  // a carried ROC's first packet: the window starts at it
+  Status status = Status::kOk;
+};
+
+Estimate estimate(uint64_t index, uint32_t pendingRoc, uint16_t seq) {
+  Estimate e;
+  if (pendingRoc != 0) {
+    e.index = uint64_t{pendingRoc} << 16 | seq;
+    e.delta = static_cast<int64_t>(e.index - index);
+    if (e.index > index && e.index - index > kSeqMedian) {
+      e.advance = true;
+    } else if (e.index < index && index - e.index > kSeqMedian) {
+      e.status = Status::kReplay;
+    }
+    return e;
+  }
+  if (index <= kSeqMedian) {
+    e.index = seq;
+    e.delta = int{seq} - static_cast<uint16_t>(index);
+    return e;
+  }
+  const auto localRoc = static_cast<uint32_t>(index >> 16);
+  const auto localSeq = static_cast<uint16_t>(index);
+  uint32_t roc = localRoc;
+  int difference = int{seq} - localSeq;
+  if (localSeq < kSeqMedian) {
+    if (int{seq} - localSeq > static_cast<int>(kSeqMedian)) {
+      roc = localRoc - 1;
+      difference = int{seq} - localSeq - kSeqMax;
+    }
+  } else if (localSeq - kSeqMedian > seq) {
+    roc = localRoc + 1;
+    difference = int{seq} - localSeq + kSeqMax;
+  }
+  e.index = uint64_t{roc} << 16 | seq;
+  e.delta = difference;
+  return e;
+}
+
+bool seen(const uint64_t window[2], int64_t delta) {
+  const int64_t n = -delta;  // 0..127
+  return (window[n >> 6] >> (n & 63) & 1) != 0;
+}
+
+Status check(const uint64_t window[2], int64_t delta) {
+  if (delta > 0) return Status::kOk;
+  if (delta <= -kWindow) return Status::kReplay;
+  return seen(window, delta) ? Status::kReplay : Status::kOk;
+}
+
+void add(uint64_t& index, uint64_t window[2], int64_t delta) {
+  if (delta > 0) {
+    index += static_cast<uint64_t>(delta);
+    if (delta >= kWindow) {
+      window[0] = window[1] = 0;
+    } else if (delta >= 64) {
+      window[1] = window[0] << (delta - 64);
+      window[0] = 0;
+    } else {
+      window[1] = window[1] << delta | window[0] >> (64 - delta);
+      window[0] <<= delta;
+    }
+    window[0] |= 1;
+  } else {
+    const int64_t n = -delta;
+    window[n >> 6] |= uint64_t{1} << (n & 63);
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// RtpBatch
+
+struct RtpBatch::Job {
+  RtpStream* stream = nullptr;
+  uint8_t* packet = nullptr;
+  uint64_t index = 0;
+  int length = 0;  // the length finish() gives
+  bool protect = false;
+  bool advance = false;
+  bool done = false;  // libipsec-mb returned the job
+  bool ok = false;    // ... completed
+  alignas(16) uint8_t iv[16]{};
+  alignas(16) uint8_t tag[20]{};
+  uint8_t received[16]{};
+};
+
+std::unique_ptr<RtpBatch> RtpBatch::create(std::string& error) {
+  Manager m = makeManager(error);
+  if (!m) return nullptr;
+  std::unique_ptr<RtpBatch> b(new RtpBatch());
+  b->manager_ = m.release();
+  b->jobs_ = new Job[kCapacity];
+  return b;
+}
+
+RtpBatch::~RtpBatch() {
+  if (manager_ != nullptr) {
+    while (IMB_FLUSH_JOB(manager_) != nullptr) {
+    }
+    free_mb_mgr(manager_);
+  }
+  delete[] jobs_;
+}
+
+Status RtpBatch::protect(RtpStream& stream, uint8_t* packet, int length, uint16_t& id) {
+  return queue(stream, packet, length, true, id);
+}
+
+Status RtpBatch::unprotect(RtpStream& stream, uint8_t* packet, int length, uint16_t& id) {
+  return queue(stream, packet, length, false, id);
+}
+
+// Jobs come back in the order they went in; each says which of ours it is.
+void RtpBatch::collect(IMB_JOB* done) {
+  auto* j = static_cast<Job*>(done->user_data);
+  j->done = true;
+  j->ok = done->status == IMB_STATUS_COMPLETED;
+}
+
+Status RtpBatch::queue(RtpStream& s, uint8_t* packet, int length, bool protect, uint16_t& id) {
+  if (count_ == kCapacity) return Status::kError;
+  const int tag = s.tag_length_;
+  const int body = protect ? length : length - tag;  // header and (cipher) payload
+  const int header = headerLength(packet, body);
+  if (header == 0) return Status::kError;
+  const auto seq = static_cast<uint16_t>(packet[2] << 8 | packet[3]);
+  Estimate e = estimate(s.index_, s.pending_roc_, seq);
+  if (e.status != Status::kOk) return e.status;
+  if (!e.advance) {
+    Status c = check(s.window_, e.delta);
+    if (c != Status::kOk) return c;
+  }
+  if (protect) {  // a sender takes its index at once (libsrtp: before it encrypts)
+    if (e.advance) {
+      s.index_ = e.index;
+      s.window_[0] = 1;
+      s.window_[1] = 0;
+      s.pending_roc_ = 0;
+    } else {
+      add(s.index_, s.window_, e.delta);
+    }
+  }
+
+  Job& j = jobs_[count_];
+  j.stream = &s;
+  j.packet = packet;
+  j.index = e.index;
+  j.protect = protect;
+  j.advance = e.advance;
+  j.done = false;
+  j.ok = false;
+  const auto roc = static_cast<uint32_t>(e.index >> 16);
+  const uint32_t ssrc = s.ssrc_;
+  const int payload = body - header;
+
+  IMB_JOB* job = IMB_GET_NEXT_JOB(manager_);
+  job->cipher_direction = protect ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+  job->chain_order = protect ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+  job->src = packet;
+  job->dst = packet + header;
+  job->cipher_start_src_offset_in_bytes = static_cast<uint64_t>(header);
+  job->msg_len_to_cipher_in_bytes = static_cast<uint64_t>(payload);
+  job->iv = j.iv;
+  job->auth_tag_output = j.tag;
+  job->user_data = &j;
+  if (s.gcm_) {
+    // RFC 7714 8.1: IV = salt XOR (0, 0, SSRC, ROC, SEQ); the header is the AAD.
+    std::memset(j.iv, 0, 12);
+    put32(j.iv + 2, ssrc);
+    put32(j.iv + 6, roc);
+    j.iv[10] = packet[2];
+    j.iv[11] = packet[3];
+    for (int i = 0; i < 12; ++i)
+      j.iv[i] ^= s.salt_[i];
+    job->cipher_mode = IMB_CIPHER_GCM;
+    job->hash_alg = IMB_AUTH_AES_GMAC;
+    job->enc_keys = s.keys_.gcm;
+    job->dec_keys = s.keys_.gcm;
+    job->key_len_in_bytes = s.key_length_;
+    job->iv_len_in_bytes = 12;
+    job->hash_start_src_offset_in_bytes = static_cast<uint64_t>(header);
+    job->msg_len_to_hash_in_bytes = static_cast<uint64_t>(payload);
+    job->u.GCM.aad = packet;
+    job->u.GCM.aad_len_in_bytes = static_cast<uint64_t>(header);
+    job->auth_tag_output_len_in_bytes = 16;
+    if (!protect) std::memcpy(j.received, packet + body, 16);
+  } else {
+    // RFC 3711 4.1.1: counter block = salt XOR SSRC XOR index, 16-bit block counter last.
+    std::memcpy(j.iv, s.salt_, 14);
+    j.iv[14] = 0;
+    j.iv[15] = 0;
+    uint8_t x[4];
+    put32(x, ssrc);
+    for (int i = 0; i < 4; ++i)
+      j.iv[4 + i] ^= x[i];
+    for (int i = 0; i < 6; ++i)
+      j.iv[8 + i] ^= static_cast<uint8_t>(e.index >> (40 - 8 * i));
+    // 4.2: the tag covers header, payload and the ROC, which goes where the tag will be.
+    if (!protect) std::memcpy(j.received, packet + body, static_cast<size_t>(tag));
+    put32(packet + body, roc);
+    job->cipher_mode = payload > 0 ? IMB_CIPHER_CNTR : IMB_CIPHER_NULL;
+    job->hash_alg = IMB_AUTH_HMAC_SHA_1;
+    job->enc_keys = s.keys_.cm.round;
+    job->dec_keys = s.keys_.cm.round;
+    job->key_len_in_bytes = 16;
+    job->iv_len_in_bytes = 16;
+    job->hash_start_src_offset_in_bytes = 0;
+    job->msg_len_to_hash_in_bytes = static_cast<uint64_t>(body + 4);
+    job->u.HMAC._hashed_auth_key_xor_ipad = s.keys_.cm.ipad;
+    job->u.HMAC._hashed_auth_key_xor_opad = s.keys_.cm.opad;
+    job->auth_tag_output_len_in_bytes = 12;
+  }
+  j.length = protect ? length + tag : body;
+  for (IMB_JOB* done = IMB_SUBMIT_JOB(manager_); done != nullptr;
+       done = IMB_GET_COMPLETED_JOB(manager_))
+    collect(done);
+  id = count_++;
+  return Status::kOk;
+}
+
+void RtpBatch::run() {
+  for (IMB_JOB* done = IMB_FLUSH_JOB(manager_); done != nullptr; done = IMB_FLUSH_JOB(manager_))
+    collect(done);
+}
+
+Status RtpBatch::finish(uint16_t id, int& length) {
+  if (id >= count_) return Status::kError;
+  Job& j = jobs_[id];
+  if (!j.done || !j.ok) return Status::kError;
+  RtpStream& s = *j.stream;
+  const int tag = s.tag_length_;
+  if (j.protect) {
+    std::memcpy(j.packet + j.length - tag, j.tag, static_cast<size_t>(tag));
+    length = j.length;
+    return Status::kOk;
+  }
+  uint8_t diff = 0;  // in constant time
+  for (int i = 0; i < tag; ++i)
+    diff |= static_cast<uint8_t>(j.tag[i] ^ j.received[i]);
+  if (diff != 0) return Status::kAuthFail;
+  // Again, now that the jobs before this one have moved the window.
+  if (j.advance && s.pending_roc_ != 0) {
+    s.index_ = j.index;
+    s.window_[0] = 1;
+    s.window_[1] = 0;
+    s.pending_roc_ = 0;
+  } else {
+    const auto delta = static_cast<int64_t>(j.index - s.index_);
+    Status c = check(s.window_, delta);
+    if (c != Status::kOk) return c;
+    add(s.index_, s.window_, delta);
+  }
+  length = j.length;
+  return Status::kOk;
+}
+
+}  // namespace sbc::srtp
