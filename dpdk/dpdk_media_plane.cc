@@ -211,9 +211,20 @@ bool DpdkMediaPlane::State::bringUp(std::string& error) {
       return false;
     }
   }
+  // SRTP's RTP fast path: a libipsec-mb batch per lcore, or libsrtp for RTP on every one.
+  bool fastRtp = true;
+  std::string batchError;
+  for (auto& lc : lcores) {
+    lc->rtpBatch = srtp::RtpBatch::create(batchError);
+    fastRtp = fastRtp && lc->rtpBatch != nullptr;
+  }
+  if (!fastRtp) {
+    for (auto& lc : lcores) lc->rtpBatch.reset();
+    warnings.push_back("SRTP: " + batchError + "; RTP is protected by libsrtp, one packet at a time");
+  }
   shared.srtp = srtpSlots.data();
   shared.handoff = handoffs.data();
-  srtpService = std::make_unique<SrtpService>(channels);
+  srtpService = std::make_unique<SrtpService>(channels, fastRtp);
   srtpService->start();
 
   for (auto& lc : lcores) {

@@ -242,26 +242,33 @@ uint32_t ssrcOf(const uint8_t* payload, PayloadKind kind) {
   return rte_be_to_cpu_32(detail::load32(payload + (kind == PayloadKind::kRtcp ? 4 : 8)));
 }
 
+bool holds(const SrtpCrypto::Kind& k, int i) {
+  return k.context[i] != nullptr || k.stream[i] != nullptr;
+}
+
 int findContext(const SrtpCrypto::Kind& k, uint32_t ssrc) {
-  if (k.context[0] != nullptr && k.ssrc[0] == ssrc) return 0;
-  if (k.context[1] != nullptr && k.ssrc[1] == ssrc) return 1;
+  if (holds(k, 0) && k.ssrc[0] == ssrc) return 0;
+  if (holds(k, 1) && k.ssrc[1] == ssrc) return 1;
   return -1;
 }
 
-// After the context at `index` served a packet: a learned one becomes the current one (so a
-// stranger's SSRC, learned into the previous slot, never displaces the stream's current
-// context unless its packets authenticate and keep coming), and the RTP SSRC and ROC are
-// reported for a later re-key: when a context starts serving, and after each wrap (the
-// first 128 sequence numbers of each cycle).
-void afterUse(SrtpCrypto& crypto, uint8_t kind, int index, uint32_t ssrc, const uint8_t* payload) {
+// After a context or stream (`used`) served a packet: a learned one becomes the current one
+// (so a stranger's SSRC, learned into the previous place, never displaces the stream's
+// current context unless its packets authenticate and keep coming), and the RTP SSRC and
+// ROC are reported for a later re-key: when a context starts serving, and after each wrap
+// (the first 128 sequence numbers of each cycle).
+void afterUse(SrtpCrypto& crypto, uint8_t kind, const void* used, uint32_t ssrc,
+              const uint8_t* payload) {
   SrtpCrypto::Kind& k = crypto.kinds[kind];
-  if (index == 1) {
+  const bool learned = k.context[1] == used || k.stream[1] == used;
+  if (learned) {
     std::swap(k.context[0], k.context[1]);
+    std::swap(k.stream[0], k.stream[1]);
     std::swap(k.ssrc[0], k.ssrc[1]);
   }
-  if (kind == kKindRtp && (index == 1 || detail::loadHost16(payload + 2) < 128)) {
-    crypto.reported.store(uint64_t{ssrc} << 32 | k.context[0]->roc(ssrc),
-                          std::memory_order_relaxed);
+  if (kind == kKindRtp && (learned || detail::loadHost16(payload + 2) < 128)) {
+    const uint32_t roc = k.stream[0] != nullptr ? k.stream[0]->roc() : k.context[0]->roc(ssrc);
+    crypto.reported.store(uint64_t{ssrc} << 32 | roc, std::memory_order_relaxed);
     crypto.hasReported.store(true, std::memory_order_release);
   }
 }
@@ -313,21 +320,41 @@ void handOff(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m, uint32_
     drop(lc, counters, m, DropReason::kSrtpError);
 }
 
-// What SRTP needs found on ingress: the protect context, for egress.
-// Left uninitialized on plain streams (no stores per packet): srtpIngress sets every field.
-struct SrtpStep {
-  SrtpCrypto* protect;
-  int index;
-  uint8_t kind;
-  uint32_t ssrc;
-};
+void srtpRun(LcoreContext& lc);
 
-// Ownership, contexts, unprotect. False: the packet was handed off, parked or dropped.
-// Out of line: plain streams' relay() stays as small as before.
+// Queues an SRTP packet's unprotect job; it goes on through the relay when the batch runs.
+void queueUnprotect(LcoreContext& lc, const RelayTarget& t, DirectionCounters& counters,
+                    rte_mbuf* m, const FrameView& v, uint64_t now, uint32_t arrival,
+                    uint8_t interface, uint8_t hops, SrtpCrypto& crypto, srtp::RtpStream& stream,
+                    uint16_t payloadLength, const SrtpStep& step) {
+  uint16_t id = 0;
+  uint8_t* payload = rte_pktmbuf_mtod(m, uint8_t*) + v.payloadOffset;
+  srtp::Status s = lc.rtpBatch->unprotect(stream, payload, payloadLength, id);
+  if (s != srtp::Status::kOk) return drop(lc, counters, m, reasonOf(s));
+  LcoreContext::Queued& q = lc.queued[lc.queuedCount++];
+  q.m = m;
+  q.t = &t;
+  q.crypto = &crypto;
+  q.stream = &stream;
+  q.step = step;
+  q.now = now;
+  q.v = v;
+  q.arrival = arrival;
+  q.id = id;
+  q.op = kOpUnprotect;
+  q.interface = interface;
+  q.hops = hops;
+}
+
+// Ownership, contexts, unprotect. False: the packet was handed off, parked, queued for the
+// batch or dropped. Out of line: plain streams' relay() stays as small as before.
 [[gnu::noinline]] bool srtpIngress(LcoreContext& lc, const RelayTarget& t,
                                    DirectionCounters& counters, rte_mbuf* m, const FrameView& v,
-                                   PayloadKind kind, uint8_t interface, uint8_t hops,
-                                   uint16_t& payloadLength, SrtpStep& step) {
+                                   PayloadKind kind, uint64_t now, uint32_t arrival,
+                                   uint8_t interface, uint8_t hops, uint16_t& payloadLength,
+                                   SrtpStep& step) {
+  // Room for this packet's jobs, and for the protect each queued unprotect may add.
+  if (lc.queuedCount >= kSrtpQueueLimit) srtpRun(lc);
   SrtpSlot& slot = lc.shared->srtp[t.direction];
   const uint8_t k = kind == PayloadKind::kRtcp ? kKindRtcp : kKindRtp;
   const uint32_t me = lc.queue + 1u;
@@ -362,8 +389,25 @@ struct SrtpStep {
     park(lc, counters, m, t.direction, ssrc, interface, k);
     return false;
   }
+  step.protect = crypto[kOpProtect];
+  step.context = nullptr;
+  step.stream = nullptr;
+  if (step.protect != nullptr) {
+    step.context = step.protect->kinds[k].context[index[kOpProtect]];
+    step.stream = step.protect->kinds[k].stream[index[kOpProtect]];
+  }
+  step.kind = k;
+  step.ssrc = ssrc;
+  step.queued = false;
+  step.id = 0;
   if (crypto[kOpUnprotect] != nullptr) {
-    srtp::Context* c = crypto[kOpUnprotect]->kinds[k].context[index[kOpUnprotect]];
+    SrtpCrypto::Kind& uk = crypto[kOpUnprotect]->kinds[k];
+    if (srtp::RtpStream* stream = uk.stream[index[kOpUnprotect]]; stream != nullptr) {
+      queueUnprotect(lc, t, counters, m, v, now, arrival, interface, hops, *crypto[kOpUnprotect],
+                     *stream, payloadLength, step);
+      return false;
+    }
+    srtp::Context* c = uk.context[index[kOpUnprotect]];
     int length = payloadLength;
     srtp::Status s =
         k == kKindRtcp ? c->unprotectRtcp(payload, length) : c->unprotectRtp(payload, length);
@@ -372,24 +416,21 @@ struct SrtpStep {
       return false;
     }
     payloadLength = static_cast<uint16_t>(length);
-    afterUse(*crypto[kOpUnprotect], k, index[kOpUnprotect], ssrc, payload);
+    afterUse(*crypto[kOpUnprotect], k, c, ssrc, payload);
   } else if (!udpChecksumValid(rte_pktmbuf_mtod(m, const uint8_t*), v.ipHeaderLength)) {
     // Protecting a corrupted datagram would authenticate the corruption.
     drop(lc, counters, m, DropReason::kMalformed);
     return false;
   }
-  step.protect = crypto[kOpProtect];
-  step.index = index[kOpProtect];
-  step.kind = k;
-  step.ssrc = ssrc;
   return true;
 }
 
-// Egress: protect (with room for the tag), then the new lengths. False: dropped.
+// Egress: protect (with room for the tag), then the new lengths. False: dropped. On the fast
+// path the protect job is queued (step.queued): the tag is written when the batch runs.
 // Out of line: plain streams' relay() stays as small as before.
 [[gnu::noinline]] bool srtpEgress(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m,
                                   uint8_t* frame, uint16_t payloadOffset, uint16_t& payloadLength,
-                                  const SrtpStep& step) {
+                                  SrtpStep& step) {
   if (step.protect != nullptr) {
     uint8_t* payload = frame + payloadOffset;
     size_t trailer = step.kind == kKindRtcp ? srtp::rtcpTrailer(step.protect->suite)
@@ -399,7 +440,20 @@ struct SrtpStep {
       drop(lc, counters, m, DropReason::kSrtpError);
       return false;
     }
-    srtp::Context* c = step.protect->kinds[step.kind].context[step.index];
+    if (step.stream != nullptr) {
+      srtp::Status s = lc.rtpBatch->protect(*step.stream, payload, payloadLength, step.id);
+      if (s != srtp::Status::kOk) {
+        drop(lc, counters, m, reasonOf(s));
+        return false;
+      }
+      step.queued = true;
+      rte_pktmbuf_append(m, static_cast<uint16_t>(trailer));
+      payloadLength = static_cast<uint16_t>(payloadLength + trailer);
+      afterUse(*step.protect, step.kind, step.stream, step.ssrc, payload);
+      setUdpPayloadLength(frame, payloadLength);
+      return true;
+    }
+    srtp::Context* c = step.context;
     int length = payloadLength;
     srtp::Status s =
         step.kind == kKindRtcp ? c->protectRtcp(payload, length) : c->protectRtp(payload, length);
@@ -409,30 +463,43 @@ struct SrtpStep {
     }
     rte_pktmbuf_append(m, static_cast<uint16_t>(length - payloadLength));
     payloadLength = static_cast<uint16_t>(length);
-    afterUse(*step.protect, step.kind, step.index, step.ssrc, payload);
+    afterUse(*step.protect, step.kind, c, step.ssrc, payload);
   }
   setUdpPayloadLength(frame, payloadLength);
   return true;
 }
 
-// Inlined into relayBurst, as it was when that was its only caller (reprocess is the other):
-// a call per packet costs ~5% at 100,000 sessions.
-[[gnu::always_inline]] inline void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m,
-                                         const FrameView& v, uint64_t now, uint32_t arrival,
-                                         uint8_t interface, uint8_t hops = 0) {
+[[gnu::always_inline]] inline void send(LcoreContext& lc, DirectionCounters& counters,
+                                        rte_mbuf* m, uint16_t bytes, uint8_t interface) {
+  bump(counters.packets);
+  bump(counters.bytes, bytes);
+  bump(lc.counters.relayed);
+  bump(lc.counters.relayedBytes, m->pkt_len);
+  transmit(lc, interface, m);
+}
+
+// A protected packet, ready but for its tag (and its UDP checksum): sent when the batch runs.
+void queueSend(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m, const FrameView& v,
+               const SrtpStep& step, uint8_t out, bool udpSum) {
+  LcoreContext::Queued& q = lc.queued[lc.queuedCount++];
+  q.m = m;
+  q.t = &t;
+  q.v = v;
+  q.id = step.id;
+  q.op = kOpProtect;
+  q.out = out;
+  q.udpSum = udpSum;
+}
+
+// relay() after the payload is plain: the source check, the route, the rewrite; protect.
+[[gnu::always_inline]] inline void forward(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m,
+                                           const FrameView& v, PayloadKind kind, uint64_t now,
+                                           uint32_t arrival, uint16_t payloadLength,
+                                           SrtpStep& step) {
   const SharedContext& shared = *lc.shared;
   DirectionCounters& counters = lc.directions[t.direction];
   auto* frame = rte_pktmbuf_mtod(m, uint8_t*);
   const uint8_t* payload = frame + v.payloadOffset;
-  PayloadKind kind = classifyPayload(payload, v.payloadLength, t.kind);
-  if (kind == PayloadKind::kInvalid) return drop(lc, counters, m, DropReason::kMalformed);
-  // SRTP: unprotected before the source check, so that only authentic packets latch.
-  uint16_t payloadLength = v.payloadLength;
-  SrtpStep step;
-  if (t.rtp.srtp != 0) [[unlikely]] {
-    if (!srtpIngress(lc, t, counters, m, v, kind, interface, hops, payloadLength, step)) return;
-  }
-
   bool accepted = t.check == SourceCheck::kStrict
                       ? isSignaled(t, v)
                       : acceptSource(shared.latches[t.srcLatch], t, v,
@@ -491,17 +558,67 @@ struct SrtpStep {
   r.srcPort = e.srcPort;
   r.dstPort = dstPort;
   rewriteUdp(frame, r, out.ipChecksumOffload);
-  if (udpSum) [[unlikely]]
-    setUdpChecksum(frame);  // the payload changed: an incremental update cannot tell
   m->ol_flags = out.ipChecksumOffload ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM : 0;
   m->l2_len = kEthernetHeader;
   m->l3_len = kIpv4Header;
   m->hash.usr = t.direction + 1;
-  bump(counters.packets);
-  bump(counters.bytes, v.payloadLength);
-  bump(lc.counters.relayed);
-  bump(lc.counters.relayedBytes, m->pkt_len);
-  transmit(lc, e.interface, m);
+  if (srtp) [[unlikely]] {
+    if (step.queued) return queueSend(lc, t, m, v, step, e.interface, udpSum);
+    if (udpSum) setUdpChecksum(frame);  // the payload changed: an incremental update cannot tell
+  }
+  send(lc, counters, m, v.payloadLength, e.interface);
+}
+
+// Inlined into relayBurst, as it was when that was its only caller (reprocess is the other):
+// a call per packet costs ~5% at 100,000 sessions.
+[[gnu::always_inline]] inline void relay(LcoreContext& lc, const RelayTarget& t, rte_mbuf* m,
+                                         const FrameView& v, uint64_t now, uint32_t arrival,
+                                         uint8_t interface, uint8_t hops = 0) {
+  const uint8_t* payload = rte_pktmbuf_mtod(m, const uint8_t*) + v.payloadOffset;
+  PayloadKind kind = classifyPayload(payload, v.payloadLength, t.kind);
+  if (kind == PayloadKind::kInvalid)
+    return drop(lc, lc.directions[t.direction], m, DropReason::kMalformed);
+  // SRTP: unprotected before the source check, so that only authentic packets latch.
+  uint16_t payloadLength = v.payloadLength;
+  SrtpStep step;
+  if (t.rtp.srtp != 0) [[unlikely]] {
+    if (!srtpIngress(lc, t, lc.directions[t.direction], m, v, kind, now, arrival, interface, hops,
+                     payloadLength, step))
+      return;
+  }
+  forward(lc, t, m, v, kind, now, arrival, payloadLength, step);
+}
+
+// One queued packet whose job has run.
+void finishQueued(LcoreContext& lc, LcoreContext::Queued& q) {
+  DirectionCounters& counters = lc.directions[q.t->direction];
+  int length = 0;
+  srtp::Status s = lc.rtpBatch->finish(q.id, length);
+  if (s != srtp::Status::kOk) return drop(lc, counters, q.m, reasonOf(s));
+  uint8_t* frame = rte_pktmbuf_mtod(q.m, uint8_t*);
+  if (q.op == kOpProtect) {
+    if (q.udpSum) setUdpChecksum(frame);
+    return send(lc, counters, q.m, q.v.payloadLength, q.out);
+  }
+  afterUse(*q.crypto, kKindRtp, q.stream, q.step.ssrc, frame + q.v.payloadOffset);
+  forward(lc, *q.t, q.m, q.v, PayloadKind::kRtp, q.now, q.arrival, static_cast<uint16_t>(length),
+          q.step);
+}
+
+// Runs the batch: unprotected packets go on through the relay (queueing their protect jobs,
+// which run next), protected ones are sent. Before anything that may free a context or
+// stream (takeContexts) and before the quiescent state.
+void srtpRun(LcoreContext& lc) {
+  uint16_t begin = 0;
+  while (begin < lc.queuedCount) {
+    const uint16_t end = lc.queuedCount;
+    lc.rtpBatch->run();
+    for (uint16_t i = begin; i < end; ++i)
+      finishQueued(lc, lc.queued[i]);
+    begin = end;
+  }
+  lc.queuedCount = 0;
+  if (lc.rtpBatch) lc.rtpBatch->reset();
 }
 
 // Stage one: classify a burst (ARP and ICMP are answered here), look its UDP frames up and
@@ -596,6 +713,8 @@ void relayBurst(LcoreContext& lc, PendingBurst& burst) {
     }
     relay(lc, *burst.targets[j], burst.packets[j], burst.views[j], now, arrival, burst.interface);
   }
+  if (lc.queuedCount != 0) [[unlikely]]
+    srtpRun(lc);
   burst.count = 0;
   burst.fetched = false;
 }
@@ -642,6 +761,7 @@ void drainHandoff(LcoreContext& lc) {
       uint32_t usr = packets[i]->hash.usr;
       reprocess(lc, packets[i], static_cast<uint8_t>(usr), static_cast<uint8_t>(usr >> 8));
     }
+    srtpRun(lc);
     if (n < kBurst) return;
   }
 }
@@ -662,6 +782,7 @@ void unpark(LcoreContext& lc, uint32_t direction, uint8_t kind, bool failed, uin
       reprocess(lc, p.m, p.interface, 0);
     }
   }
+  srtpRun(lc);
 }
 
 // Contexts the service thread made: installed as the previous context of their object (if
@@ -678,23 +799,25 @@ void takeContexts(LcoreContext& lc) {
         break;
       }
     }
-    const bool failed = msg.context[0] == nullptr;
+    const bool failed = msg.context[0] == nullptr && msg.stream[0] == nullptr;
+    srtpRun(lc);  // no queued packet may use what this answer displaces
     SrtpCrypto* c = lc.shared->srtp[msg.direction].crypto[msg.op].load(std::memory_order_acquire);
     SrtpMessage free;
     free.type = SrtpMessage::kFree;
     if (c != nullptr && c->generation == msg.generation) {
       SrtpCrypto::Kind& k = c->kinds[msg.kind];
-      free.context[0] = k.context[1];
       if (!failed) {
+        free.context[0] = k.context[1];
+        free.stream[0] = k.stream[1];
         k.context[1] = msg.context[0];
+        k.stream[1] = msg.stream[0];
         k.ssrc[1] = msg.ssrc;
-      } else {
-        free.context[0] = nullptr;
       }
     } else {
       free.context[0] = msg.context[0];  // the keys changed meanwhile
+      free.stream[0] = msg.stream[0];
     }
-    if (free.context[0] != nullptr)
+    if (free.context[0] != nullptr || free.stream[0] != nullptr)
       rte_ring_sp_enqueue_elem(lc.srtp.toService, &free, sizeof(free));
     unpark(lc, msg.direction, msg.kind, failed, msg.ssrc);
   }

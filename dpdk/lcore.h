@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "dpdk/arp.h"
@@ -147,7 +148,33 @@ struct LcoreContext {
   };
   Learning learning[kSrtpMaxLearning];
   uint8_t learningCount = 0;
+
+  // SRTP's RTP fast path: packets whose jobs wait in `rtpBatch` (null: RTP runs on libsrtp,
+  // one packet at a time), in arrival order. An unprotected packet goes on through the
+  // relay when the batch has run, a protected one is sent.
+  std::unique_ptr<srtp::RtpBatch> rtpBatch;
+  struct Queued {
+    rte_mbuf* m;
+    const RelayTarget* t;
+    SrtpCrypto* crypto;  // unprotect: its object and stream, told when it authenticates
+    srtp::RtpStream* stream;
+    SrtpStep step;  // unprotect: the protect to come
+    uint64_t now;
+    FrameView v;
+    uint32_t arrival;
+    uint16_t id;  // in rtpBatch
+    uint8_t op;   // kOpUnprotect or kOpProtect
+    uint8_t interface;
+    uint8_t hops;
+    uint8_t out;  // protect: the interface it leaves by
+    bool udpSum;  // protect: the UDP checksum is computed once the payload is final
+  };
+  Queued queued[srtp::RtpBatch::kCapacity];
+  uint16_t queuedCount = 0;
 };
+
+// Packets relay() queues before the batch runs (each may queue its protect too).
+inline constexpr uint16_t kSrtpQueueLimit = srtp::RtpBatch::kCapacity / 2;
 
 // rte_eal_remote_launch entry; `arg` is the LcoreContext. Returns when *shared->stop.
 int lcoreMain(void* arg);

@@ -14,11 +14,26 @@ void destroyContext(srtp::Context* c) {
   delete c;
 }
 
+void destroyStream(srtp::RtpStream* s) {
+  delete s;
+}
+
+void destroyAll(SrtpMessage& m) {
+  for (int i = 0; i < 2; ++i) {
+    destroyContext(m.context[i]);
+    destroyStream(m.stream[i]);
+    m.context[i] = nullptr;
+    m.stream[i] = nullptr;
+  }
+}
+
 SrtpCrypto::~SrtpCrypto() {
   for (Kind& k : kinds) {
-    for (srtp::Context*& c : k.context) {
-      destroyContext(c);
-      c = nullptr;
+    for (int i = 0; i < 2; ++i) {
+      destroyContext(k.context[i]);
+      destroyStream(k.stream[i]);
+      k.context[i] = nullptr;
+      k.stream[i] = nullptr;
     }
   }
   explicit_bzero(key.bytes.data(), key.bytes.size());
@@ -54,21 +69,23 @@ bool SrtpService::poll() {
       rte_ring_dequeue_zc_elem_finish(ch.toService, 1);
       any = true;
       if (m.type == SrtpMessage::kFree) {
-        destroyContext(m.context[0]);
-        destroyContext(m.context[1]);
+        destroyAll(m);
         continue;
       }
       std::string error;  // never holds key material; the lcore counts the failure
-      std::unique_ptr<srtp::Context> c = srtp::Context::create(
-          m.suite, m.key,
-          m.op == kOpProtect ? srtp::Direction::kProtect : srtp::Direction::kUnprotect, m.ssrc,
-          m.roc, error);
+      const srtp::Direction d =
+          m.op == kOpProtect ? srtp::Direction::kProtect : srtp::Direction::kUnprotect;
+      m.context[0] = m.context[1] = nullptr;
+      m.stream[0] = m.stream[1] = nullptr;
+      if (m.kind == kKindRtp && fast_rtp_) {
+        m.stream[0] = srtp::RtpStream::create(m.suite, m.key, d, m.ssrc, m.roc, error).release();
+      } else {
+        m.context[0] = srtp::Context::create(m.suite, m.key, d, m.ssrc, m.roc, error).release();
+      }
       explicit_bzero(m.key.bytes.data(), m.key.bytes.size());
       m.type = SrtpMessage::kCreated;
-      m.context[0] = c.release();
       // Never full: an lcore has at most kSrtpMaxLearning requests waiting.
-      if (rte_ring_sp_enqueue_elem(ch.fromService, &m, sizeof(m)) != 0)
-        destroyContext(m.context[0]);
+      if (rte_ring_sp_enqueue_elem(ch.fromService, &m, sizeof(m)) != 0) destroyAll(m);
     }
   }
   return any;
@@ -85,8 +102,7 @@ void SrtpService::stop() {
       if (r == nullptr) continue;
       while (rte_ring_sc_dequeue_elem(r, &m, sizeof(m)) == 0) {
         explicit_bzero(m.key.bytes.data(), m.key.bytes.size());
-        destroyContext(m.context[0]);
-        destroyContext(m.context[1]);
+        destroyAll(m);
       }
     }
   }

@@ -16,6 +16,7 @@
 
 #include "mediaplane/api/media_plane.h"
 #include "mediaplane/srtp/context.h"
+#include "mediaplane/srtp/rtp_batch.h"
 
 namespace sbc::dpdk {
 
@@ -52,8 +53,11 @@ struct SrtpCrypto {
   uint32_t carrySsrc = 0;
   uint32_t carryRoc = 0;
 
+  // Per SSRC: RTCP always, and RTP where libipsec-mb cannot run, on libsrtp (`context`);
+  // RTP on the fast path (`stream`, srtp::RtpBatch). A place holds one or the other.
   struct alignas(64) Kind {
     srtp::Context* context[2] = {nullptr, nullptr};  // [0] current, [1] previous (or learned)
+    srtp::RtpStream* stream[2] = {nullptr, nullptr};
     uint32_t ssrc[2] = {0, 0};
   };
   Kind kinds[2];
@@ -72,8 +76,9 @@ struct alignas(32) SrtpSlot {
 };
 
 // Lcore <-> service thread. kCreate: lcore -> service (a context for `ssrc` with this key),
-// answered by a kCreated with context[0] (null: libsrtp failed) on the lcore's response ring.
-// kFree: lcore -> service, contexts to destroy (displaced, or for an object gone).
+// answered by a kCreated with context[0] or stream[0] (both null: it failed) on the lcore's
+// response ring. kFree: lcore -> service, contexts and streams to destroy (displaced, or
+// for an object gone).
 struct alignas(8) SrtpMessage {
   enum Type : uint8_t { kCreate, kCreated, kFree };
   Type type = kCreate;
@@ -85,6 +90,7 @@ struct alignas(8) SrtpMessage {
   uint32_t ssrc = 0;
   uint32_t roc = 0;
   srtp::Context* context[2] = {nullptr, nullptr};
+  srtp::RtpStream* stream[2] = {nullptr, nullptr};
   mediaplane::SrtpMasterKey key;  // kCreate only; wiped by the service thread once read
 };
 static_assert(sizeof(SrtpMessage) % 8 == 0);
@@ -105,7 +111,9 @@ struct SrtpChannel {
 // (not an lcore): it sleeps when idle.
 class SrtpService {
  public:
-  explicit SrtpService(std::vector<SrtpChannel> channels) : channels_(std::move(channels)) {}
+  // `fastRtp`: RTP gets srtp::RtpStream (every lcore has an srtp::RtpBatch), else libsrtp.
+  SrtpService(std::vector<SrtpChannel> channels, bool fastRtp)
+      : channels_(std::move(channels)), fast_rtp_(fastRtp) {}
   ~SrtpService() { stop(); }
   void start();
   // Stops the thread, then frees whatever contexts are still in the rings (the lcores have
@@ -115,11 +123,28 @@ class SrtpService {
  private:
   bool poll();
   std::vector<SrtpChannel> channels_;
+  bool fast_rtp_ = false;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
-// Frees a context that no lcore holds (the control thread, the service thread).
+// Frees what no lcore holds any more (the control thread, the service thread).
 void destroyContext(srtp::Context* c);
+void destroyStream(srtp::RtpStream* s);
+void destroyAll(SrtpMessage& m);  // its contexts and streams
+
+// What the SRTP part of relaying a packet found on ingress and egress needs: the object,
+// context or stream that protects it (pointers, not places: a learned context moves from
+// place [1] to [0] when it first serves), and, once the protect job is queued on the
+// fast path, its id in the lcore's batch.
+struct SrtpStep {
+  SrtpCrypto* protect;
+  srtp::Context* context;
+  srtp::RtpStream* stream;
+  uint32_t ssrc;
+  uint8_t kind;
+  bool queued;
+  uint16_t id;
+};
 
 }  // namespace sbc::dpdk

@@ -77,7 +77,7 @@ class alignas(64) RtpStream {
 // Up to kCapacity jobs of one lcore, run together.
 class RtpBatch {
  public:
-  static constexpr uint16_t kCapacity = 64;
+  static constexpr uint16_t kCapacity = 128;
 
   // Null, with `error` set, when libipsec-mb cannot run here.
   static std::unique_ptr<RtpBatch> create(std::string& error);
