@@ -219,8 +219,10 @@ bool DpdkMediaPlane::State::bringUp(std::string& error) {
     fastRtp = fastRtp && lc->rtpBatch != nullptr;
   }
   if (!fastRtp) {
-    for (auto& lc : lcores) lc->rtpBatch.reset();
-    warnings.push_back("SRTP: " + batchError + "; RTP is protected by libsrtp, one packet at a time");
+    for (auto& lc : lcores)
+      lc->rtpBatch.reset();
+    warnings.push_back("SRTP: " + batchError +
+                       "; RTP is protected by libsrtp, one packet at a time");
   }
   shared.srtp = srtpSlots.data();
   shared.handoff = handoffs.data();

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include <bit>
 #include <new>
 #include <utility>
 
@@ -433,8 +434,10 @@ void queueUnprotect(LcoreContext& lc, const RelayTarget& t, DirectionCounters& c
                                   SrtpStep& step) {
   if (step.protect != nullptr) {
     uint8_t* payload = frame + payloadOffset;
-    size_t trailer = step.kind == kKindRtcp ? srtp::rtcpTrailer(step.protect->suite)
-                                            : srtp::rtpTrailer(step.protect->suite);
+    // The stream's own line says it: the object's first line stays out of cache.
+    size_t trailer = step.stream != nullptr   ? step.stream->tagLength()
+                     : step.kind == kKindRtcp ? srtp::rtcpTrailer(step.protect->suite)
+                                              : srtp::rtpTrailer(step.protect->suite);
     // 2 KB mbufs always have room after a <= 1514-byte frame; a smaller buffer may not.
     if (rte_pktmbuf_tailroom(m) < trailer) {
       drop(lc, counters, m, DropReason::kSrtpError);
@@ -469,8 +472,8 @@ void queueUnprotect(LcoreContext& lc, const RelayTarget& t, DirectionCounters& c
   return true;
 }
 
-[[gnu::always_inline]] inline void send(LcoreContext& lc, DirectionCounters& counters,
-                                        rte_mbuf* m, uint16_t bytes, uint8_t interface) {
+[[gnu::always_inline]] inline void send(LcoreContext& lc, DirectionCounters& counters, rte_mbuf* m,
+                                        uint16_t bytes, uint8_t interface) {
   bump(counters.packets);
   bump(counters.bytes, bytes);
   bump(lc.counters.relayed);
@@ -683,6 +686,7 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
   out.count = count;
   out.hits = hits;
   out.fetched = false;
+  out.srtp = 0;
   out.arrivedTsc = now;
   out.interface = in.index;
 }
@@ -691,12 +695,66 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
 // words they name (counters and source latches are on their way since stage one).
 void fetchBurst(LcoreContext& lc, PendingBurst& burst) {
   const SharedContext& shared = *lc.shared;
+  uint32_t srtp = 0;
   for (uint16_t j = 0; j < burst.count; ++j) {
     if ((burst.hits >> j & 1) == 0) continue;
     const RelayTarget* t = burst.targets[j];
     if (t->rtp.dstLatch != kNoSlot) rte_prefetch0(&shared.latches[t->rtp.dstLatch]);
+    if (t->rtp.srtp != 0) [[unlikely]] {
+      srtp |= 1u << j;
+      rte_prefetch0(&shared.srtp[t->direction]);
+    }
   }
+  burst.srtp = srtp;
   burst.fetched = true;
+}
+
+// SRTP state is a chain (slot, crypto object, its contexts, the stream's keys): each stage
+// of the pipeline fetches one more link. The kind of port says RTP or RTCP (a muxed port's
+// RTCP is fetched as RTP: a wasted line, rarely).
+uint8_t likelyKind(const RelayTarget& t) {
+  return t.kind == PortKind::kRtcp ? kKindRtcp : kKindRtp;
+}
+
+// Stage two and a half, a poll before the burst is relayed: the slots have arrived; fetch
+// the crypto objects' lines of this kind. Only where this lcore owns them: nobody else's
+// pointers are read.
+void fetchSrtp(LcoreContext& lc, const PendingBurst& burst) {
+  const uint32_t me = lc.queue + 1u;
+  for (uint32_t bits = burst.srtp; bits != 0; bits &= bits - 1) {
+    const RelayTarget& t = *burst.targets[std::countr_zero(bits)];
+    const SrtpSlot& slot = lc.shared->srtp[t.direction];
+    const uint8_t k = likelyKind(t);
+    if (slot.owner[k].load(std::memory_order_relaxed) != me) continue;
+    for (uint8_t op = 0; op < 2; ++op) {
+      const SrtpCrypto* c = slot.crypto[op].load(std::memory_order_acquire);
+      if (c != nullptr) rte_prefetch0(&c->kinds[k]);
+    }
+  }
+}
+
+// Stage three, before relaying: the contexts' lines have arrived; fetch the fast-path
+// streams' keys and windows for the SSRC each packet carries.
+void fetchStreams(LcoreContext& lc, const PendingBurst& burst) {
+  const uint32_t me = lc.queue + 1u;
+  for (uint32_t bits = burst.srtp; bits != 0; bits &= bits - 1) {
+    const int j = std::countr_zero(bits);
+    const RelayTarget& t = *burst.targets[j];
+    const SrtpSlot& slot = lc.shared->srtp[t.direction];
+    const uint8_t k = likelyKind(t);
+    if (k != kKindRtp || slot.owner[k].load(std::memory_order_relaxed) != me) continue;
+    const uint8_t* payload =
+        rte_pktmbuf_mtod(burst.packets[j], const uint8_t*) + burst.views[j].payloadOffset;
+    if (burst.views[j].payloadLength < 12) continue;
+    const uint32_t ssrc = ssrcOf(payload, PayloadKind::kRtp);
+    for (uint8_t op = 0; op < 2; ++op) {
+      const SrtpCrypto* c = slot.crypto[op].load(std::memory_order_acquire);
+      if (c == nullptr) continue;
+      const int i = findContext(c->kinds[k], ssrc);
+      if (i >= 0 && c->kinds[k].stream[i] != nullptr)
+        c->kinds[k].stream[i]->prefetch(c->kinds[k].lines);
+    }
+  }
 }
 
 // Stage three, two polls later: everything is in cache; relay.
@@ -706,6 +764,8 @@ void relayBurst(LcoreContext& lc, PendingBurst& burst) {
   // Times are the burst's arrival, not this later poll's: jitter and last-seen stay exact.
   const uint64_t now = burst.arrivedTsc;
   auto arrival = static_cast<uint32_t>(now / lc.shared->tscPer8kHzTick);
+  if (burst.srtp != 0) [[unlikely]]
+    fetchStreams(lc, burst);
   for (uint16_t j = 0; j < burst.count; ++j) {
     if ((burst.hits >> j & 1) == 0) {
       drop(lc, burst.packets[j], DropReason::kNoSession);
@@ -717,6 +777,7 @@ void relayBurst(LcoreContext& lc, PendingBurst& burst) {
     srtpRun(lc);
   burst.count = 0;
   burst.fetched = false;
+  burst.srtp = 0;
 }
 
 // The ring slot `back` places behind `filling` (1: the previous poll's burst).
@@ -871,6 +932,8 @@ int lcoreMain(void* arg) {
       const uint8_t filling = lc.filling[i];
       lookupBurst(lc, in, packets, n, now, lc.pending[i][filling]);
       fetchBurst(lc, lc.pending[i][behind(filling, 1)]);
+      if (const PendingBurst& next = lc.pending[i][behind(filling, 2)]; next.srtp != 0) [[unlikely]]
+        fetchSrtp(lc, next);
       relayBurst(lc, lc.pending[i][behind(filling, 3)]);
       lc.filling[i] = behind(filling, 3);  // the slot just emptied
     }

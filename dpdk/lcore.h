@@ -98,6 +98,7 @@ struct PendingBurst {
   uint16_t count = 0;
   bool fetched = false;     // the latch words and counters its targets name are on their way
   uint8_t interface = 0;    // where it was received (in the padding: the layout is unchanged)
+  uint32_t srtp = 0;        // bit j: targets[j] has SRTP (stage two; in the padding too)
   uint64_t hits = 0;        // bit j: packets[j] matched a stream, targets[j] is its target
   uint64_t arrivedTsc = 0;  // when it was received: arrival times, last seen, neighbours
   rte_mbuf* packets[kBurst] = {};

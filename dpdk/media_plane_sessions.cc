@@ -275,6 +275,7 @@ Error DpdkMediaPlane::State::apply(const SessionSpec& spec, SessionRecord* old) 
             now = new SrtpCrypto();
             now->generation = ++srtpGeneration;
             now->suite = keys->suite;
+            now->kinds[kKindRtp].lines = srtp::RtpStream::hotLines(keys->suite);
             now->key = key;
             now->op = op;
             if (before != nullptr && before->hasReported.load(std::memory_order_acquire)) {
