@@ -659,7 +659,10 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
         if (t != nullptr) {
           hits |= uint64_t{1} << count;
           rte_prefetch0(t);
-          rte_prefetch0(&lc.directions[slot.direction.load(std::memory_order_relaxed)]);
+          const uint32_t direction = slot.direction.load(std::memory_order_relaxed);
+          rte_prefetch0(&lc.directions[direction & ~kSrtpHint]);
+          if ((direction & kSrtpHint) != 0) [[unlikely]]
+            rte_prefetch0(&lc.shared->srtp[direction & ~kSrtpHint]);
           uint32_t latch = slot.srcLatch.load(std::memory_order_relaxed);
           if (latch != kNoSlot) rte_prefetch0(&lc.shared->latches[latch]);
         }
@@ -691,6 +694,48 @@ void lookupBurst(LcoreContext& lc, const InterfaceContext& in, rte_mbuf** packet
   out.interface = in.index;
 }
 
+// SRTP state is a chain (slot, crypto object, its contexts, the stream's keys): each stage
+// of the pipeline fetches one more link, from the first stage on (kSrtpHint). The kind of
+// port says RTP or RTCP (a muxed port's RTCP is fetched as RTP: a wasted line, rarely).
+uint8_t likelyKind(const RelayTarget& t) {
+  return t.kind == PortKind::kRtcp ? kKindRtcp : kKindRtp;
+}
+
+// Stage two: the slot has arrived; fetch its crypto objects' lines of this kind. Only where
+// this lcore owns them: nobody else's pointers are read.
+void fetchCrypto(LcoreContext& lc, const RelayTarget& t) {
+  const SrtpSlot& slot = lc.shared->srtp[t.direction];
+  const uint8_t k = likelyKind(t);
+  if (slot.owner[k].load(std::memory_order_relaxed) != lc.queue + 1u) return;
+  for (uint8_t op = 0; op < 2; ++op) {
+    const SrtpCrypto* c = slot.crypto[op].load(std::memory_order_acquire);
+    if (c != nullptr) rte_prefetch0(&c->kinds[k]);
+  }
+}
+
+// Stage two and a half, a poll before the burst is relayed: the objects' lines have
+// arrived; fetch the fast-path streams' keys and windows for the SSRC each packet carries.
+void fetchSrtp(LcoreContext& lc, const PendingBurst& burst) {
+  for (uint32_t bits = burst.srtp; bits != 0; bits &= bits - 1) {
+    const int j = std::countr_zero(bits);
+    const RelayTarget& t = *burst.targets[j];
+    const SrtpSlot& slot = lc.shared->srtp[t.direction];
+    const uint8_t k = likelyKind(t);
+    if (k != kKindRtp || slot.owner[k].load(std::memory_order_relaxed) != lc.queue + 1u) continue;
+    if (burst.views[j].payloadLength < 12) continue;
+    const uint32_t ssrc =
+        ssrcOf(rte_pktmbuf_mtod(burst.packets[j], const uint8_t*) + burst.views[j].payloadOffset,
+               PayloadKind::kRtp);
+    for (uint8_t op = 0; op < 2; ++op) {
+      const SrtpCrypto* c = slot.crypto[op].load(std::memory_order_acquire);
+      if (c == nullptr) continue;
+      const int i = findContext(c->kinds[k], ssrc);
+      if (i >= 0 && c->kinds[k].stream[i] != nullptr)
+        c->kinds[k].stream[i]->prefetch(c->kinds[k].lines);
+    }
+  }
+}
+
 // Stage two, a poll later: the targets have arrived; start fetching the destination latch
 // words they name (counters and source latches are on their way since stage one).
 void fetchBurst(LcoreContext& lc, PendingBurst& burst) {
@@ -702,59 +747,11 @@ void fetchBurst(LcoreContext& lc, PendingBurst& burst) {
     if (t->rtp.dstLatch != kNoSlot) rte_prefetch0(&shared.latches[t->rtp.dstLatch]);
     if (t->rtp.srtp != 0) [[unlikely]] {
       srtp |= 1u << j;
-      rte_prefetch0(&shared.srtp[t->direction]);
+      fetchCrypto(lc, *t);
     }
   }
   burst.srtp = srtp;
   burst.fetched = true;
-}
-
-// SRTP state is a chain (slot, crypto object, its contexts, the stream's keys): each stage
-// of the pipeline fetches one more link. The kind of port says RTP or RTCP (a muxed port's
-// RTCP is fetched as RTP: a wasted line, rarely).
-uint8_t likelyKind(const RelayTarget& t) {
-  return t.kind == PortKind::kRtcp ? kKindRtcp : kKindRtp;
-}
-
-// Stage two and a half, a poll before the burst is relayed: the slots have arrived; fetch
-// the crypto objects' lines of this kind. Only where this lcore owns them: nobody else's
-// pointers are read.
-void fetchSrtp(LcoreContext& lc, const PendingBurst& burst) {
-  const uint32_t me = lc.queue + 1u;
-  for (uint32_t bits = burst.srtp; bits != 0; bits &= bits - 1) {
-    const RelayTarget& t = *burst.targets[std::countr_zero(bits)];
-    const SrtpSlot& slot = lc.shared->srtp[t.direction];
-    const uint8_t k = likelyKind(t);
-    if (slot.owner[k].load(std::memory_order_relaxed) != me) continue;
-    for (uint8_t op = 0; op < 2; ++op) {
-      const SrtpCrypto* c = slot.crypto[op].load(std::memory_order_acquire);
-      if (c != nullptr) rte_prefetch0(&c->kinds[k]);
-    }
-  }
-}
-
-// Stage three, before relaying: the contexts' lines have arrived; fetch the fast-path
-// streams' keys and windows for the SSRC each packet carries.
-void fetchStreams(LcoreContext& lc, const PendingBurst& burst) {
-  const uint32_t me = lc.queue + 1u;
-  for (uint32_t bits = burst.srtp; bits != 0; bits &= bits - 1) {
-    const int j = std::countr_zero(bits);
-    const RelayTarget& t = *burst.targets[j];
-    const SrtpSlot& slot = lc.shared->srtp[t.direction];
-    const uint8_t k = likelyKind(t);
-    if (k != kKindRtp || slot.owner[k].load(std::memory_order_relaxed) != me) continue;
-    const uint8_t* payload =
-        rte_pktmbuf_mtod(burst.packets[j], const uint8_t*) + burst.views[j].payloadOffset;
-    if (burst.views[j].payloadLength < 12) continue;
-    const uint32_t ssrc = ssrcOf(payload, PayloadKind::kRtp);
-    for (uint8_t op = 0; op < 2; ++op) {
-      const SrtpCrypto* c = slot.crypto[op].load(std::memory_order_acquire);
-      if (c == nullptr) continue;
-      const int i = findContext(c->kinds[k], ssrc);
-      if (i >= 0 && c->kinds[k].stream[i] != nullptr)
-        c->kinds[k].stream[i]->prefetch(c->kinds[k].lines);
-    }
-  }
 }
 
 // Stage three, two polls later: everything is in cache; relay.
@@ -764,8 +761,6 @@ void relayBurst(LcoreContext& lc, PendingBurst& burst) {
   // Times are the burst's arrival, not this later poll's: jitter and last-seen stay exact.
   const uint64_t now = burst.arrivedTsc;
   auto arrival = static_cast<uint32_t>(now / lc.shared->tscPer8kHzTick);
-  if (burst.srtp != 0) [[unlikely]]
-    fetchStreams(lc, burst);
   for (uint16_t j = 0; j < burst.count; ++j) {
     if ((burst.hits >> j & 1) == 0) {
       drop(lc, burst.packets[j], DropReason::kNoSession);

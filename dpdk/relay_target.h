@@ -74,10 +74,13 @@ static_assert(sizeof(RelayTarget) == 64);
 // nothing else: the packet path reads the indexes from the target itself.
 struct TargetSlot {
   std::atomic<const RelayTarget*> target{nullptr};
-  std::atomic<uint32_t> direction{0};
+  std::atomic<uint32_t> direction{0};  // | kSrtpHint: the target has SRTP (its state too)
   std::atomic<uint32_t> srcLatch{kNoSlot};
 };
 static_assert(sizeof(TargetSlot) == 16);
+// In TargetSlot::direction's copy: fetch the direction's SRTP state from the first stage on
+// (directions never reach 2^31).
+inline constexpr uint32_t kSrtpHint = 1u << 31;
 inline constexpr size_t kPortsPerAddress = 65536;
 inline constexpr size_t kPortArrays = kMaxInterfaces * kMaxAddresses;
 inline constexpr size_t portArray(uint8_t interface, uint8_t address) {

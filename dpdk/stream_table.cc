@@ -68,7 +68,8 @@ const RelayTarget* StreamTable::find(const StreamKey& key) const {
 bool StreamTable::publish(const StreamKey& key, std::unique_ptr<RelayTarget> target) {
   TargetSlot* slot = slotOf(key);
   if (slot == nullptr) return false;
-  slot->direction.store(target->direction, std::memory_order_relaxed);
+  slot->direction.store(target->direction | (target->rtp.srtp != 0 ? kSrtpHint : 0),
+                        std::memory_order_relaxed);
   slot->srcLatch.store(target->srcLatch, std::memory_order_relaxed);
   // Release: an lcore that loads the pointer sees the target's fields.
   const RelayTarget* old = slot->target.exchange(target.release(), std::memory_order_acq_rel);

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace sbc::srtp {
 
@@ -124,38 +126,46 @@ std::unique_ptr<RtpStream> RtpStream::create(SrtpSuite suite, const SrtpMasterKe
   IMB_MGR* m = derivationManager(error);
   if (m == nullptr) return nullptr;
 
-  std::unique_ptr<RtpStream> s(new RtpStream());
+  // AES-CM streams are the object alone; GCM's keys follow it.
+  static_assert(sizeof(RtpStream) % 64 == 0);  // the keys start on a line (libipsec-mb: 16)
+  const bool gcm = isGcm(suite);
+  const size_t gcmSize = (sizeof(gcm_key_data) + 63) / 64 * 64;  // aligned_alloc's multiple
+  void* memory = std::aligned_alloc(64, sizeof(RtpStream) + (gcm ? gcmSize : 0));
+  if (memory == nullptr) {
+    error = "out of memory for an SRTP stream";
+    return nullptr;
+  }
+  std::unique_ptr<RtpStream> s(new (memory) RtpStream());
   s->suite_ = suite;
   s->direction_ = direction;
   s->ssrc_ = ssrc;
-  s->pending_roc_ = roc;
-  s->gcm_ = isGcm(suite);
-  s->key_length_ = suite == SrtpSuite::kAeadAes256Gcm ? 32 : 16;
+  s->index_ = roc != 0 ? kPending | uint64_t{roc} << 16 : 0;
+  const uint8_t keyLength = suite == SrtpSuite::kAeadAes256Gcm ? 32 : 16;
+  s->flags_ = static_cast<uint8_t>((gcm ? kGcm : 0) | (keyLength == 32 ? kAes256 : 0));
   s->tag_length_ = static_cast<uint8_t>(rtpTrailer(suite));
-  const size_t saltLength = s->gcm_ ? 12 : 14;
+  const size_t saltLength = gcm ? 12 : 14;
 
   std::array<uint8_t, 14> masterSalt{};
-  std::memcpy(masterSalt.data(), key.bytes.data() + s->key_length_, saltLength);
+  std::memcpy(masterSalt.data(), key.bytes.data() + keyLength, saltLength);
   alignas(16) std::array<uint8_t, 32> sessionKey{};
   std::array<uint8_t, 20> authKey{};
-  bool ok = derive(key.bytes.data(), s->key_length_, masterSalt.data(), masterSalt.size(), 0x00,
-                   sessionKey.data(), s->key_length_) &&
-            derive(key.bytes.data(), s->key_length_, masterSalt.data(), masterSalt.size(), 0x02,
+  bool ok = derive(key.bytes.data(), keyLength, masterSalt.data(), masterSalt.size(), 0x00,
+                   sessionKey.data(), keyLength) &&
+            derive(key.bytes.data(), keyLength, masterSalt.data(), masterSalt.size(), 0x02,
                    s->salt_, saltLength) &&
-            (s->gcm_ || derive(key.bytes.data(), s->key_length_, masterSalt.data(),
-                               masterSalt.size(), 0x01, authKey.data(), authKey.size()));
+            (gcm || derive(key.bytes.data(), keyLength, masterSalt.data(), masterSalt.size(), 0x01,
+                           authKey.data(), authKey.size()));
   if (ok) {
-    if (s->gcm_) {
-      auto* gcm = reinterpret_cast<gcm_key_data*>(s->keys_.gcm);
-      static_assert(sizeof(gcm_key_data) <= sizeof(Keys::gcm));
-      if (s->key_length_ == 32) {
-        IMB_AES256_GCM_PRE(m, sessionKey.data(), gcm);
+    if (gcm) {
+      auto* keys = new (s->gcmKeys()) gcm_key_data;
+      if (keyLength == 32) {
+        IMB_AES256_GCM_PRE(m, sessionKey.data(), keys);
       } else {
-        IMB_AES128_GCM_PRE(m, sessionKey.data(), gcm);
+        IMB_AES128_GCM_PRE(m, sessionKey.data(), keys);
       }
     } else {
       alignas(16) std::array<uint8_t, 16 * 15> decrypt{};  // CTR never decrypts with AES
-      IMB_AES_KEYEXP_128(m, sessionKey.data(), s->keys_.cm.round, decrypt.data());
+      IMB_AES_KEYEXP_128(m, sessionKey.data(), s->round_, decrypt.data());
       explicit_bzero(decrypt.data(), decrypt.size());
       // HMAC's inner and outer states after their first block, computed once (RFC 2104).
       alignas(16) std::array<uint8_t, 64> block{};
@@ -163,7 +173,7 @@ std::unique_ptr<RtpStream> RtpStream::create(SrtpSuite suite, const SrtpMasterKe
         block.fill(pad);
         for (size_t i = 0; i < authKey.size(); ++i)
           block[i] ^= authKey[i];
-        IMB_SHA1_ONE_BLOCK(m, block.data(), pad == 0x36 ? s->keys_.cm.ipad : s->keys_.cm.opad);
+        IMB_SHA1_ONE_BLOCK(m, block.data(), pad == 0x36 ? s->ipad_ : s->opad_);
       }
       explicit_bzero(block.data(), block.size());
     }
@@ -180,12 +190,19 @@ std::unique_ptr<RtpStream> RtpStream::create(SrtpSuite suite, const SrtpMasterKe
 }
 
 RtpStream::~RtpStream() {
-  explicit_bzero(&keys_, sizeof(keys_));
+  if (gcm()) explicit_bzero(gcmKeys(), sizeof(gcm_key_data));
+  explicit_bzero(round_, sizeof(round_));
+  explicit_bzero(ipad_, sizeof(ipad_));
+  explicit_bzero(opad_, sizeof(opad_));
   explicit_bzero(salt_, sizeof(salt_));
 }
 
+void RtpStream::operator delete(void* p) {
+  std::free(p);
+}
+
 uint32_t RtpStream::roc() const {
-  return pending_roc_ != 0 ? pending_roc_ : static_cast<uint32_t>(index_ >> 16);
+  return static_cast<uint32_t>(index_ >> 16);  // kPending's bit is above the 32 it keeps
 }
 
 // ---------------------------------------------------------------------------------------
@@ -325,7 +342,8 @@ Status RtpBatch::queue(RtpStream& s, uint8_t* packet, int length, bool protect, 
   const int header = headerLength(packet, body);
   if (header == 0) return Status::kError;
   const auto seq = static_cast<uint16_t>(packet[2] << 8 | packet[3]);
-  Estimate e = estimate(s.index_, s.pending_roc_, seq);
+  // A pending ROC: libsrtp's window is still at index 0.
+  Estimate e = s.pending() ? estimate(0, s.roc(), seq) : estimate(s.index_, 0, seq);
   if (e.status != Status::kOk) return e.status;
   if (!e.advance) {
     Status c = check(s.window_, e.delta);
@@ -336,7 +354,6 @@ Status RtpBatch::queue(RtpStream& s, uint8_t* packet, int length, bool protect, 
       s.index_ = e.index;
       s.window_[0] = 1;
       s.window_[1] = 0;
-      s.pending_roc_ = 0;
     } else {
       add(s.index_, s.window_, e.delta);
     }
@@ -351,7 +368,6 @@ Status RtpBatch::queue(RtpStream& s, uint8_t* packet, int length, bool protect, 
   j.done = false;
   j.ok = false;
   const auto roc = static_cast<uint32_t>(e.index >> 16);
-  const uint32_t ssrc = s.ssrc_;
   const int payload = body - header;
 
   IMB_JOB* job = IMB_GET_NEXT_JOB(manager_);
@@ -364,10 +380,12 @@ Status RtpBatch::queue(RtpStream& s, uint8_t* packet, int length, bool protect, 
   job->iv = j.iv;
   job->auth_tag_output = j.tag;
   job->user_data = &j;
-  if (s.gcm_) {
-    // RFC 7714 8.1: IV = salt XOR (0, 0, SSRC, ROC, SEQ); the header is the AAD.
-    std::memset(j.iv, 0, 12);
-    put32(j.iv + 2, ssrc);
+  if (s.gcm()) {
+    // RFC 7714 8.1: IV = salt XOR (0, 0, SSRC, ROC, SEQ); the header is the AAD. The SSRC is
+    // the stream's, as the packet carries it.
+    j.iv[0] = 0;
+    j.iv[1] = 0;
+    std::memcpy(j.iv + 2, packet + 8, 4);
     put32(j.iv + 6, roc);
     j.iv[10] = packet[2];
     j.iv[11] = packet[3];
@@ -375,9 +393,9 @@ Status RtpBatch::queue(RtpStream& s, uint8_t* packet, int length, bool protect, 
       j.iv[i] ^= s.salt_[i];
     job->cipher_mode = IMB_CIPHER_GCM;
     job->hash_alg = IMB_AUTH_AES_GMAC;
-    job->enc_keys = s.keys_.gcm;
-    job->dec_keys = s.keys_.gcm;
-    job->key_len_in_bytes = s.key_length_;
+    job->enc_keys = s.gcmKeys();
+    job->dec_keys = s.gcmKeys();
+    job->key_len_in_bytes = (s.flags_ & RtpStream::kAes256) != 0 ? 32 : 16;
     job->iv_len_in_bytes = 12;
     job->hash_start_src_offset_in_bytes = static_cast<uint64_t>(header);
     job->msg_len_to_hash_in_bytes = static_cast<uint64_t>(payload);
@@ -390,10 +408,8 @@ Status RtpBatch::queue(RtpStream& s, uint8_t* packet, int length, bool protect, 
     std::memcpy(j.iv, s.salt_, 14);
     j.iv[14] = 0;
     j.iv[15] = 0;
-    uint8_t x[4];
-    put32(x, ssrc);
     for (int i = 0; i < 4; ++i)
-      j.iv[4 + i] ^= x[i];
+      j.iv[4 + i] ^= packet[8 + i];
     for (int i = 0; i < 6; ++i)
       j.iv[8 + i] ^= static_cast<uint8_t>(e.index >> (40 - 8 * i));
     // 4.2: the tag covers header, payload and the ROC, which goes where the tag will be.
@@ -401,14 +417,14 @@ Status RtpBatch::queue(RtpStream& s, uint8_t* packet, int length, bool protect, 
     put32(packet + body, roc);
     job->cipher_mode = payload > 0 ? IMB_CIPHER_CNTR : IMB_CIPHER_NULL;
     job->hash_alg = IMB_AUTH_HMAC_SHA_1;
-    job->enc_keys = s.keys_.cm.round;
-    job->dec_keys = s.keys_.cm.round;
+    job->enc_keys = s.round_;
+    job->dec_keys = s.round_;
     job->key_len_in_bytes = 16;
     job->iv_len_in_bytes = 16;
     job->hash_start_src_offset_in_bytes = 0;
     job->msg_len_to_hash_in_bytes = static_cast<uint64_t>(body + 4);
-    job->u.HMAC._hashed_auth_key_xor_ipad = s.keys_.cm.ipad;
-    job->u.HMAC._hashed_auth_key_xor_opad = s.keys_.cm.opad;
+    job->u.HMAC._hashed_auth_key_xor_ipad = s.ipad_;
+    job->u.HMAC._hashed_auth_key_xor_opad = s.opad_;
     job->auth_tag_output_len_in_bytes = 12;
   }
   j.length = protect ? length + tag : body;
@@ -440,11 +456,10 @@ Status RtpBatch::finish(uint16_t id, int& length) {
     diff |= static_cast<uint8_t>(j.tag[i] ^ j.received[i]);
   if (diff != 0) return Status::kAuthFail;
   // Again, now that the jobs before this one have moved the window.
-  if (j.advance && s.pending_roc_ != 0) {
+  if (j.advance && s.pending()) {
     s.index_ = j.index;
     s.window_[0] = 1;
     s.window_[1] = 0;
-    s.pending_roc_ = 0;
   } else {
     const auto delta = static_cast<int64_t>(j.index - s.index_);
     Status c = check(s.window_, delta);

@@ -45,45 +45,51 @@ class alignas(64) RtpStream {
   Direction direction() const { return direction_; }
   // Bytes protect adds (the tag).
   uint8_t tagLength() const { return tag_length_; }
-  // The cache lines a packet of `suite` reads: the state, then HMAC's and AES's keys (GCM:
-  // round keys and the first GHASH key powers).
-  static constexpr uint8_t hotLines(SrtpSuite suite) {
-    return suite == SrtpSuite::kAeadAes128Gcm || suite == SrtpSuite::kAeadAes256Gcm ? 8 : 5;
+  // The cache lines a packet of `suite` reads, as a mask (bit n: line n): AES-CM's keys and
+  // state fill lines 0-3; GCM reads the state (line 3), its round keys and its first GHASH
+  // key powers (from line 5).
+  static constexpr uint16_t hotLines(SrtpSuite suite) {
+    return suite == SrtpSuite::kAeadAes128Gcm || suite == SrtpSuite::kAeadAes256Gcm ? 0x0ff8
+                                                                                    : 0x000f;
   }
-  // Starts fetching them (a relay asks a few packets ahead). Reads nothing of the stream:
-  // `lines` comes from where its pointer was found.
-  void prefetch(uint8_t lines) const {
+  // Starts fetching them (a relay asks a poll ahead). Reads nothing of the stream: `lines`
+  // comes from where its pointer was found.
+  void prefetch(uint16_t lines) const {
     const auto* p = reinterpret_cast<const char*>(this);
-    for (uint8_t i = 0; i < lines; ++i)
-      __builtin_prefetch(p + 64 * i);
+    for (; lines != 0; lines &= static_cast<uint16_t>(lines - 1))
+      __builtin_prefetch(p + 64 * __builtin_ctz(lines));
   }
+  // create() allocates with the suite's size (GCM's keys follow the object).
+  static void operator delete(void* p);
 
  private:
   friend class RtpBatch;
   RtpStream() = default;
+  uint8_t* gcmKeys() { return reinterpret_cast<uint8_t*>(this) + sizeof(RtpStream); }
+  bool gcm() const { return (flags_ & kGcm) != 0; }
+  bool pending() const { return (index_ & kPending) != 0; }
 
-  // Line 0: what every packet reads and writes.
-  uint64_t index_ = 0;        // highest packet index accepted: ROC << 16 | SEQ
-  uint64_t window_[2]{};      // bit n of the 128: index_ - n was accepted
-  uint32_t pending_roc_ = 0;  // a carried ROC, applied with the first packet (as libsrtp)
+  static constexpr uint8_t kGcm = 1;
+  static constexpr uint8_t kAes256 = 2;
+  // In index_: no packet yet, and bits 16-47 hold a carried ROC that the first packet's index
+  // takes (libsrtp's pending ROC).
+  static constexpr uint64_t kPending = uint64_t{1} << 63;
+
+  // Lines 0-3, all a packet reads. AES-CM: the AES-128 round keys, HMAC-SHA1's inner and
+  // outer states after their first block (RFC 2104, computed once); GCM leaves these unused.
+  // Then the state every packet reads and writes.
+  alignas(64) uint8_t round_[16 * 11]{};
+  uint8_t ipad_[20]{};
+  uint8_t opad_[20]{};
+  uint64_t index_ = 0;    // ROC << 16 | SEQ of the highest index accepted (or kPending)
+  uint64_t window_[2]{};  // bit n of the 128: index_ - n was accepted
+  uint8_t salt_[14]{};    // session salt (12 bytes for GCM)
+  uint8_t tag_length_ = 10;
+  uint8_t flags_ = 0;  // kGcm, kAes256
+  // Line 4: cold. GCM streams have their keys (struct gcm_key_data) after the object.
   uint32_t ssrc_ = 0;
   SrtpSuite suite_ = SrtpSuite::kAesCm128HmacSha1_80;
   Direction direction_ = Direction::kProtect;
-  uint8_t tag_length_ = 10;
-  bool gcm_ = false;
-  uint8_t key_length_ = 16;  // AES key bytes
-  uint8_t salt_[14]{};       // session salt (12 bytes for GCM)
-  // Lines 1-4 (AES-CM): HMAC-SHA1 inner and outer states, then the AES round keys. GCM: its
-  // round keys and GHASH key powers, in the layout libipsec-mb's architecture wants.
-  union Keys {
-    struct Cm {
-      alignas(16) uint8_t ipad[20];
-      alignas(16) uint8_t opad[20];
-      alignas(16) uint8_t round[16 * 15];
-    } cm;
-    alignas(64) uint8_t gcm[1024];  // struct gcm_key_data
-    Keys() : gcm{} {}
-  } keys_;
 };
 
 // Up to kCapacity jobs of one lcore, run together.
