@@ -212,13 +212,14 @@ bool DpdkMediaPlane::State::bringUp(std::string& error) {
     }
   }
   // SRTP's RTP fast path: a libipsec-mb batch per lcore, or libsrtp for RTP on every one.
-  bool fastRtp = true;
+  bool fastRtp = config.srtpBatch;
   std::string batchError;
   for (auto& lc : lcores) {
+    if (!fastRtp) break;
     lc->rtpBatch = srtp::RtpBatch::create(batchError);
-    fastRtp = fastRtp && lc->rtpBatch != nullptr;
+    fastRtp = lc->rtpBatch != nullptr;
   }
-  if (!fastRtp) {
+  if (!fastRtp && config.srtpBatch) {
     for (auto& lc : lcores)
       lc->rtpBatch.reset();
     warnings.push_back("SRTP: " + batchError +

@@ -418,8 +418,10 @@ void queueUnprotect(LcoreContext& lc, const RelayTarget& t, DirectionCounters& c
     }
     payloadLength = static_cast<uint16_t>(length);
     afterUse(*crypto[kOpUnprotect], k, c, ssrc, payload);
-  } else if (!udpChecksumValid(rte_pktmbuf_mtod(m, const uint8_t*), v.ipHeaderLength)) {
-    // Protecting a corrupted datagram would authenticate the corruption.
+  } else if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+             !udpChecksumValid(rte_pktmbuf_mtod(m, const uint8_t*), v.ipHeaderLength)) {
+    // Protecting a corrupted datagram would authenticate the corruption (a NIC that checked
+    // the sum spares the pass over the payload).
     drop(lc, counters, m, DropReason::kMalformed);
     return false;
   }

@@ -33,6 +33,9 @@ struct RelayConfig : mediaplane::RelaySettings {
   uint16_t rxDescriptors = 1024;
   uint16_t txDescriptors = 1024;
   std::chrono::milliseconds linkWait{3000};  // per port at start; a link still down is a warning
+  // SRTP's RTP in batches on libipsec-mb (mediaplane/srtp/rtp_batch.h); false: on libsrtp, one
+  // packet at a time, as where libipsec-mb cannot run (tests, troubleshooting).
+  bool srtpBatch = true;
 };
 
 // The netmask of an IPv4 prefix length, in host order.

@@ -59,7 +59,7 @@ struct SrtpCrypto {
     srtp::Context* context[2] = {nullptr, nullptr};  // [0] current, [1] previous (or learned)
     srtp::RtpStream* stream[2] = {nullptr, nullptr};
     uint32_t ssrc[2] = {0, 0};
-    uint16_t lines = 0;  // RTP: a stream's lines to prefetch (RtpStream::hotLines), read with them
+    uint32_t lines = 0;  // RTP: a stream's lines to prefetch (RtpStream::hotLines), read with them
   };
   Kind kinds[2];
   // The RTP SSRC and ROC the owner last used (ssrc << 32 | roc), for the next re-key.

@@ -21,8 +21,16 @@ namespace {
 
 using srtp::Direction;
 
-class SrtpRelayTest : public RelayTest {
+// Each test runs twice: RTP on the fast path (srtp::RtpBatch, libipsec-mb) and on libsrtp
+// one packet at a time (RelayConfig::srtpBatch false: where libipsec-mb cannot run).
+class SrtpRelayTest : public RelayTest, public ::testing::WithParamInterface<bool> {
  protected:
+  RelayConfig config() const {
+    RelayConfig c = RelayTest::config();
+    c.srtpBatch = GetParam();
+    return c;
+  }
+
   static SessionSpec srtpCall(std::optional<SrtpKeys> a, std::optional<SrtpKeys> b, uint64_t id = 1,
                               uint16_t aPort = 20000, uint16_t bPort = 30000) {
     SessionSpec s = call(id);
@@ -37,7 +45,7 @@ class SrtpRelayTest : public RelayTest {
 constexpr SrtpSuite kSuite = SrtpSuite::kAesCm128HmacSha1_80;
 
 // RTP -> SRTP and SRTP -> RTP, for every suite this libsrtp runs: the trunk speaks SRTP.
-TEST_F(SrtpRelayTest, RtpToSrtpAndBackForEverySuite) {
+TEST_P(SrtpRelayTest, RtpToSrtpAndBackForEverySuite) {
   start(config());
   introducePeers();
   std::vector<SrtpSuite> suites = supportedSuites();
@@ -84,7 +92,7 @@ TEST_F(SrtpRelayTest, RtpToSrtpAndBackForEverySuite) {
 }
 
 // The caller speaks SRTP, the callee RTP.
-TEST_F(SrtpRelayTest, SrtpCallerToRtpCallee) {
+TEST_P(SrtpRelayTest, SrtpCallerToRtpCallee) {
   start(config());
   introducePeers();
   SrtpKeys phone = testKeys(kSuite, 1, 2);
@@ -105,7 +113,7 @@ TEST_F(SrtpRelayTest, SrtpCallerToRtpCallee) {
 
 // SRTP on both legs, re-keyed at the SBC: each leg has its own keys, the bytes differ on
 // each side, and each side decrypts with its own.
-TEST_F(SrtpRelayTest, SrtpToSrtpIsReKeyed) {
+TEST_P(SrtpRelayTest, SrtpToSrtpIsReKeyed) {
   start(config());
   introducePeers();
   SrtpKeys phone = testKeys(kSuite, 1, 2);
@@ -137,7 +145,7 @@ TEST_F(SrtpRelayTest, SrtpToSrtpIsReKeyed) {
   EXPECT_EQ(*plain, answer);
 }
 
-TEST_F(SrtpRelayTest, TamperedPacketIsDroppedAndCounted) {
+TEST_P(SrtpRelayTest, TamperedPacketIsDroppedAndCounted) {
   start(config());
   introducePeers();
   SrtpKeys phone = testKeys(kSuite, 1, 2);
@@ -160,7 +168,7 @@ TEST_F(SrtpRelayTest, TamperedPacketIsDroppedAndCounted) {
   EXPECT_EQ(direction(1, true).packets, 2u);
 }
 
-TEST_F(SrtpRelayTest, ReplayedPacketIsDroppedAndCounted) {
+TEST_P(SrtpRelayTest, ReplayedPacketIsDroppedAndCounted) {
   start(config());
   introducePeers();
   SrtpKeys phone = testKeys(kSuite, 1, 2);
@@ -178,7 +186,7 @@ TEST_F(SrtpRelayTest, ReplayedPacketIsDroppedAndCounted) {
 
 // A new SSRC mid-call (a phone restarting its stream) is learned; the old one, if it comes
 // back, still has its context; a third one too.
-TEST_F(SrtpRelayTest, SsrcChangeMidStreamContinues) {
+TEST_P(SrtpRelayTest, SsrcChangeMidStreamContinues) {
   start(config());
   introducePeers();
   SrtpKeys phone = testKeys(kSuite, 1, 2);
@@ -208,7 +216,7 @@ TEST_F(SrtpRelayTest, SsrcChangeMidStreamContinues) {
 }
 
 // 65500 -> 65535 -> 0 -> ...: libsrtp's index estimate moves the ROC on both contexts.
-TEST_F(SrtpRelayTest, SequenceWrapContinues) {
+TEST_P(SrtpRelayTest, SequenceWrapContinues) {
   start(config());
   introducePeers();
   SrtpKeys phone = testKeys(kSuite, 1, 2);
@@ -234,7 +242,7 @@ TEST_F(SrtpRelayTest, SequenceWrapContinues) {
 // A re-INVITE with new keys on both legs, after the stream wrapped (ROC 1): the new keys go
 // on with ROC 1 (RFC 3711 3.3.1), so the phone's packets still authenticate and the trunk
 // can still decrypt. Also when the keys change twice before the next packet.
-TEST_F(SrtpRelayTest, ReKeyCarriesTheRolloverCounter) {
+TEST_P(SrtpRelayTest, ReKeyCarriesTheRolloverCounter) {
   start(config());
   introducePeers();
   const uint32_t ssrc = 0x1111;
@@ -270,7 +278,7 @@ TEST_F(SrtpRelayTest, ReKeyCarriesTheRolloverCounter) {
 
 // Hold and resume: an update with the same keys keeps the running contexts. A packet seen
 // before the update is still a replay after it (a re-created context would take it).
-TEST_F(SrtpRelayTest, UpdateWithTheSameKeysKeepsTheContexts) {
+TEST_P(SrtpRelayTest, UpdateWithTheSameKeysKeepsTheContexts) {
   start(config());
   introducePeers();
   SrtpKeys phone = testKeys(kSuite, 1, 2);
@@ -297,7 +305,7 @@ TEST_F(SrtpRelayTest, UpdateWithTheSameKeysKeepsTheContexts) {
 }
 
 // SRTCP both ways on separate RTCP ports, and on a muxed side (RFC 5761).
-TEST_F(SrtpRelayTest, RtcpIsProtectedAndUnprotected) {
+TEST_P(SrtpRelayTest, RtcpIsProtectedAndUnprotected) {
   start(config());
   introducePeers();
   SrtpKeys trunk = testKeys(kSuite, 3, 4);
@@ -335,7 +343,7 @@ TEST_F(SrtpRelayTest, RtcpIsProtectedAndUnprotected) {
 }
 
 // An mbuf without room for the tag: dropped as kSrtpError, never written past its end.
-TEST_F(SrtpRelayTest, NoTailroomForTheTagIsAnError) {
+TEST_P(SrtpRelayTest, NoTailroomForTheTagIsAnError) {
   start(config());
   introducePeers();
   ASSERT_EQ(plane_->createSession(srtpCall(std::nullopt, testKeys(kSuite, 3, 4))), "");
@@ -351,7 +359,7 @@ TEST_F(SrtpRelayTest, NoTailroomForTheTagIsAnError) {
 }
 
 // A re-INVITE that switches a leg from RTP to SRTP and back: the stream goes on each time.
-TEST_F(SrtpRelayTest, SwitchingBetweenRtpAndSrtpMidCall) {
+TEST_P(SrtpRelayTest, SwitchingBetweenRtpAndSrtpMidCall) {
   start(config());
   introducePeers();
   ASSERT_EQ(plane_->createSession(call()), "");
@@ -380,7 +388,7 @@ TEST_F(SrtpRelayTest, SwitchingBetweenRtpAndSrtpMidCall) {
     EXPECT_EQ(d, 0u);
 }
 
-TEST_F(SrtpRelayTest, BadKeysAreRefused) {
+TEST_P(SrtpRelayTest, BadKeysAreRefused) {
   start(config());
   SrtpKeys bad = testKeys(kSuite, 1, 2);
   bad.send.length = 16;
@@ -389,6 +397,11 @@ TEST_F(SrtpRelayTest, BadKeysAreRefused) {
   EXPECT_EQ(error.find('\x01'), std::string::npos);
   EXPECT_EQ(plane_->sessionCount(), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Paths, SrtpRelayTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return std::string(info.param ? "Batch" : "Libsrtp");
+                         });
 
 }  // namespace
 }  // namespace sbc::dpdk::test
