@@ -15,51 +15,11 @@
 #include "mediaplane/srtp/context.h"
 #include "mediaplane/srtp/engine.h"
 
-// Counting allocator (the no-allocation test): every malloc/calloc/realloc of the process,
-// C and C++ (operator new calls malloc), libsrtp's and OpenSSL's included, goes through
-// these and then to glibc's. Not under AddressSanitizer, which owns malloc itself.
-#if defined(__SANITIZE_ADDRESS__)
-#define SBC_COUNT_MALLOC 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SBC_COUNT_MALLOC 0
-#endif
-#endif
-#ifndef SBC_COUNT_MALLOC
-#define SBC_COUNT_MALLOC 1
-#endif
+#include "tests/unit/counting_malloc.h"
 
 // Exported by libsrtp, declared in its uninstalled crypto_kernel.h: what the kernel runs.
 extern "C" const srtp_cipher_type_t* srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
 
-#if SBC_COUNT_MALLOC
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void __libc_free(void*);
-}
-namespace {
-thread_local unsigned long t_allocations = 0;
-}
-extern "C" {
-void* malloc(size_t n) {
-  ++t_allocations;
-  return __libc_malloc(n);
-}
-void* calloc(size_t n, size_t size) {
-  ++t_allocations;
-  return __libc_calloc(n, size);
-}
-void* realloc(void* p, size_t n) {
-  ++t_allocations;
-  return __libc_realloc(p, n);
-}
-void free(void* p) {
-  __libc_free(p);
-}
-}
-#endif
 
 namespace sbc::srtp {
 namespace {
