@@ -45,7 +45,10 @@ static_assert(sizeof(Egress) == 20);
 
 // Immutable once published: an update publishes a new one and retires the old through RCU.
 // One cache line, aligned: the packet path reads all of it, and at 100,000 sessions each
-// line is a miss.
+// line is a miss. Allocated from a pool of their own (relay_target.cc), side by side on
+// 2 MB pages: from the general heap they sat among the control thread's session records, so
+// every byte those records grew spread the targets over more 4 KB pages (the SRTP keys that
+// MediaEndpoint gained cost the plain relay ~12% at 100,000 sessions that way).
 // How a key's packets are checked against their source (see acceptSource in lcore.cc).
 enum class SourceCheck : uint8_t {
   kLearn,        // latch, and hand over from a source that went silent
@@ -64,6 +67,10 @@ struct alignas(64) RelayTarget {
   Egress rtp;                   // for RTP (kRtp, kMux)
   Egress rtcp;                  // for RTCP (kRtcp, kMux)
   uint64_t session = 0;         // the owner, for the control thread's checks
+
+  // From the pool; any thread (the control threads), never an lcore.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
 };
 static_assert(sizeof(RelayTarget) == 64);
 

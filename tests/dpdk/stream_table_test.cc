@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <rte_rcu_qsbr.h>
 
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "dpdk/stream_table.h"
 #include "tests/dpdk/relay_env.h"
@@ -145,6 +147,25 @@ TEST_F(StreamTableTest, SynchronizeWaitsOnlyForOnlineReaders) {
   table_->synchronize();
   EXPECT_EQ(table_->freeLatches(), 2u);
   rte_rcu_qsbr_thread_online(table_->rcu(), kReader);
+}
+
+// Targets made one after another lie side by side (RelayTarget's pool): the packet path
+// then finds many on one page, instead of one every few pages among the session records.
+// The first few may reuse slots that earlier tests freed; after those, every next target is
+// the following 64 bytes, unless a new 2 MB chunk starts.
+TEST(RelayTargetPool, TargetsMadeInARowAreAdjacent) {
+  std::vector<std::unique_ptr<RelayTarget>> made;
+  for (int i = 0; i < 1000; ++i)
+    made.push_back(std::make_unique<RelayTarget>());
+  int apart = 0;
+  for (size_t i = 500; i < made.size(); ++i) {
+    auto prev = reinterpret_cast<uintptr_t>(made[i - 1].get());
+    auto here = reinterpret_cast<uintptr_t>(made[i].get());
+    if (here != prev + sizeof(RelayTarget) && here % (size_t{2} << 20) != 0) ++apart;
+  }
+  EXPECT_EQ(apart, 0);
+  for (const auto& t : made)
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(t.get()) % alignof(RelayTarget), 0u);
 }
 
 }  // namespace
