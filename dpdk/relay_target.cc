@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
-#include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -19,10 +18,13 @@
 namespace sbc::dpdk {
 namespace {
 
-// RelayTargets side by side in 2 MB chunks that ask for transparent huge pages (as
-// HotArray's do), handed out in allocation order and reused last-freed first. Chunks are
-// never returned: the pool is as large as the most targets ever held at once. Freed targets
-// are poisoned in the ASan build, so a read after the grace period still fails there.
+// RelayTargets side by side in 32 MB chunks (half a million targets) that ask for
+// transparent huge pages (as HotArray's do); only what is used is ever touched. Handed out
+// in allocation order and reused last-freed first through a list kept in the freed slots
+// themselves, so the pool allocates nothing on the heap and release() never allocates.
+// Chunks are never returned: the pool is as large as the most targets ever held at once.
+// Freed targets are poisoned in the ASan build, so a read after the grace period still
+// fails there.
 class TargetPool {
  public:
   static TargetPool& instance() {
@@ -33,53 +35,49 @@ class TargetPool {
   void* allocate() {
     std::lock_guard lock(mutex_);
     void* p;
-    if (!free_.empty()) {
-      p = free_.back();
-      free_.pop_back();
+    if (free_ != nullptr) {
+      p = free_;
+      SBC_UNPOISON(p, sizeof(RelayTarget));
+      free_ = *static_cast<void**>(p);
     } else {
       if (next_ == end_) grow();
       p = next_;
       next_ += sizeof(RelayTarget);
+      SBC_UNPOISON(p, sizeof(RelayTarget));
     }
-    SBC_UNPOISON(p, sizeof(RelayTarget));
     return p;
   }
 
   void release(void* p) noexcept {
     std::lock_guard lock(mutex_);
+    *static_cast<void**>(p) = free_;
+    free_ = p;
     SBC_POISON(p, sizeof(RelayTarget));
-    free_.push_back(p);  // capacity reserved by grow(): never allocates
   }
 
  private:
-  static constexpr size_t kChunk = size_t{2} << 20;
+  static constexpr size_t kHuge = size_t{2} << 20;
+  static constexpr size_t kChunk = size_t{32} << 20;
 
   void grow() {
-    // Twice the size, then trimmed to one aligned chunk.
-    void* m = mmap(nullptr, 2 * kChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    // One huge page more than a chunk, then trimmed to a chunk on a 2 MB boundary.
+    void* m =
+        mmap(nullptr, kChunk + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) throw std::bad_alloc();
     auto base = reinterpret_cast<uintptr_t>(m);
-    uintptr_t aligned = (base + kChunk - 1) & ~(kChunk - 1);
+    uintptr_t aligned = (base + kHuge - 1) & ~(kHuge - 1);
     if (aligned > base) munmap(m, aligned - base);
-    if (uintptr_t tail = base + 2 * kChunk - (aligned + kChunk); tail > 0)
+    if (uintptr_t tail = base + kChunk + kHuge - (aligned + kChunk); tail > 0)
       munmap(reinterpret_cast<void*>(aligned + kChunk), tail);
     // A hint: the kernel may say no (THP "never"), and the pool still works.
     madvise(reinterpret_cast<void*>(aligned), kChunk, MADV_HUGEPAGE);
-    try {
-      free_.reserve(free_.size() + (capacity_ + kChunk) / sizeof(RelayTarget));
-    } catch (...) {
-      munmap(reinterpret_cast<void*>(aligned), kChunk);
-      throw;
-    }
-    capacity_ += kChunk;
     next_ = reinterpret_cast<char*>(aligned);
     end_ = next_ + kChunk;
     SBC_POISON(next_, kChunk);
   }
 
   std::mutex mutex_;
-  std::vector<void*> free_;
-  size_t capacity_ = 0;  // bytes in all chunks
+  void* free_ = nullptr;  // last freed; each freed slot begins with the next one's address
   char* next_ = nullptr;
   char* end_ = nullptr;
 };
