@@ -7,8 +7,28 @@
 
 #include <chrono>
 #include <cstring>
+#include <new>
+
+#include "mediaplane/slab/slab.h"
 
 namespace sbc::dpdk {
+
+namespace {
+mediaplane::Slab& cryptoSlab() {
+  static auto* slab = new mediaplane::Slab(sizeof(SrtpCrypto));  // never destroyed
+  return *slab;
+}
+}  // namespace
+
+void* SrtpCrypto::operator new(std::size_t size) {
+  static_assert(sizeof(SrtpCrypto) % 64 == 0);
+  if (size != sizeof(SrtpCrypto)) throw std::bad_alloc();  // nothing derives from it
+  return cryptoSlab().allocate();
+}
+
+void SrtpCrypto::operator delete(void* p) noexcept {
+  cryptoSlab().release(p);
+}
 
 void destroyContext(srtp::Context* c) {
   delete c;

@@ -42,6 +42,10 @@ struct SrtpCrypto {
   ~SrtpCrypto();
   SrtpCrypto(const SrtpCrypto&) = delete;
   SrtpCrypto& operator=(const SrtpCrypto&) = delete;
+  // From a huge-page slab (mediaplane/slab/slab.h): the lcores read one of its lines per
+  // SRTP packet.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
 
   uint64_t generation = 0;  // unique in the process: responses for an object gone are told apart
   mediaplane::SrtpSuite suite = mediaplane::SrtpSuite::kAesCm128HmacSha1_80;

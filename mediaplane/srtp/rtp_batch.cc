@@ -9,7 +9,11 @@
 #include <cstring>
 #include <new>
 
+#include "mediaplane/slab/slab.h"
+
 namespace sbc::srtp {
+
+using mediaplane::Slab;
 
 namespace {
 
@@ -49,6 +53,15 @@ IMB_MGR* derivationManager(std::string& error) {
 
 bool isGcm(SrtpSuite s) {
   return s == SrtpSuite::kAeadAes128Gcm || s == SrtpSuite::kAeadAes256Gcm;
+}
+
+// Streams on huge pages (mediaplane/slab/slab.h: why), one slab per size: AES-CM streams are
+// the object alone, GCM's keys follow it. Never destroyed: streams may outlive statics.
+Slab& streamSlab(bool gcm) {
+  static_assert(sizeof(RtpStream) % 64 == 0);  // the keys start on a line (libipsec-mb: 16)
+  static auto* cm = new Slab(sizeof(RtpStream));
+  static auto* withGcm = new Slab(sizeof(RtpStream) + (sizeof(gcm_key_data) + 63) / 64 * 64);
+  return gcm ? *withGcm : *cm;
 }
 
 // RFC 3711 4.3.1 with a key derivation rate of 0: AES-CM keyed with the master key over
@@ -127,11 +140,11 @@ std::unique_ptr<RtpStream> RtpStream::create(SrtpSuite suite, const SrtpMasterKe
   if (m == nullptr) return nullptr;
 
   // AES-CM streams are the object alone; GCM's keys follow it.
-  static_assert(sizeof(RtpStream) % 64 == 0);  // the keys start on a line (libipsec-mb: 16)
   const bool gcm = isGcm(suite);
-  const size_t gcmSize = (sizeof(gcm_key_data) + 63) / 64 * 64;  // aligned_alloc's multiple
-  void* memory = std::aligned_alloc(64, sizeof(RtpStream) + (gcm ? gcmSize : 0));
-  if (memory == nullptr) {
+  void* memory = nullptr;
+  try {
+    memory = streamSlab(gcm).allocate();
+  } catch (const std::bad_alloc&) {
     error = "out of memory for an SRTP stream";
     return nullptr;
   }
@@ -198,7 +211,9 @@ RtpStream::~RtpStream() {
 }
 
 void RtpStream::operator delete(void* p) {
-  std::free(p);
+  if (p == nullptr) return;
+  Slab& cm = streamSlab(false);
+  (cm.owns(p) ? cm : streamSlab(true)).release(p);
 }
 
 uint32_t RtpStream::roc() const {
