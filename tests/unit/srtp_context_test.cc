@@ -20,7 +20,6 @@
 // Exported by libsrtp, declared in its uninstalled crypto_kernel.h: what the kernel runs.
 extern "C" const srtp_cipher_type_t* srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
 
-
 namespace sbc::srtp {
 namespace {
 

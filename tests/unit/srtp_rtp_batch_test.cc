@@ -330,7 +330,8 @@ TEST_P(RtpBatchTest, NothingAllocatedPerPacket) {
   ASSERT_TRUE(tx && rx);
   EXPECT_GT(t_allocations, before);
   std::vector<Packet> packets;
-  for (uint16_t seq = 1; seq <= 100; ++seq) packets.push_back(rtp(5, seq, 160));
+  for (uint16_t seq = 1; seq <= 100; ++seq)
+    packets.push_back(rtp(5, seq, 160));
   Packet tampered;
   Packet replayed;
   const unsigned long mark = t_allocations;
