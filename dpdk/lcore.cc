@@ -441,7 +441,9 @@ void queueUnprotect(LcoreContext& lc, const RelayTarget& t, DirectionCounters& c
                      : step.kind == kKindRtcp ? srtp::rtcpTrailer(step.protect->suite)
                                               : srtp::rtpTrailer(step.protect->suite);
     // 2 KB mbufs always have room after a <= 1514-byte frame; a smaller buffer may not.
-    if (rte_pktmbuf_tailroom(m) < trailer) {
+    // The fast path writes a little more than the tag (RtpBatch::kProtectRoom).
+    const size_t room = step.stream != nullptr ? srtp::RtpBatch::kProtectRoom : trailer;
+    if (rte_pktmbuf_tailroom(m) < room) {
       drop(lc, counters, m, DropReason::kSrtpError);
       return false;
     }

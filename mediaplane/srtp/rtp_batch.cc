@@ -393,7 +393,8 @@ Status RtpBatch::queue(RtpStream& s, uint8_t* packet, int length, bool protect, 
   job->cipher_start_src_offset_in_bytes = static_cast<uint64_t>(header);
   job->msg_len_to_cipher_in_bytes = static_cast<uint64_t>(payload);
   job->iv = j.iv;
-  job->auth_tag_output = j.tag;
+  // Protect: the tag goes where it belongs (kProtectRoom); unprotect: aside, to compare.
+  job->auth_tag_output = protect ? packet + body : j.tag;
   job->user_data = &j;
   if (s.gcm()) {
     // RFC 7714 8.1: IV = salt XOR (0, 0, SSRC, ROC, SEQ); the header is the AAD. The SSRC is
@@ -462,7 +463,6 @@ Status RtpBatch::finish(uint16_t id, int& length) {
   RtpStream& s = *j.stream;
   const int tag = s.tag_length_;
   if (j.protect) {
-    std::memcpy(j.packet + j.length - tag, j.tag, static_cast<size_t>(tag));
     length = j.length;
     return Status::kOk;
   }

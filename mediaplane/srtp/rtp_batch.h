@@ -108,8 +108,12 @@ class RtpBatch {
   bool room(uint16_t n) const { return count_ + n <= kCapacity; }
   uint16_t size() const { return count_; }
 
+  // Protect writes its tag straight after the packet: libipsec-mb writes HMAC-SHA1's 12 bytes
+  // (the _80 and _32 tags are 10 and 4 of them) and GCM's 16.
+  static constexpr int kProtectRoom = 16;
+
   // Queues one RTP packet (`length` bytes at `packet`, header included), in place. Protect
-  // needs stream.tagLength() bytes of room after the packet; its index is checked and taken
+  // needs kProtectRoom bytes of room after the packet; its index is checked and taken
   // now (a sender never reuses one: kReplay). Unprotect checks the index against the
   // window now and again in finish(). kOk: queued as `id`; anything else: not queued.
   Status protect(RtpStream& stream, uint8_t* packet, int length, uint16_t& id);
