@@ -68,20 +68,23 @@ Packet rtp(uint32_t ssrc, uint16_t seq, int payload, int csrcs = 0, int extensio
   return p;
 }
 
-std::unique_ptr<Context> libsrtp(SrtpSuite suite, const SrtpMasterKey& key, Direction d,
-                                 uint32_t ssrc, uint32_t roc = 0) {
+// A libsrtp Context or a fast-path RtpStream; a failure fails the test, with its reason.
+template <typename T>
+std::unique_ptr<T> made(SrtpSuite suite, const SrtpMasterKey& key, Direction d, uint32_t ssrc,
+                        uint32_t roc) {
   std::string error;
-  auto c = Context::create(suite, key, d, ssrc, roc, error);
-  EXPECT_NE(c, nullptr) << error;
-  return c;
+  auto made = T::create(suite, key, d, ssrc, roc, error);
+  EXPECT_NE(made, nullptr) << error;
+  return made;
 }
 
-std::unique_ptr<RtpStream> fast(SrtpSuite suite, const SrtpMasterKey& key, Direction d,
-                                uint32_t ssrc, uint32_t roc = 0) {
-  std::string error;
-  auto s = RtpStream::create(suite, key, d, ssrc, roc, error);
-  EXPECT_NE(s, nullptr) << error;
-  return s;
+auto libsrtp(SrtpSuite suite, const SrtpMasterKey& key, Direction d, uint32_t ssrc,
+             uint32_t roc = 0) {
+  return made<Context>(suite, key, d, ssrc, roc);
+}
+
+auto fast(SrtpSuite suite, const SrtpMasterKey& key, Direction d, uint32_t ssrc, uint32_t roc = 0) {
+  return made<RtpStream>(suite, key, d, ssrc, roc);
 }
 
 class RtpBatchTest : public ::testing::TestWithParam<SrtpSuite> {
