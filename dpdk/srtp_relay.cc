@@ -98,7 +98,7 @@ bool SrtpService::poll() {
       m.context[0] = m.context[1] = nullptr;
       m.stream[0] = m.stream[1] = nullptr;
       if (m.kind == kKindRtp && fast_rtp_) {
-        m.stream[0] = srtp::RtpStream::create(m.suite, m.key, d, m.ssrc, m.roc, error).release();
+        m.stream[0] = srtp::RtpStream::create(m.suite, m.key, m.roc, error).release();
       } else {
         m.context[0] = srtp::Context::create(m.suite, m.key, d, m.ssrc, m.roc, error).release();
       }

@@ -31,8 +31,6 @@ class Slab {
   // Whether `p` is one of this slab's slots (in one of its chunks).
   bool owns(const void* p) const;
 
-  size_t slotSize() const { return slot_size_; }
-
  private:
   void grow();
 

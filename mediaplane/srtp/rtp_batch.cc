@@ -117,15 +117,8 @@ void put32(uint8_t* p, uint32_t v) {
 // ---------------------------------------------------------------------------------------
 // RtpStream
 
-bool RtpStream::supported(SrtpSuite suite) {
-  if (suite >= SrtpSuite::kCount) return false;
-  std::string error;
-  return derivationManager(error) != nullptr;
-}
-
 std::unique_ptr<RtpStream> RtpStream::create(SrtpSuite suite, const SrtpMasterKey& key,
-                                             Direction direction, uint32_t ssrc, uint32_t roc,
-                                             std::string& error) {
+                                             uint32_t roc, std::string& error) {
   if (suite >= SrtpSuite::kCount) {
     error = "unknown SRTP suite";
     return nullptr;
@@ -149,9 +142,7 @@ std::unique_ptr<RtpStream> RtpStream::create(SrtpSuite suite, const SrtpMasterKe
     return nullptr;
   }
   std::unique_ptr<RtpStream> s(new (memory) RtpStream());
-  s->suite_ = suite;
-  s->direction_ = direction;
-  s->ssrc_ = ssrc;
+
   s->index_ = roc != 0 ? kPending | uint64_t{roc} << 16 : 0;
   const uint8_t keyLength = suite == SrtpSuite::kAeadAes256Gcm ? 32 : 16;
   s->flags_ = static_cast<uint8_t>((gcm ? kGcm : 0) | (keyLength == 32 ? kAes256 : 0));

@@ -26,13 +26,11 @@ namespace sbc::srtp {
 // One SSRC's RTP in one direction.
 class alignas(64) RtpStream {
  public:
-  // Whether the fast path runs `suite` on this machine (libipsec-mb found a usable CPU).
-  static bool supported(SrtpSuite suite);
   // Derives the session keys from the master key (RFC 3711 4.3.1, key derivation rate 0;
-  // RFC 7714 11 for GCM). `roc`: as Context::create (a re-key carries it over). Null, with
-  // `error` set (never key material), when the suite is not supported.
-  static std::unique_ptr<RtpStream> create(SrtpSuite suite, const SrtpMasterKey& key,
-                                           Direction direction, uint32_t ssrc, uint32_t roc,
+  // RFC 7714 11 for GCM). `roc`: as Context::create (a re-key carries it over). The same
+  // stream protects or unprotects; the SSRC is the packets' (the relay finds a stream by
+  // it). Null, with `error` set (never key material), when libipsec-mb cannot run here.
+  static std::unique_ptr<RtpStream> create(SrtpSuite suite, const SrtpMasterKey& key, uint32_t roc,
                                            std::string& error);
   ~RtpStream();
   RtpStream(const RtpStream&) = delete;
@@ -40,17 +38,14 @@ class alignas(64) RtpStream {
 
   // The rollover counter as libsrtp's Context::roc() would report it.
   uint32_t roc() const;
-  uint32_t ssrc() const { return ssrc_; }
-  SrtpSuite suite() const { return suite_; }
-  Direction direction() const { return direction_; }
   // Bytes protect adds (the tag).
   uint8_t tagLength() const { return tag_length_; }
   // The cache lines a packet of `suite` reads, as a mask (bit n: line n): AES-CM's keys and
-  // state fill lines 0-3. GCM reads the state (line 3), its round keys (5-8) and, for RTP's
-  // sizes, the last of libipsec-mb's 48 GHASH key powers (12-20): measured, srtp_batch_bench
+  // state fill lines 0-3. GCM reads the state (line 3), its round keys (4-7) and, for RTP's
+  // sizes, the last of libipsec-mb's 48 GHASH key powers (11-19): measured, srtp_batch_bench
   // at 100,000 streams (fetching none of them: a third of the rate).
   static constexpr uint32_t hotLines(SrtpSuite suite) {
-    return suite == SrtpSuite::kAeadAes128Gcm || suite == SrtpSuite::kAeadAes256Gcm ? 0x001ff1e8
+    return suite == SrtpSuite::kAeadAes128Gcm || suite == SrtpSuite::kAeadAes256Gcm ? 0x000ff8f8
                                                                                     : 0x000f;
   }
   // Starts fetching them (a relay asks a poll ahead). Reads nothing of the stream: `lines`
@@ -87,10 +82,7 @@ class alignas(64) RtpStream {
   uint8_t salt_[14]{};    // session salt (12 bytes for GCM)
   uint8_t tag_length_ = 10;
   uint8_t flags_ = 0;  // kGcm, kAes256
-  // Line 4: cold. GCM streams have their keys (struct gcm_key_data) after the object.
-  uint32_t ssrc_ = 0;
-  SrtpSuite suite_ = SrtpSuite::kAesCm128HmacSha1_80;
-  Direction direction_ = Direction::kProtect;
+  // GCM streams have their keys (struct gcm_key_data) after the object, from line 4.
 };
 
 // Up to kCapacity jobs of one lcore, run together.
@@ -106,7 +98,6 @@ class RtpBatch {
 
   // Room for `n` more jobs before the next reset().
   bool room(uint16_t n) const { return count_ + n <= kCapacity; }
-  uint16_t size() const { return count_; }
 
   // Protect writes its tag straight after the packet: libipsec-mb writes HMAC-SHA1's 12 bytes
   // (the _80 and _32 tags are 10 and 4 of them) and GCM's 16.

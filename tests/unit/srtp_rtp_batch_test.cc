@@ -68,23 +68,20 @@ Packet rtp(uint32_t ssrc, uint16_t seq, int payload, int csrcs = 0, int extensio
   return p;
 }
 
-// A libsrtp Context or a fast-path RtpStream; a failure fails the test, with its reason.
-template <typename T>
-std::unique_ptr<T> made(SrtpSuite suite, const SrtpMasterKey& key, Direction d, uint32_t ssrc,
-                        uint32_t roc) {
+std::unique_ptr<Context> libsrtp(SrtpSuite suite, const SrtpMasterKey& key, Direction d,
+                                 uint32_t ssrc, uint32_t roc = 0) {
   std::string error;
-  auto made = T::create(suite, key, d, ssrc, roc, error);
-  EXPECT_NE(made, nullptr) << error;
-  return made;
+  auto c = Context::create(suite, key, d, ssrc, roc, error);
+  EXPECT_NE(c, nullptr) << error;
+  return c;
 }
 
-auto libsrtp(SrtpSuite suite, const SrtpMasterKey& key, Direction d, uint32_t ssrc,
-             uint32_t roc = 0) {
-  return made<Context>(suite, key, d, ssrc, roc);
-}
-
-auto fast(SrtpSuite suite, const SrtpMasterKey& key, Direction d, uint32_t ssrc, uint32_t roc = 0) {
-  return made<RtpStream>(suite, key, d, ssrc, roc);
+// A fast-path stream; protect or unprotect, the SSRC is the packets'.
+std::unique_ptr<RtpStream> fast(SrtpSuite suite, const SrtpMasterKey& key, uint32_t roc = 0) {
+  std::string error;
+  auto s = RtpStream::create(suite, key, roc, error);
+  EXPECT_NE(s, nullptr) << error;
+  return s;
 }
 
 class RtpBatchTest : public ::testing::TestWithParam<SrtpSuite> {
@@ -116,8 +113,8 @@ TEST_P(RtpBatchTest, SameBytesAsLibsrtpBothWays) {
   const SrtpSuite suite = GetParam();
   const SrtpMasterKey key = keyFor(suite, 7);
   const uint32_t ssrc = 0x11223344;
-  auto fastTx = fast(suite, key, Direction::kProtect, ssrc);
-  auto fastRx = fast(suite, key, Direction::kUnprotect, ssrc);
+  auto fastTx = fast(suite, key);
+  auto fastRx = fast(suite, key);
   auto refTx = libsrtp(suite, key, Direction::kProtect, ssrc);
   auto refRx = libsrtp(suite, key, Direction::kUnprotect, ssrc);
   ASSERT_TRUE(fastTx && fastRx && refTx && refRx);
@@ -156,10 +153,10 @@ TEST_P(RtpBatchTest, WrapAndCarriedRocMatchLibsrtp) {
   const SrtpMasterKey key = keyFor(suite, 9);
   const uint32_t ssrc = 0xcafe0001;
   for (uint32_t startRoc : {0u, 5u}) {
-    auto fastTx = fast(suite, key, Direction::kProtect, ssrc, startRoc);
+    auto fastTx = fast(suite, key, startRoc);
     auto refRx = libsrtp(suite, key, Direction::kUnprotect, ssrc, startRoc);
     auto refTx = libsrtp(suite, key, Direction::kProtect, ssrc, startRoc);
-    auto fastRx = fast(suite, key, Direction::kUnprotect, ssrc, startRoc);
+    auto fastRx = fast(suite, key, startRoc);
     ASSERT_TRUE(fastTx && fastRx && refTx && refRx);
     EXPECT_EQ(fastTx->roc(), startRoc);
     std::vector<uint16_t> order;
@@ -190,8 +187,8 @@ TEST_P(RtpBatchTest, ReplayTamperAndShortPackets) {
   const SrtpSuite suite = GetParam();
   const SrtpMasterKey key = keyFor(suite, 11);
   const uint32_t ssrc = 42;
-  auto tx = fast(suite, key, Direction::kProtect, ssrc);
-  auto rx = fast(suite, key, Direction::kUnprotect, ssrc);
+  auto tx = fast(suite, key);
+  auto rx = fast(suite, key);
   ASSERT_TRUE(tx && rx);
   std::vector<Packet> sent;
   for (uint16_t seq = 1; seq <= 300; ++seq) {
@@ -240,8 +237,8 @@ TEST_P(RtpBatchTest, WindowEdgeAsLibsrtp) {
   const SrtpSuite suite = GetParam();
   const SrtpMasterKey key = keyFor(suite, 12);
   const uint32_t ssrc = 77;
-  auto tx = fast(suite, key, Direction::kProtect, ssrc);
-  auto rx = fast(suite, key, Direction::kUnprotect, ssrc);
+  auto tx = fast(suite, key);
+  auto rx = fast(suite, key);
   auto ref = libsrtp(suite, key, Direction::kUnprotect, ssrc);
   ASSERT_TRUE(tx && rx && ref);
   std::vector<Packet> sent(301);
@@ -271,8 +268,8 @@ TEST_P(RtpBatchTest, ManyStreamsInOneBatch) {
   std::vector<std::unique_ptr<Context>> ref;
   for (int s = 0; s < kStreams; ++s) {
     const SrtpMasterKey key = keyFor(suite, 100 + s);
-    tx.push_back(fast(suite, key, Direction::kProtect, 1000 + s));
-    rx.push_back(fast(suite, key, Direction::kUnprotect, 1000 + s));
+    tx.push_back(fast(suite, key));
+    rx.push_back(fast(suite, key));
     ref.push_back(libsrtp(suite, key, Direction::kUnprotect, 1000 + s));
     ASSERT_TRUE(tx.back() && rx.back() && ref.back());
   }
@@ -328,8 +325,8 @@ TEST_P(RtpBatchTest, NothingAllocatedPerPacket) {
   const SrtpSuite suite = GetParam();
   const SrtpMasterKey key = keyFor(suite, 21);
   unsigned long before = t_allocations;
-  auto tx = fast(suite, key, Direction::kProtect, 5);
-  auto rx = fast(suite, key, Direction::kUnprotect, 5);
+  auto tx = fast(suite, key);
+  auto rx = fast(suite, key);
   ASSERT_TRUE(tx && rx);
   EXPECT_GT(t_allocations, before);
   std::vector<Packet> packets;
@@ -356,9 +353,7 @@ TEST(RtpStream, RefusesWrongKeyLength) {
   SrtpMasterKey key = keyFor(SrtpSuite::kAesCm128HmacSha1_80, 1);
   key.length = 29;
   std::string error;
-  EXPECT_EQ(
-      RtpStream::create(SrtpSuite::kAesCm128HmacSha1_80, key, Direction::kProtect, 1, 0, error),
-      nullptr);
+  EXPECT_EQ(RtpStream::create(SrtpSuite::kAesCm128HmacSha1_80, key, 0, error), nullptr);
   EXPECT_NE(error.find("30"), std::string::npos) << error;
 }
 

@@ -29,7 +29,6 @@ namespace {
 
 using sbc::mediaplane::SrtpMasterKey;
 using sbc::mediaplane::SrtpSuite;
-using sbc::srtp::Direction;
 using sbc::srtp::RtpBatch;
 using sbc::srtp::RtpStream;
 using sbc::srtp::Status;
@@ -90,8 +89,7 @@ int main(int argc, char** argv) {
     key.length = static_cast<uint8_t>(sbc::mediaplane::srtpMasterKeyLength(suite));
     for (size_t b = 0; b < key.length; ++b)
       key.bytes[b] = static_cast<uint8_t>(random());
-    pool.push_back(
-        RtpStream::create(suite, key, Direction::kProtect, sbc::bench::kRawBenchSsrc, 0, error));
+    pool.push_back(RtpStream::create(suite, key, 0, error));
     if (!pool.back()) {
       std::fprintf(stderr, "srtp_batch_bench: %s\n", error.c_str());
       return 1;
