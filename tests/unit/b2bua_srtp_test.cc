@@ -140,17 +140,24 @@ class B2buaSrtpTest : public B2buaMediaTest {
                 sdp),
         1, "127.0.0.3", 5080);
   }
-  // A's 200 (with `sdp`) to the last INVITE the SBC sent it.
-  void okFromA(const std::string& sdp) {
-    const sip::Message& inv = last(0, "INVITE")->msg;
-    std::string head = "SIP/2.0 200 OK\r\nVia: " + std::string(inv.header(sip::HeaderId::kVia)) +
-                       "\r\nFrom: " + std::string(inv.header(sip::HeaderId::kFrom)) +
-                       "\r\nTo: " + std::string(inv.header(sip::HeaderId::kTo)) +
-                       "\r\nCall-ID: " + std::string(inv.callId()) +
-                       "\r\nCSeq: " + std::to_string(inv.cseq().value.number) +
-                       " INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n";
-    deliver(withSdp(head, sdp), 0, "192.0.2.10", 5060);
+  // The 200 (with `sdp`) of leg 0 (A) or 1 (B) to the last INVITE the SBC sent it; B tags
+  // its To if the INVITE had no tag yet.
+  void okFrom(transport::ListenerId leg, const std::string& sdp) {
+    const sip::Message& inv = last(leg, "INVITE")->msg;
+    const bool b = leg == 1;
+    std::string head =
+        "SIP/2.0 200 OK\r\nVia: " + std::string(inv.header(sip::HeaderId::kVia)) +
+        "\r\nFrom: " + std::string(inv.header(sip::HeaderId::kFrom)) +
+        "\r\nTo: " + std::string(inv.header(sip::HeaderId::kTo)) +
+        (b && !inv.to().value.hasTag() ? ";tag=b1" : "") +
+        "\r\nCall-ID: " + std::string(inv.callId()) +
+        "\r\nCSeq: " + std::to_string(inv.cseq().value.number) +
+        " INVITE\r\nContact: " + (b ? "<sip:bob@127.0.0.3:5080>" : "<sip:alice@192.0.2.10>") +
+        "\r\n";
+    deliver(withSdp(head, sdp), leg, b ? "127.0.0.3" : "192.0.2.10", b ? 5080 : 5060);
   }
+  void okFromA(const std::string& sdp) { okFrom(0, sdp); }
+  void okFromB(const std::string& sdp) { okFrom(1, sdp); }
   void reinviteFromA(int cseq, const std::string& sdp) {
     std::string n = std::to_string(cseq);
     deliver(withSdp("INVITE sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKre" +
@@ -160,18 +167,6 @@ class B2buaSrtpTest : public B2buaMediaTest {
                         " INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n",
                     sdp),
             0, "192.0.2.10", 5060);
-  }
-  // B's 200 (with `sdp`) to the last INVITE the SBC sent it.
-  void okFromB(const std::string& sdp) {
-    const sip::Message& inv = last(1, "INVITE")->msg;
-    std::string head = "SIP/2.0 200 OK\r\nVia: " + std::string(inv.header(sip::HeaderId::kVia)) +
-                       "\r\nFrom: " + std::string(inv.header(sip::HeaderId::kFrom)) +
-                       "\r\nTo: " + std::string(inv.header(sip::HeaderId::kTo)) +
-                       (inv.to().value.hasTag() ? "" : ";tag=b1") +
-                       "\r\nCall-ID: " + std::string(inv.callId()) +
-                       "\r\nCSeq: " + std::to_string(inv.cseq().value.number) +
-                       " INVITE\r\nContact: <sip:bob@127.0.0.3:5080>\r\n";
-    deliver(withSdp(head, sdp), 1, "127.0.0.3", 5080);
   }
   std::string_view bodyTo(transport::ListenerId l, std::string_view key) {
     const Sent* s = last(l, key);
