@@ -46,6 +46,8 @@ class RealmsSection : public Schema {
   void listen(const Entry& e, const std::string& owner, Realm& realm);
   void media(const Entry& e, const std::string& owner, Realm& realm);
   void srtpSuites(const Entry& e, const std::string& owner, topology::RealmSrtp& out);
+  bool codecList(const Entry& e, const std::string& owner, const std::string& key,
+                 std::vector<std::string>& out);
   void identity(const Entry& e, const std::string& owner, const SipSettings& settings,
                 Realm& realm);
   void headers(const Entry& e, const std::string& owner, Realm& realm);
@@ -183,7 +185,8 @@ void RealmsSection::listen(const Entry& e, const std::string& owner, Realm& real
 }
 
 void RealmsSection::media(const Entry& e, const std::string& owner, Realm& realm) {
-  Fields f(*this, e, owner, "media", {"address", "port_min", "port_max", "srtp", "srtp_suites"});
+  Fields f(*this, e, owner, "media",
+           {"address", "port_min", "port_max", "srtp", "srtp_suites", "codecs", "strip_codecs"});
   if (!f.valid()) return;
   MediaRange range;
   if (const Entry* m = f.get("srtp")) {
@@ -191,6 +194,20 @@ void RealmsSection::media(const Entry& e, const std::string& owner, Realm& realm
       range.srtp.mode = static_cast<topology::SrtpMode>(*i);
   }
   if (const Entry* l = f.get("srtp_suites")) srtpSuites(*l, owner, range.srtp);
+  const Entry* allow = f.get("codecs");
+  const Entry* strip = f.get("strip_codecs");
+  bool codecsOk = true;
+  if (allow) codecsOk = codecList(*allow, owner, "codecs", range.codecs.allow) && codecsOk;
+  if (strip) codecsOk = codecList(*strip, owner, "strip_codecs", range.codecs.strip) && codecsOk;
+  if (allow && codecsOk) {
+    if (range.codecs.allow.empty())
+      error(allow->mark, owner, "media codecs is empty: list the codecs allowed, or leave it out");
+    for (const std::string& name : range.codecs.strip)
+      if (std::find(range.codecs.allow.begin(), range.codecs.allow.end(), name) !=
+          range.codecs.allow.end())
+        error(strip->mark, owner,
+              "media strip_codecs " + quote(name) + " is also in media codecs: one or the other");
+  }
   IpAddress ip;
   bool ok = true;
   const Entry* a = f.require("address");
@@ -279,6 +296,38 @@ void RealmsSection::srtpSuites(const Entry& e, const std::string& owner, topolog
     return;
   }
   if (ok) out.suites = std::move(suites);
+}
+
+// Codec names (topology::knownCodecNames, any case), each once: false after an error.
+bool RealmsSection::codecList(const Entry& e, const std::string& owner, const std::string& key,
+                              std::vector<std::string>& out) {
+  const std::string what = "media " + key;
+  if (!isList(e, owner, what)) return false;
+  bool ok = true;
+  for (const YAML::Node& node : e.value) {
+    Entry item = listItem(node, e.mark);
+    auto name = text(item, owner, what);
+    if (!name) {
+      ok = false;
+      continue;
+    }
+    std::optional<std::string_view> known = topology::canonicalCodecName(*name);
+    if (!known) {
+      error(item.mark, owner,
+            what + " " + quote(*name) + " is not a codec this SBC knows (one of " +
+                joined(topology::knownCodecNames()) + ")" +
+                didYouMean(*name, topology::knownCodecNames()));
+      ok = false;
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), *known) != out.end()) {
+      error(item.mark, owner, what + " " + quote(*name) + " appears twice");
+      ok = false;
+      continue;
+    }
+    out.emplace_back(*known);
+  }
+  return ok;
 }
 
 void RealmsSection::identity(const Entry& e, const std::string& owner, const SipSettings& settings,

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,11 +80,27 @@ struct RealmSrtp {
       mediaplane::SrtpSuite::kAeadAes128Gcm, mediaplane::SrtpSuite::kAeadAes256Gcm};
 };
 
+// Codec policy (docs/CONFIG.md, "Codecs"): what may be used on the legs of a realm. Offers
+// crossing the SBC keep only the formats both legs' realms allow and neither strips, in the
+// order the receiving realm prefers. Names are SDP encoding names (canonical spelling,
+// compared without case); empty lists: no rule.
+struct RealmCodecs {
+  std::vector<std::string> allow;  // in preference order; empty: every codec is allowed
+  std::vector<std::string> strip;  // removed from every offer into or out of the realm
+};
+
+// The encoding names a codec policy may list: the codecs the SBC transcodes, the helpers
+// that ride with them (telephone-event, CN, red) and common pass-through codecs. The
+// canonical spelling of `name` (any case), or nullopt.
+std::span<const std::string_view> knownCodecNames();
+std::optional<std::string_view> canonicalCodecName(std::string_view name);
+
 struct MediaRange {
   std::string address;
   uint16_t portMin = 0;
   uint16_t portMax = 0;
   RealmSrtp srtp;
+  RealmCodecs codecs;
 };
 
 struct RealmLimits {

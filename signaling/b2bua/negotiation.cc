@@ -6,6 +6,7 @@
 #include "signaling/b2bua/b2bua_impl.h"
 #include "signaling/b2bua/bodies.h"
 #include "signaling/b2bua/capabilities.h"
+#include "signaling/b2bua/codec_policy.h"
 #include "signaling/b2bua/message_util.h"
 #include "signaling/b2bua/sdp_privacy.h"
 
@@ -56,6 +57,18 @@ std::optional<std::string> B2bua::Impl::sdpFor(Call& call, Side to, std::string_
             std::to_string(settings_.maxMediaLines);
     code = 488;
     return std::nullopt;
+  }
+  // The realms' codec rules on offers, anchored or not: a refusal changes nothing.
+  if (role == SdpRole::kOffer) {
+    static const topology::RealmCodecs kNoRules;
+    auto codecsOf = [](const topology::Realm* r) -> const topology::RealmCodecs& {
+      return r && r->media ? r->media->codecs : kNoRules;
+    };
+    if (!applyCodecPolicy(sd, codecsOf(call.leg(other(to)).realm->config),
+                          codecsOf(leg.realm->config), error)) {
+      code = 488;
+      return std::nullopt;
+    }
   }
   if (call.media.anchored) {
     size_t from = index(other(to));

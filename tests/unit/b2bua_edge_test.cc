@@ -84,8 +84,8 @@ class B2buaEdgeTest : public ::testing::Test {
     cfg = std::move(*loaded.config);
     cfg.sip.timerC = timerC;
     // Media anchored (no DPDK: a recording plane), so that no peer address may cross.
-    cfg.realms[0].media = topology::MediaRange{"10.0.2.1", 30000, 30099, {}};
-    cfg.realms[1].media = topology::MediaRange{"10.0.4.1", 40000, 40099, {}};
+    cfg.realms[0].media = topology::MediaRange{"10.0.2.1", 30000, 30099, {}, {}};
+    cfg.realms[1].media = topology::MediaRange{"10.0.4.1", 40000, 40099, {}, {}};
     cfg.mediaPlane.enabled = true;
     cfg.routes[0].media = topology::Route::Media::kAnchor;
     b2bua = std::make_unique<B2bua>(wheel, testSettings(cfg), transport.infos, &plane);

@@ -91,92 +91,6 @@ class B2buaSrtpTest : public B2buaMediaTest {
     B2buaMediaTest::SetUp();
   }
 
-  void inviteWith(const std::string& sdp, int n = 1) {
-    std::string id = std::to_string(n);
-    deliver(
-        withSdp("INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKs" +
-                    id + "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@192.0.2.10>;tag=a" + id +
-                    "\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: s" + id +
-                    "@192.0.2.10\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n",
-                sdp),
-        0, "192.0.2.10", 5060);
-  }
-  // The 200 from A's side is ACKed; its To tag names A's dialog for re-INVITEs.
-  void ackA() {
-    const Sent* ok = last(0, "200");
-    ASSERT_NE(ok, nullptr);
-    aTag = std::string(ok->msg.to().value.tag());
-    deliver(
-        "ACK sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKsack\r\n"
-        "From: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=" +
-            aTag + "\r\nCall-ID: s1@192.0.2.10\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
-        0, "192.0.2.10", 5060);
-  }
-  // A's ACK to the 200 the SBC sent it, carrying `sdp` (the answer to a late offer).
-  void ackAWith(const std::string& sdp) {
-    const Sent* ok = last(0, "200");
-    ASSERT_NE(ok, nullptr);
-    aTag = std::string(ok->msg.to().value.tag());
-    deliver(
-        withSdp("ACK sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKsack\r\n"
-                "From: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=" +
-                    aTag + "\r\nCall-ID: s1@192.0.2.10\r\nCSeq: 1 ACK\r\n",
-                sdp),
-        0, "192.0.2.10", 5060);
-  }
-  // A re-INVITE from B in its dialog with the SBC.
-  void reinviteFromB(int cseq, const std::string& sdp) {
-    const sip::Message& inv = last(1, "INVITE")->msg;
-    std::string contact(inv.header(sip::HeaderId::kContact));  // "<sip:...>"
-    std::string target = contact.substr(1, contact.find('>') - 1);
-    std::string n = std::to_string(cseq);
-    deliver(
-        withSdp("INVITE " + target +
-                    " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.3:5080;branch=z9hG4bKbre" + n +
-                    "\r\nMax-Forwards: 70\r\nFrom: " + std::string(inv.header(sip::HeaderId::kTo)) +
-                    ";tag=b1\r\nTo: " + std::string(inv.header(sip::HeaderId::kFrom)) +
-                    "\r\nCall-ID: " + std::string(inv.callId()) + "\r\nCSeq: " + n +
-                    " INVITE\r\nContact: <sip:bob@127.0.0.3:5080>\r\n",
-                sdp),
-        1, "127.0.0.3", 5080);
-  }
-  // The 200 (with `sdp`) of leg 0 (A) or 1 (B) to the last INVITE the SBC sent it; B tags
-  // its To if the INVITE had no tag yet.
-  void okFrom(transport::ListenerId leg, const std::string& sdp) {
-    const sip::Message& inv = last(leg, "INVITE")->msg;
-    const bool b = leg == 1;
-    std::string head =
-        "SIP/2.0 200 OK\r\nVia: " + std::string(inv.header(sip::HeaderId::kVia)) +
-        "\r\nFrom: " + std::string(inv.header(sip::HeaderId::kFrom)) +
-        "\r\nTo: " + std::string(inv.header(sip::HeaderId::kTo)) +
-        (b && !inv.to().value.hasTag() ? ";tag=b1" : "") +
-        "\r\nCall-ID: " + std::string(inv.callId()) +
-        "\r\nCSeq: " + std::to_string(inv.cseq().value.number) +
-        " INVITE\r\nContact: " + (b ? "<sip:bob@127.0.0.3:5080>" : "<sip:alice@192.0.2.10>") +
-        "\r\n";
-    deliver(withSdp(head, sdp), leg, b ? "127.0.0.3" : "192.0.2.10", b ? 5080 : 5060);
-  }
-  void okFromA(const std::string& sdp) { okFrom(0, sdp); }
-  void okFromB(const std::string& sdp) { okFrom(1, sdp); }
-  void reinviteFromA(int cseq, const std::string& sdp) {
-    std::string n = std::to_string(cseq);
-    deliver(withSdp("INVITE sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKre" +
-                        n + "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@192.0.2.10>;tag=a1\r\n" +
-                        "To: <sip:bob@127.0.0.1>;tag=" + aTag +
-                        "\r\nCall-ID: s1@192.0.2.10\r\nCSeq: " + n +
-                        " INVITE\r\nContact: <sip:alice@192.0.2.10>\r\n",
-                    sdp),
-            0, "192.0.2.10", 5060);
-  }
-  std::string_view bodyTo(transport::ListenerId l, std::string_view key) {
-    const Sent* s = last(l, key);
-    EXPECT_NE(s, nullptr) << key;
-    return s ? s->msg.body() : std::string_view();
-  }
-  const mediaplane::StreamPair& lastSpec() {
-    EXPECT_FALSE(plane.updated.empty());
-    return plane.updated.back().streams.at(0);
-  }
   // An SRTP call from A (suite 80, kAliceKey) to B (answers tag 1 with kBobKey), answered.
   void srtpCall() {
     start(SrtpMode::kOptional, SrtpMode::kOptional);
@@ -186,21 +100,9 @@ class B2buaSrtpTest : public B2buaMediaTest {
     ASSERT_TRUE(lastSpec().a.srtp.has_value());
     ASSERT_TRUE(lastSpec().b.srtp.has_value());
   }
-  // The refusal of an initial INVITE: 488 with `warning`, nothing set up.
-  void expectRefused(std::string_view warning) {
-    const Sent* refused = last(0, "488");
-    ASSERT_NE(refused, nullptr);
-    EXPECT_EQ(refused->msg.header(sip::HeaderId::kWarning),
-              "399 127.0.0.1 \"" + std::string(warning) + "\"");
-    EXPECT_EQ(last(1, "INVITE"), nullptr);  // no leg B
-    EXPECT_TRUE(plane.created.empty());     // no media session
-    EXPECT_EQ(b2bua->activeCalls(), 0u);
-  }
-
   SrtpMode accessMode = SrtpMode::kOptional;
   SrtpMode coreMode = SrtpMode::kOptional;
   std::vector<SrtpSuite> accessSuites, coreSuites;
-  std::string aTag;
 };
 
 TEST_F(B2buaSrtpTest, PlainCallerToRequiredSrtpCallee) {

@@ -401,6 +401,51 @@ TEST(ConfigSrtp, Errors) {
                 "with '- ')"});
 }
 
+// media.codecs and media.strip_codecs (issue 16)
+TEST(ConfigCodecs, ListsInCanonicalSpelling) {
+  Config c = loadOk(std::string(kRealmHead) +
+                    "    media:\n"
+                    "      address: 10.0.0.1\n"
+                    "      port_min: 30000\n"
+                    "      port_max: 30999\n"
+                    "      codecs: [OPUS, pcma, G722, Telephone-Event]\n"
+                    "      strip_codecs: [g729]\n");
+  const topology::RealmCodecs& a = c.realm("a")->media->codecs;
+  EXPECT_EQ(a.allow, (std::vector<std::string>{"opus", "PCMA", "G722", "telephone-event"}));
+  EXPECT_EQ(a.strip, (std::vector<std::string>{"G729"}));
+  Config d = loadOk(std::string(kRealmHead) +
+                    "    media: { address: 10.0.0.1, port_min: 30000, port_max: 30999 }\n");
+  EXPECT_TRUE(d.realm("a")->media->codecs.allow.empty());  // no rule: every codec
+  EXPECT_TRUE(d.realm("a")->media->codecs.strip.empty());
+}
+
+TEST(ConfigCodecs, Errors) {
+  std::string media = std::string(kRealmHead) +
+                      "    media: { address: 10.0.0.1, port_min: 30000, port_max: 30999, ";
+  const std::string known =
+      "(one of PCMU, PCMA, G722, G729, opus, telephone-event, CN, red, GSM, G723, G726-32, G728, "
+      "iLBC, AMR, AMR-WB, speex, L16, EVS, SILK)";
+  expectErrors(
+      media + "codecs: [PCMU, G.722] }\n",
+      {"line 4, column 82: realm 'a': media codecs 'G.722' is not a codec this SBC knows " + known +
+       " (did you mean 'G722'?)"});
+  expectErrors(media + "strip_codecs: [opsu] }\n",
+               {"line 4, column 82: realm 'a': media strip_codecs 'opsu' is not a codec this SBC "
+                "knows " +
+                known + " (did you mean 'opus'?)"});
+  expectErrors(media + "codecs: [PCMU, pcmu] }\n",
+               {"line 4, column 82: realm 'a': media codecs 'pcmu' appears twice"});
+  expectErrors(media + "codecs: [] }\n",
+               {"line 4, column 75: realm 'a': media codecs is empty: list the codecs allowed, or "
+                "leave it out"});
+  expectErrors(media + "codecs: [PCMU, G729], strip_codecs: [G729] }\n",
+               {"line 4, column 103: realm 'a': media strip_codecs 'G729' is also in media codecs: "
+                "one or the other"});
+  expectErrors(media + "codecs: PCMU }\n",
+               {"line 4, column 75: realm 'a': media codecs must be a list (entries starting with "
+                "'- ')"});
+}
+
 TEST(ConfigErrors, UnknownKeysWithHints) {
   expectErrors("realm:\n  - name: a\n",
                {"line 1, column 1: unknown key 'realm' at the top level (did you mean 'realms'?)"});
