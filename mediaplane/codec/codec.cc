@@ -31,6 +31,10 @@ constexpr std::array<CodecInfo, kCodecCount> kCodecs = {{
     {Codec::kG729, "G729", 8000, 18, 8000, 10},
 }};
 
+// spandsp's concealment writes a 30-sample overlap on its first call whatever the length
+// asked: never less room than this.
+constexpr size_t kPlcMinimum = 32;
+
 bool equalNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -55,6 +59,8 @@ class G711Decoder final : public Decoder {
     return n;
   }
   int conceal(std::span<int16_t> pcm) override {
+    // plc_fillin writes up to a 30-sample overlap whatever it is asked for.
+    if (pcm.size() < kPlcMinimum) return -1;
     return plc_fillin(plc_, pcm.data(), static_cast<int>(pcm.size()));
   }
 
@@ -95,6 +101,7 @@ class G722Decoder final : public Decoder {
   // spandsp's concealment is tuned for 8 kHz pitch periods; at 16 kHz it repeats periods
   // twice as short, which still keeps a tone's frequency (tests/unit/codec_test).
   int conceal(std::span<int16_t> pcm) override {
+    if (pcm.size() < kPlcMinimum) return -1;
     return plc_fillin(plc_, pcm.data(), static_cast<int>(pcm.size()));
   }
 

@@ -9,12 +9,14 @@ namespace sbc::codec {
 
 namespace {
 
-constexpr size_t kOutSlots = 16;
-// A gap longer than this is a restart (a new talk spurt after a pause, a sender that
-// restarted its sequence), not a loss: nothing is concealed, the stream resynchronizes.
+// A gap longer than this is no loss but a restart (a sender that restarted its sequence):
+// followed once confirmed, never concealed.
 constexpr int kMaxGapPackets = 50;
-// Concealment beyond this many packets in a row is silence rather than invented audio.
+// Concealment beyond this many packets in a row would be invented audio: the rest of a
+// loss is skipped in the output's timestamps instead, like silence.
 constexpr int kMaxConcealPackets = 5;
+// Input time skipped beyond this is a clock jump, not silence: the output does not follow.
+constexpr uint32_t kMaxSkipSeconds = 60;
 constexpr int kResamplerQuality = 3;  // speexdsp: 0-10; 3 is its VoIP default
 
 // The payload of an RFC 3550 packet, or empty when it is not one.
@@ -35,9 +37,29 @@ std::span<const uint8_t> rtpPayload(std::span<const uint8_t> p) {
   return p.subspan(h, end - h);
 }
 
+uint32_t timestampOf(std::span<const uint8_t> p) {
+  return static_cast<uint32_t>(p[4]) << 24 | static_cast<uint32_t>(p[5]) << 16 |
+         static_cast<uint32_t>(p[6]) << 8 | p[7];
+}
+
 bool ptimeFits(Codec c, int ptimeMs) {
   return ptimeMs >= 10 && ptimeMs <= kMaxPtimeMs && ptimeMs % info(c).frameMs == 0 &&
          ptimeMs % 10 == 0;
+}
+
+// The most a packet of `ptimeMs` of `c` takes. Opus's encoder keeps within what it is given.
+size_t maxPayloadFor(Codec c, int ptimeMs) {
+  switch (c) {
+    case Codec::kPcmu:
+    case Codec::kPcma:
+    case Codec::kG722:
+      return static_cast<size_t>(8 * ptimeMs);
+    case Codec::kG729:
+      return static_cast<size_t>(ptimeMs);
+    case Codec::kOpus:
+      return std::min(kMaxPayload, static_cast<size_t>(16 * ptimeMs + 64));
+  }
+  return kMaxPayload;
 }
 
 }  // namespace
@@ -77,9 +99,14 @@ std::unique_ptr<Transcoder> Transcoder::create(const TranscoderConfig& config, s
   t->outSeq_ = config.outFirstSeq;
   t->outTimestamp_ = config.outFirstTimestamp;
   t->outStep_ = timestampStep(config.to, config.outPtimeMs);
-  t->slotSize_ = 12 + kMaxPayload;
-  t->ring_.resize(kOutSlots * t->slotSize_);
-  t->ringLength_.resize(kOutSlots);
+  t->slotSize_ = 12 + maxPayloadFor(config.to, config.outPtimeMs);
+  // Room for what one push can release: the concealment of a loss, the held packets and the
+  // new one, each up to kMaxPtimeMs long, plus a padded partial frame.
+  t->slots_ = static_cast<size_t>(kMaxConcealPackets + config.reorderPackets + 2) *
+                  static_cast<size_t>(kMaxPtimeMs / config.outPtimeMs) +
+              1;
+  t->ring_.resize(t->slots_ * t->slotSize_);
+  t->ringLength_.resize(t->slots_);
   return t;
 }
 
@@ -94,28 +121,43 @@ void Transcoder::push(std::span<const uint8_t> rtp, uint64_t nowMs) {
     ++stats_.malformed;
     return;
   }
+  if (config_.inPayloadType >= 0 && (rtp[1] & 0x7f) != config_.inPayloadType) {
+    ++stats_.otherPayload;  // RFC 4733 events, comfort noise: not this decoder's
+    return;
+  }
   const auto seq = static_cast<uint16_t>(rtp[2] << 8 | rtp[3]);
   const bool marker = (rtp[1] & 0x80) != 0;
+  const uint32_t ts = timestampOf(rtp);
   if (!started_) {
     started_ = true;
     next_ = seq;
   }
   int d = static_cast<int16_t>(static_cast<uint16_t>(seq - next_));
   if (d > kMaxGapPackets || d < -kMaxGapPackets) {
-    // A restart: play what is held, then follow the new sequence.
+    // A stray old packet, or a restarted sender: followed only when the next packet
+    // continues from this one.
+    if (!probation_ || seq != probationSeq_) {
+      probation_ = true;
+      probationSeq_ = static_cast<uint16_t>(seq + 1);
+      ++stats_.late;
+      return;
+    }
     while (std::any_of(held_.begin(), held_.end(), [](const Held& h) { return h.used; }))
       skipGap();
+    ++stats_.resyncs;
     next_ = seq;
+    tsKnown_ = false;  // the new sequence has its own timeline
     markNext_ = true;
     d = 0;
   }
+  probation_ = false;
   for (;;) {
     if (d < 0) {
       ++stats_.late;
       return;
     }
     if (d == 0) {
-      decodeOne(payload, marker);
+      decodeOne(payload, marker, ts);
       ++next_;
       drain();
       return;
@@ -133,14 +175,15 @@ void Transcoder::push(std::span<const uint8_t> rtp, uint64_t nowMs) {
       free->used = true;
       free->seq = seq;
       free->marker = marker;
+      free->timestamp = ts;
       free->length = static_cast<uint16_t>(payload.size());
       free->arrivedMs = nowMs;
       std::memcpy(free->payload, payload.data(), payload.size());
       return;
     }
-    // The window is full: the gap before the earliest held packet is lost. Playing on from
-    // there frees a slot (or makes this packet the next).
-    skipGap();
+    // The window is full: what is missing before the earliest packet at hand (this one or
+    // a held one) is lost. Playing on from there frees a slot or makes this one the next.
+    skipGap(d);
     d = static_cast<int16_t>(static_cast<uint16_t>(seq - next_));
   }
 }
@@ -163,7 +206,7 @@ void Transcoder::drain() {
       if (h.used && h.seq == next_) {
         h.used = false;
         ++stats_.reordered;
-        decodeOne({h.payload, h.length}, h.marker);
+        decodeOne({h.payload, h.length}, h.marker, h.timestamp);
         ++next_;
         found = true;
       }
@@ -171,23 +214,84 @@ void Transcoder::drain() {
   }
 }
 
-// Declares lost everything before the earliest held packet, conceals it, and plays on.
-void Transcoder::skipGap() {
+// Declares lost what is missing before the earliest held packet (or before `limit` packets
+// from the next one, if that comes first), conceals it, and plays on.
+void Transcoder::skipGap(int limit) {
   int gap = -1;
+  const Held* earliest = nullptr;
   for (const Held& h : held_) {
     if (!h.used) continue;
     const int d = static_cast<uint16_t>(h.seq - next_);
-    if (gap < 0 || d < gap) gap = d;
+    if (gap < 0 || d < gap) {
+      gap = d;
+      earliest = &h;
+    }
   }
-  if (gap < 0) return;
-  for (int i = 0; i < gap; ++i)
-    concealOne(i >= kMaxConcealPackets);
-  stats_.concealed += static_cast<uint64_t>(gap);
+  if (limit >= 0 && (gap < 0 || limit < gap)) {
+    gap = limit;
+    earliest = nullptr;
+  }
+  if (gap <= 0) return;
+  conceal(gap, earliest);
   next_ = static_cast<uint16_t>(next_ + gap);
   drain();
 }
 
-void Transcoder::decodeOne(std::span<const uint8_t> payload, bool marker) {
+// `packets` lost before `until` (a held packet; null: not known). Their length comes from the
+// timestamps when they are plausible, else from the last packet's. The first
+// kMaxConcealPackets' worth is concealed audio; the rest is skipped time.
+void Transcoder::conceal(int packets, const Held* until) {
+  stats_.concealed += static_cast<uint64_t>(packets);
+  if (lastSamples_ == 0) return;  // nothing played yet: nothing to continue, no timeline
+  const uint32_t inClock = info(config_.from).rtpClock;
+  const uint32_t pcmRate = info(config_.from).pcmRate;
+  uint64_t samples = static_cast<uint64_t>(packets) * static_cast<uint64_t>(lastSamples_);
+  if (until != nullptr && tsKnown_) {
+    const auto ticks = static_cast<int32_t>(until->timestamp - nextTs_);
+    const uint64_t bySamples = static_cast<uint64_t>(ticks) * pcmRate / inClock;
+    if (ticks > 0 && bySamples <= static_cast<uint64_t>(packets) * kMaxPacketSamples)
+      samples = bySamples;
+  }
+  const uint64_t audible = std::min<uint64_t>(
+      samples, static_cast<uint64_t>(kMaxConcealPackets) * static_cast<uint64_t>(lastSamples_));
+  uint64_t made = 0;
+  while (made < audible) {
+    const auto want = static_cast<size_t>(
+        std::min<uint64_t>(audible - made, static_cast<uint64_t>(lastSamples_)));
+    const int n = decoder_->conceal({pcm_.data(), want});
+    if (n <= 0) break;  // less than the codec's smallest frame left
+    feed(pcm_.data(), static_cast<size_t>(n));
+    made += static_cast<uint64_t>(n);
+  }
+  nextTs_ += static_cast<uint32_t>(made * inClock / pcmRate);
+  if (samples > made) skipTime(static_cast<uint32_t>((samples - made) * inClock / pcmRate));
+}
+
+// Input time with no audio (silence suppression, DTX, the unconcealed rest of a loss): the
+// partial output frame is finished with silence and the output's clock jumps the rest.
+void Transcoder::skipTime(uint32_t inputTicks) {
+  const uint32_t inClock = info(config_.from).rtpClock;
+  nextTs_ += inputTicks;
+  const uint32_t outClock = info(config_.to).rtpClock;
+  uint64_t outTicks = static_cast<uint64_t>(inputTicks) * outClock / inClock;
+  if (fifoFill_ > 0) {
+    const size_t pad = static_cast<size_t>(outSamples_) - fifoFill_;
+    std::fill_n(fifo_.begin() + static_cast<std::ptrdiff_t>(fifoFill_), pad, int16_t{0});
+    fifoFill_ += pad;
+    const uint64_t padTicks = static_cast<uint64_t>(pad) * outClock / info(config_.to).pcmRate;
+    encodeFrame();
+    outTicks = outTicks > padTicks ? outTicks - padTicks : 0;
+  }
+  outTimestamp_ += static_cast<uint32_t>(outTicks);
+  markNext_ = true;  // a new talk spurt (RFC 3551 4.1)
+}
+
+void Transcoder::decodeOne(std::span<const uint8_t> payload, bool marker, uint32_t timestamp) {
+  if (tsKnown_) {
+    const auto ahead = static_cast<int32_t>(timestamp - nextTs_);
+    if (ahead > 0 && static_cast<uint32_t>(ahead) <= kMaxSkipSeconds * info(config_.from).rtpClock)
+      skipTime(static_cast<uint32_t>(ahead));
+  }
   const int n = decoder_->decode(payload, pcm_);
   if (n <= 0) {
     ++stats_.malformed;
@@ -196,20 +300,11 @@ void Transcoder::decodeOne(std::span<const uint8_t> payload, bool marker) {
   ++stats_.framesDecoded;
   if (marker) markNext_ = true;
   lastSamples_ = n;
+  tsKnown_ = true;
+  nextTs_ =
+      timestamp + static_cast<uint32_t>(static_cast<uint64_t>(n) * info(config_.from).rtpClock /
+                                        info(config_.from).pcmRate);
   feed(pcm_.data(), static_cast<size_t>(n));
-}
-
-// A lost packet's worth of audio: the codec's concealment, or silence past
-// kMaxConcealPackets (the output keeps its timeline either way).
-void Transcoder::concealOne(bool silent) {
-  if (lastSamples_ == 0) return;  // nothing decoded yet: nothing to continue
-  const auto samples = static_cast<size_t>(lastSamples_);
-  int n = static_cast<int>(samples);
-  if (silent)
-    std::fill_n(pcm_.begin(), samples, int16_t{0});
-  else
-    n = decoder_->conceal({pcm_.data(), samples});
-  if (n > 0) feed(pcm_.data(), static_cast<size_t>(n));
 }
 
 void Transcoder::feed(const int16_t* pcm, size_t samples) {
@@ -233,10 +328,10 @@ void Transcoder::feed(const int16_t* pcm, size_t samples) {
 
 void Transcoder::encodeFrame() {
   const auto frame = static_cast<size_t>(outSamples_);
-  size_t slot = (ringHead_ + ringCount_) % kOutSlots;
-  if (ringCount_ == kOutSlots) {  // nobody popped: the oldest goes
+  size_t slot = (ringHead_ + ringCount_) % slots_;
+  if (ringCount_ == slots_) {  // nobody popped: the oldest goes
     ++stats_.outputOverflow;
-    ringHead_ = (ringHead_ + 1) % kOutSlots;
+    ringHead_ = (ringHead_ + 1) % slots_;
     --ringCount_;
   }
   uint8_t* p = ring_.data() + slot * slotSize_;
@@ -265,7 +360,7 @@ size_t Transcoder::pop(std::span<uint8_t> out) {
   if (ringCount_ == 0 || out.size() < slotSize_) return 0;
   const size_t length = ringLength_[ringHead_];
   std::memcpy(out.data(), ring_.data() + ringHead_ * slotSize_, length);
-  ringHead_ = (ringHead_ + 1) % kOutSlots;
+  ringHead_ = (ringHead_ + 1) % slots_;
   --ringCount_;
   ++stats_.packetsOut;
   return length;

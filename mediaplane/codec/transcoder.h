@@ -6,10 +6,13 @@
 //   in -> reorder window -> decode (or conceal a loss) -> resample -> re-frame -> encode -> out
 //
 // The reorder window holds a few packets that arrive ahead of a gap; the gap is declared
-// lost (and concealed by the codec's PLC) when the window fills, or when the oldest held
-// packet has waited `reorderMs` (expire()). Late packets, duplicates and malformed payloads
-// are counted drops. Everything is allocated by create(); push, expire and pop allocate
-// nothing, and one Transcoder belongs to one thread at a time.
+// lost (and concealed by the codec's PLC, as long as the RTP timestamps say it was) when the
+// window fills, or when the oldest held packet has waited `reorderMs` (expire()). Time the
+// input skips (silence suppression, DTX, a long loss) is skipped in the output's timestamps
+// too. A jump of the sequence is followed once a second packet confirms it (RFC 3550 A.1).
+// Late packets, duplicates, other payload types and malformed payloads are counted drops.
+// Everything is allocated by create(); push, expire and pop allocate nothing, and one
+// Transcoder belongs to one thread at a time.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +30,7 @@ namespace sbc::codec {
 struct TranscoderConfig {
   Codec from = Codec::kPcmu;
   Codec to = Codec::kPcmu;
+  int inPayloadType = -1;  // the input codec's PT; -1: any (others are counted drops)
   uint8_t outPayloadType = 0;
   int outPtimeMs = 20;  // 10-60, a whole number of the output codec's frames
   uint32_t outSsrc = 0;
@@ -46,6 +50,8 @@ struct TranscoderStats {
   uint64_t late = 0;           // arrived after their slot was concealed or played: dropped
   uint64_t duplicates = 0;
   uint64_t malformed = 0;       // not RTP, or a payload the decoder refuses
+  uint64_t otherPayload = 0;    // another payload type than the input codec's
+  uint64_t resyncs = 0;         // sequence jumps followed (a restarted sender)
   uint64_t reordered = 0;       // held in the window and played in order
   uint64_t outputOverflow = 0;  // output packets lost because nobody popped them
 };
@@ -77,16 +83,18 @@ class Transcoder {
     bool used = false;
     uint16_t seq = 0;
     bool marker = false;
+    uint32_t timestamp = 0;
     uint16_t length = 0;
     uint64_t arrivedMs = 0;
     uint8_t payload[kMaxPayload];
   };
 
   Transcoder() = default;
-  void decodeOne(std::span<const uint8_t> payload, bool marker);
-  void concealOne(bool silent);
+  void decodeOne(std::span<const uint8_t> payload, bool marker, uint32_t timestamp);
+  void conceal(int packets, const Held* until);
   void drain();
-  void skipGap();
+  void skipGap(int limit = -1);
+  void skipTime(uint32_t inputTicks);
   void feed(const int16_t* pcm, size_t samples);
   void encodeFrame();
 
@@ -100,6 +108,10 @@ class Transcoder {
   uint16_t next_ = 0;  // the sequence number played next
   bool markNext_ = true;
   int lastSamples_ = 0;  // the last decoded packet's length: a loss is concealed as long
+  bool tsKnown_ = false;
+  uint32_t nextTs_ = 0;  // the input timestamp that follows what was played
+  bool probation_ = false;
+  uint16_t probationSeq_ = 0;  // a jumped sequence is followed when this one arrives
   std::vector<Held> held_;
 
   std::vector<int16_t> pcm_;        // one decoded packet
@@ -112,7 +124,8 @@ class Transcoder {
   uint32_t outStep_ = 0;
 
   size_t slotSize_ = 0;
-  std::vector<uint8_t> ring_;  // output packets: kOutSlots slots of slotSize_
+  size_t slots_ = 0;
+  std::vector<uint8_t> ring_;  // output packets: slots_ slots of slotSize_
   std::vector<uint16_t> ringLength_;
   size_t ringHead_ = 0;
   size_t ringCount_ = 0;

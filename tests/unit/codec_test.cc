@@ -74,6 +74,8 @@ class Sender {
     return p;
   }
   void setSeq(uint16_t s) { seq_ = s; }
+  void skipTime(uint32_t ticks) { ts_ += ticks; }  // a pause: no packets, the clock runs on
+  uint16_t seq() const { return seq_; }
 
  private:
   Codec codec_;
@@ -89,7 +91,8 @@ class Sender {
 // A receiver of `codec`: decodes what it gets, checks the RTP header runs on.
 class Receiver {
  public:
-  Receiver(Codec codec, uint8_t pt, int ptimeMs) : codec_(codec), pt_(pt), ptime_(ptimeMs) {
+  Receiver(Codec codec, uint8_t pt, int ptimeMs, bool steady = true)
+      : codec_(codec), pt_(pt), ptime_(ptimeMs), steady_(steady) {
     std::string error;
     decoder_ = makeDecoder(codec, error);
     EXPECT_TRUE(decoder_) << error;
@@ -102,8 +105,10 @@ class Receiver {
     const uint32_t ts = static_cast<uint32_t>(p[4]) << 24 | p[5] << 16 | p[6] << 8 | p[7];
     if (packets_ > 0) {
       EXPECT_EQ(seq, static_cast<uint16_t>(lastSeq_ + 1));
-      EXPECT_EQ(ts - lastTs_, timestampStep(codec_, ptime_));
+      if (steady_) EXPECT_EQ(ts - lastTs_, timestampStep(codec_, ptime_));
     }
+    timestamps.push_back(ts);
+    markers.push_back((p[1] & 0x80) != 0);
     lastSeq_ = seq;
     lastTs_ = ts;
     ++packets_;
@@ -114,11 +119,14 @@ class Receiver {
   }
   Analysed result() const { return analyse(audio_, info(codec_).pcmRate); }
   size_t packets() const { return packets_; }
+  std::vector<uint32_t> timestamps;
+  std::vector<bool> markers;
 
  private:
   Codec codec_;
   uint8_t pt_;
   int ptime_;
+  bool steady_;
   std::unique_ptr<Decoder> decoder_;
   std::vector<int16_t> audio_;
   uint16_t lastSeq_ = 0;
@@ -341,6 +349,8 @@ TEST(Transcoder, LateDuplicateAndMalformedPacketsAreCountedDrops) {
   EXPECT_EQ(t->stats().packetsIn, 6u);
 }
 
+class TranscoderTiming : public ::testing::Test {};
+
 TEST(Transcoder, ASequenceRestartIsFollowedNotConcealed) {
   auto t = make(Codec::kPcmu, Codec::kPcma, 20, 8);
   Sender s(Codec::kPcmu, 20, 0);
@@ -350,9 +360,115 @@ TEST(Transcoder, ASequenceRestartIsFollowedNotConcealed) {
     t->push(s.next(), 0);
     popAll(*t, r);
   }
+  // The first packet of the new sequence is held to probation (RFC 3550 A.1), the second
+  // confirms it: one packet lost, nothing concealed.
   EXPECT_EQ(t->stats().concealed, 0u);
+  EXPECT_EQ(t->stats().resyncs, 1u);
+  EXPECT_EQ(t->stats().late, 1u);
+  EXPECT_EQ(r.packets(), 99u);
+}
+
+TEST_F(TranscoderTiming, AStrayOldPacketIsDroppedAndNotFollowed) {
+  auto t = make(Codec::kPcmu, Codec::kPcma, 20, 8);
+  Sender s(Codec::kPcmu, 20, 0);
+  Receiver r(Codec::kPcma, 8, 20);
+  std::vector<uint8_t> old;
+  for (int i = 0; i < 100; ++i) {
+    auto p = s.next();
+    if (i == 5) old = p;
+    t->push(p, 0);
+    if (i == 80) t->push(old, 0);  // 75 behind: a stray, not a restart
+    popAll(*t, r);
+  }
+  EXPECT_EQ(t->stats().late, 1u);
+  EXPECT_EQ(t->stats().resyncs, 0u);
+  EXPECT_EQ(t->stats().concealed, 0u);
+  EXPECT_EQ(r.packets(), 100u);  // and the receiver saw steady sequence and timestamps
+}
+
+TEST_F(TranscoderTiming, AFullWindowConcealsOnlyWhatIsMissing) {
+  auto t = make(Codec::kPcmu, Codec::kPcma, 20, 8);  // 4 slots
+  Sender s(Codec::kPcmu, 20, 0);
+  Receiver r(Codec::kPcma, 8, 20);
+  std::vector<std::vector<uint8_t>> p;
+  for (int i = 0; i < 20; ++i)
+    p.push_back(s.next());
+  for (int i = 0; i < 10; ++i)
+    t->push(p[static_cast<size_t>(i)], 0);
+  // 10 is lost; 12-15 fill the window; then 11 arrives: only 10 is concealed.
+  for (int i : {12, 13, 14, 15, 11, 16, 17, 18, 19})
+    t->push(p[static_cast<size_t>(i)], 0);
+  popAll(*t, r);
+  EXPECT_EQ(t->stats().concealed, 1u);
   EXPECT_EQ(t->stats().late, 0u);
-  EXPECT_EQ(r.packets(), 100u);
+  EXPECT_EQ(r.packets(), 20u);
+}
+
+TEST_F(TranscoderTiming, SilenceInTheInputIsSkippedInTheOutputClock) {
+  // A sender that pauses 1 s (silence suppression: the sequence runs on, the timestamp
+  // jumps): the output's timestamps jump as much, with the marker, and nothing is concealed.
+  auto t = make(Codec::kPcmu, Codec::kG722, 20, 9);
+  Sender s(Codec::kPcmu, 20, 0);
+  Receiver r(Codec::kG722, 9, 20, /*steady=*/false);
+  for (int i = 0; i < 20; ++i) {
+    if (i == 10) s.skipTime(8000);
+    t->push(s.next(), 0);
+    popAll(*t, r);
+  }
+  EXPECT_EQ(t->stats().concealed, 0u);
+  ASSERT_GE(r.packets(), 19u);
+  // G.722's RTP clock is 8000 too: 1 s is 8000 ticks, and the 20 ms packets step 160.
+  // Exact but for the resampler's few milliseconds of delay (audio still in its filter at
+  // the pause comes out after it).
+  const double total = r.timestamps.back() - r.timestamps.front();
+  EXPECT_NEAR(total, (r.packets() - 1) * 160.0 + 8000.0, 40.0);
+  bool markedAfterThePause = false;
+  for (size_t i = 1; i < r.timestamps.size(); ++i) {
+    const uint32_t step = r.timestamps[i] - r.timestamps[i - 1];
+    EXPECT_TRUE(step == 160u || step > 160u) << i;
+    if (step > 160u) markedAfterThePause = r.markers[i];
+  }
+  EXPECT_TRUE(markedAfterThePause);
+}
+
+TEST_F(TranscoderTiming, ALongLossIsConcealedBrieflyThenSkipped) {
+  // 30 packets (600 ms) lost: 5 packets' worth of concealment, the rest skipped in the
+  // output's clock; nothing overflows though the caller pops after every push.
+  auto t = make(Codec::kOpus, Codec::kPcmu, 20, 0);
+  Sender s(Codec::kOpus, 20, 111);
+  Receiver r(Codec::kPcmu, 0, 20, /*steady=*/false);
+  for (int i = 0; i < 60; ++i) {
+    auto p = s.next();
+    if (i >= 20 && i < 50) continue;
+    t->push(p, static_cast<uint64_t>(i) * 20);
+    t->expire(static_cast<uint64_t>(i) * 20);
+    popAll(*t, r);
+  }
+  EXPECT_EQ(t->stats().concealed, 30u);
+  EXPECT_EQ(t->stats().outputOverflow, 0u);
+  // 30 received + 5 concealed (+1 for a padded partial frame at most), the resampler's delay
+  // aside.
+  EXPECT_GE(r.packets(), 34u);
+  EXPECT_LE(r.packets(), 36u);
+  // The timeline is whole: 60 packets of 20 ms from the first output to the last.
+  const uint32_t span = r.timestamps.back() - r.timestamps.front();
+  EXPECT_GE(span, 58u * 160u);
+  EXPECT_LE(span, 59u * 160u);
+}
+
+TEST_F(TranscoderTiming, OtherPayloadTypesAreNotDecoded) {
+  TranscoderConfig c;
+  c.from = Codec::kPcmu;
+  c.to = Codec::kPcma;
+  c.inPayloadType = 0;
+  c.outPayloadType = 8;
+  std::string error;
+  auto t = Transcoder::create(c, error);
+  ASSERT_TRUE(t) << error;
+  Sender s(Codec::kPcmu, 20, 101);  // e.g. RFC 4733 events on the same stream
+  t->push(s.next(), 0);
+  EXPECT_EQ(t->stats().otherPayload, 1u);
+  EXPECT_EQ(t->stats().framesDecoded, 0u);
 }
 
 TEST(Transcoder, ConfigurationsItCannotRunAreRefused) {

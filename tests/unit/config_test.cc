@@ -441,6 +441,9 @@ TEST(ConfigCodecs, Errors) {
   expectErrors(media + "codecs: [PCMU, G729], strip_codecs: [G729] }\n",
                {"line 4, column 103: realm 'a': media strip_codecs 'G729' is also in media codecs: "
                 "one or the other"});
+  expectErrors(media + "codecs: [telephone-event, CN] }\n",
+               {"line 4, column 75: realm 'a': media codecs lists no audio codec "
+                "(telephone-event, CN and red carry none): every offer would be refused"});
   expectErrors(media + "codecs: PCMU }\n",
                {"line 4, column 75: realm 'a': media codecs must be a list (entries starting with "
                 "'- ')"});
