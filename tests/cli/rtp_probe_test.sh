@@ -68,6 +68,21 @@ probe pcma 0 '.pass and .codec == "pcma" and (.frequency_hz - 1000 | fabs) < 2 a
   and .delay_ms.source == "rtp_timestamp"' \
   --bind 127.0.0.152:41000 --codec pcma --expect-tone 1000 "${short[@]}" \
   -- --to 127.0.0.152:41000 --codec pcma --tone 1000 --duration 1 --no-send-time
+# The codecs of mediaplane/codec (issue 16): G.722 and Opus at 16 kHz (a 5 kHz tone only
+# they carry), G.729 at 30 ms; each judged on the decoded tone.
+# (G.722 codes 4-8 kHz in 2-bit samples: 22 dB at 5 kHz here; 1 kHz gets 48 in codec_test.)
+probe g722 0 '.pass and .codec == "g722" and (.frequency_hz - 5000 | fabs) < 2 and .snr_db > 20
+  and .lost == 0 and .audio_packets == 50 and .audio_ms > 900' \
+  --bind 127.0.0.155:41010 --codec g722 --expect-tone 5000 "${short[@]}" \
+  -- --to 127.0.0.155:41010 --codec g722 --tone 5000 --duration 1
+probe opus 0 '.pass and .codec == "opus" and (.frequency_hz - 5000 | fabs) < 2 and .snr_db > 25
+  and .lost == 0 and .audio_packets == 45 and .digits == "7" and .jitter_ms < 10' \
+  --bind 127.0.0.155:41012 --codec opus --expect-tone 5000 "${short[@]}" \
+  -- --to 127.0.0.155:41012 --codec opus --tone 5000 --duration 1 --dtmf 7 --dtmf-at 0.4
+probe g729 0 '.pass and .codec == "g729" and (.frequency_hz - 800 | fabs) < 2 and .snr_db > 20
+  and .lost == 0 and .audio_packets == 34' \
+  --bind 127.0.0.155:41014 --codec g729 --expect-tone 800 "${short[@]}" \
+  -- --to 127.0.0.155:41014 --codec g729 --tone 800 --ptime 30 --duration 1
 # The wrong tone: recv says where the energy is, and fails.
 probe wrongtone 1 '(.pass | not) and (.frequency_hz - 3000 | fabs) < 2 and .snr_db < 0
   and (.reasons[0] | test("^dominant frequency 3000(\\.[0-9]+)? Hz is not within 10 Hz of 1000$"))' \
@@ -173,7 +188,10 @@ usage
 usage listen
 usage send
 usage send --to 127.0.0.1
-usage send --to 127.0.0.1:5000 --codec g729
+usage send --to 127.0.0.1:5000 --codec gsm
+usage send --to 127.0.0.1:5000 --codec opus --ptime 25
+usage send --to 127.0.0.1:5000 --codec g722 --wav "$tmp/cd.wav"
+usage send --to 127.0.0.1:5000 --codec pcmu --tone 5000
 usage send --to 127.0.0.1:5000 --ptime 0
 usage send --to 127.0.0.1:5000 --tone 1000 --wav x.wav
 usage send --to 127.0.0.1:5000 --dtmf 12x

@@ -46,21 +46,29 @@ using namespace sbc::rtpprobe;
 namespace srtp = sbc::srtp;
 
 constexpr int kExitPass = 0, kExitFail = 1, kExitUsage = 2, kExitRuntime = 3;
-constexpr double kSampleRate = 8000;
+// The highest tone any codec here carries: half of G.722's and Opus's 16 kHz.
+constexpr double kMaxToneHz = 8000;
+
+double pcmRate(Codec c) {
+  return sbc::codec::info(c).pcmRate;
+}
 
 constexpr const char* kUsage = R"(usage: rtp-probe send --to IP:PORT [options]
        rtp-probe recv --bind IP:PORT [options]
-An RTP endpoint (oRTP) that sends a known signal as G.711, or receives one and checks it.
+An RTP endpoint (oRTP) that sends a known signal as G.711, G.722, Opus or G.729, or receives
+one and checks it.
 
 send options:
   --to IP:PORT            destination (IPv6 in brackets: [::1]:4000)
   --bind IP:PORT          local address (default: any, port chosen by the system)
-  --codec pcmu|pcma       (default pcmu)
-  --pt N                  payload type (default 0 for pcmu, 8 for pcma)
-  --ptime MS              packet time, 5..200 ms (default 20)
+  --codec pcmu|pcma|g722|opus|g729   (default pcmu; opus at 16 kHz, 24 kbit/s)
+  --pt N                  payload type (default 0 pcmu, 8 pcma, 9 g722, 18 g729, 111 opus)
+  --ptime MS              packet time, 5..200 ms (default 20); opus and g729: 10..60 in
+                          steps of 10
   --ssrc N  --seq N  --ts N   first SSRC, sequence number, timestamp (default random)
   --tone HZ               a sine of HZ (default 1000), or
-  --wav FILE              a WAV file: 8000 Hz, mono, 16-bit PCM (looped to the duration)
+  --wav FILE              a WAV file: 8000 Hz, mono, 16-bit PCM (looped to the duration);
+                          pcmu, pcma and g729 only (8 kHz codecs)
   --amplitude A           tone amplitude, 0..1 of full scale (default 0.5)
   --duration S | --count N    how long, in seconds (default 5, or the WAV's length), or
                           how many packet times (pauses and digits included)
@@ -82,7 +90,8 @@ send options:
 
 recv options:
   --bind IP:PORT          where to receive RTP (RTCP: PORT+1, read and ignored)
-  --codec pcmu|pcma       (default pcmu)   --pt N   audio payload type (default: the codec's)
+  --codec pcmu|pcma|g722|opus|g729   (default pcmu)
+  --pt N                  audio payload type (default: the codec's, as for send)
   --dtmf-pt N             RFC 4733 payload type (default 101)
   --duration S            stop after S seconds (default 10)
   --idle S                or S seconds after the last packet (default 2; before the first
@@ -158,7 +167,26 @@ sbc::net::SocketAddress socketAddress(std::string_view option, std::string_view 
 Codec codecNamed(std::string_view text) {
   if (text == "pcmu") return Codec::kPcmu;
   if (text == "pcma") return Codec::kPcma;
-  usageError("--codec: '" + std::string(text) + "' (pcmu or pcma)");
+  if (text == "g722") return Codec::kG722;
+  if (text == "opus") return Codec::kOpus;
+  if (text == "g729") return Codec::kG729;
+  usageError("--codec: '" + std::string(text) + "' (pcmu, pcma, g722, opus or g729)");
+}
+
+std::string_view codecText(Codec c) {
+  switch (c) {
+    case Codec::kPcmu:
+      return "pcmu";
+    case Codec::kPcma:
+      return "pcma";
+    case Codec::kG722:
+      return "g722";
+    case Codec::kOpus:
+      return "opus";
+    case Codec::kG729:
+      return "g729";
+  }
+  return "?";
 }
 
 SrtpKeySpec keySpec(std::string_view option, std::string_view text) {
@@ -293,7 +321,7 @@ SendOptions parseSend(Args& args) {
     } else if (opt == "--ts") {
       o.ts = number32(opt, args.value(opt));
     } else if (opt == "--tone") {
-      o.toneHz = number<double>(opt, args.value(opt), 1, kSampleRate / 2);
+      o.toneHz = number<double>(opt, args.value(opt), 1, kMaxToneHz);
     } else if (opt == "--wav") {
       o.wav = args.value(opt);
     } else if (opt == "--amplitude") {
@@ -342,6 +370,17 @@ SendOptions parseSend(Args& args) {
   if (o.duration && o.count) usageError("--duration and --count exclude each other");
   if (o.pt < 0) o.pt = staticPayloadType(o.codec);
   if (!o.dtmf.empty() && o.dtmfPt == o.pt) usageError("--dtmf-pt equals the audio payload type");
+  if ((o.codec == Codec::kOpus || o.codec == Codec::kG729) &&
+      (o.ptimeMs % 10 != 0 || o.ptimeMs > 60))
+    usageError("--ptime: " + std::to_string(o.ptimeMs) + " ms for " +
+               std::string(codecText(o.codec)) + " (10..60 in steps of 10)");
+  if (!o.wav.empty() && pcmRate(o.codec) != 8000)
+    usageError("--wav: 8 kHz audio cannot be sent as " + std::string(codecText(o.codec)) +
+               " (16 kHz): use --tone");
+  if (o.toneHz && *o.toneHz >= pcmRate(o.codec) / 2)
+    usageError("--tone: " + decimal(*o.toneHz) + " Hz is above what " +
+               std::string(codecText(o.codec)) + " carries (below " +
+               decimal(pcmRate(o.codec) / 2) + ")");
   if (!haveBind) o.bind.ip.family = o.to->ip.family;  // any address, any port
   auto byTime = [](const auto& a, const auto& b) { return a.first < b.first; };
   std::stable_sort(o.ssrcChanges.begin(), o.ssrcChanges.end(), byTime);
@@ -384,7 +423,15 @@ int runSend(const SendOptions& o) {
     if (!samples) usageError("--wav: " + error);
     wav = std::move(*samples);
   }
-  const size_t samplesPerPacket = size_t(o.ptimeMs) * size_t(kSampleRate) / 1000;
+  const size_t samplesPerPacket = size_t(o.ptimeMs) * size_t(pcmRate(o.codec)) / 1000;
+  // RTP timestamps count the codec's RTP clock (G.722: 8000 for 16 kHz audio; Opus: 48000).
+  const size_t tsPerPacket = size_t(o.ptimeMs) * sbc::codec::info(o.codec).rtpClock / 1000;
+  std::unique_ptr<sbc::codec::Encoder> encoder;
+  if (!isG711(o.codec)) {
+    std::string error;
+    encoder = sbc::codec::makeEncoder(o.codec, {}, error);
+    if (!encoder) runtimeError(std::string(codecText(o.codec)) + ": " + error);
+  }
   const double slotS = o.ptimeMs / 1000.0;
   uint64_t slots = o.count ? *o.count
                    : o.duration
@@ -422,9 +469,9 @@ int runSend(const SendOptions& o) {
   std::optional<SrtpKeySpec> currentKey = o.srtp;
   addModifier(session, &sender, protectOnSend, passThrough);
 
-  ToneGenerator tone(o.toneHz.value_or(1000), o.amplitude, kSampleRate);
+  ToneGenerator tone(o.toneHz.value_or(1000), o.amplitude, pcmRate(o.codec));
   std::vector<int16_t> pcm(samplesPerPacket);
-  std::vector<uint8_t> payload(samplesPerPacket);
+  std::vector<uint8_t> payload(std::max(samplesPerPacket, sbc::codec::kMaxPayload));
   size_t wavAt = 0;
   uint64_t audioSent = 0, eventsSent = 0, sendErrors = 0;
   std::vector<uint32_t> ssrcs{ssrc};
@@ -454,7 +501,7 @@ int runSend(const SendOptions& o) {
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
     }
     const double t = double(slot) * slotS;
-    const uint32_t timestamp = ts0 + uint32_t(slot * samplesPerPacket);
+    const uint32_t timestamp = ts0 + uint32_t(slot * tsPerPacket);
 
     for (; nextChange < o.ssrcChanges.size() && o.ssrcChanges[nextChange].first <= t + 1e-9;
          ++nextChange) {
@@ -487,10 +534,10 @@ int runSend(const SendOptions& o) {
         uint8_t event =
             uint8_t(kEvents.find(char(std::toupper(static_cast<unsigned char>(o.dtmf[k])))));
         bool end = j + 1 == eventSlots;
-        uint16_t duration = uint16_t((j + 1) * samplesPerPacket);
+        uint16_t duration = uint16_t((j + 1) * tsPerPacket);
         uint8_t body[4] = {event, uint8_t((end ? 0x80 : 0) | 10), uint8_t(duration >> 8),
                            uint8_t(duration)};
-        uint32_t eventTs = timestamp - uint32_t(j * samplesPerPacket);
+        uint32_t eventTs = timestamp - uint32_t(j * tsPerPacket);
         for (int copies = end ? 3 : 1; copies > 0; --copies) {
           send(packet(body, sizeof body, o.dtmfPt, j == 0 && copies == (end ? 3 : 1)), eventTs);
           ++eventsSent;
@@ -507,9 +554,16 @@ int runSend(const SendOptions& o) {
         wavAt = (wavAt + 1) % wav.size();
       }
     }
-    for (size_t i = 0; i < samplesPerPacket; ++i)
-      payload[i] = encode(o.codec, pcm[i]);
-    send(packet(payload.data(), payload.size(), o.pt, marker), timestamp);
+    size_t bytes = samplesPerPacket;
+    if (encoder) {
+      const int n = encoder->encode(pcm, payload);
+      if (n <= 0) runtimeError(std::string(codecText(o.codec)) + ": the encoder refused a packet");
+      bytes = size_t(n);
+    } else {
+      for (size_t i = 0; i < samplesPerPacket; ++i)
+        payload[i] = encode(o.codec, pcm[i]);
+    }
+    send(packet(payload.data(), bytes, o.pt, marker), timestamp);
     marker = false;
     ++audioSent;
   }
@@ -574,9 +628,9 @@ RecvOptions parseRecv(Args& args) {
     } else if (opt == "--srtp") {
       o.keys.push_back(keySpec(opt, args.value(opt)));
     } else if (opt == "--expect-tone") {
-      o.expectTone = number<double>(opt, args.value(opt), 1, kSampleRate / 2);
+      o.expectTone = number<double>(opt, args.value(opt), 1, kMaxToneHz);
     } else if (opt == "--tolerance") {
-      o.tolerance = number<double>(opt, args.value(opt), 0, kSampleRate / 2);
+      o.tolerance = number<double>(opt, args.value(opt), 0, kMaxToneHz);
     } else if (opt == "--min-snr") {
       o.minSnr = number<double>(opt, args.value(opt), -100, 100);
     } else if (opt == "--expect-digits") {
@@ -647,7 +701,7 @@ volatile std::sig_atomic_t stopSignal = 0;
 
 int runRecv(const RecvOptions& o) {
   initOrtp(o.verbose);
-  Receiver r{ReceiveStats(o.codec, o.pt, o.dtmfPt, kSampleRate), nullptr};
+  Receiver r{ReceiveStats(o.codec, o.pt, o.dtmfPt, sbc::codec::info(o.codec).rtpClock), nullptr};
   if (!o.keys.empty()) {
     if (std::string error = initSrtp(); !error.empty()) runtimeError("SRTP: " + error);
     for (const SrtpKeySpec& k : o.keys) {
@@ -696,7 +750,7 @@ int runRecv(const RecvOptions& o) {
   ortp_exit();
 
   ToneAnalysisOptions analysisOptions;
-  analysisOptions.sampleRate = kSampleRate;
+  analysisOptions.sampleRate = pcmRate(o.codec);
   analysisOptions.targetHz = o.expectTone;
   analysisOptions.bandHz = o.tolerance;
   ToneAnalysis tone = analyseTone(r.stats.audio(), analysisOptions);
@@ -752,13 +806,13 @@ int runRecv(const RecvOptions& o) {
   out["delay_ms"] = {
       {"mean", rounded(delay.meanMs)}, {"max", rounded(delay.maxMs)}, {"source", delay.source}};
   out["ssrcs"] = ssrcs;
-  out["codec"] = o.codec == Codec::kPcmu ? "pcmu" : "pcma";
+  out["codec"] = codecText(o.codec);
   out["frequency_hz"] = tone.hasAudio ? Json(rounded(tone.frequencyHz)) : Json(nullptr);
   out["snr_db"] = tone.hasAudio ? Json(rounded(tone.snrDb)) : Json(nullptr);
   out["level_dbfs"] = tone.hasAudio ? Json(rounded(tone.levelDbfs)) : Json(nullptr);
   out["expected_tone_hz"] = o.expectTone ? Json(*o.expectTone) : Json(nullptr);
-  out["audio_ms"] = rounded(double(tone.analysedSamples) * 1000 / kSampleRate);
-  out["silence_ms"] = rounded(double(tone.silentSamples) * 1000 / kSampleRate);
+  out["audio_ms"] = rounded(double(tone.analysedSamples) * 1000 / pcmRate(o.codec));
+  out["silence_ms"] = rounded(double(tone.silentSamples) * 1000 / pcmRate(o.codec));
   out["digits"] = r.stats.digits();
   out["srtp"] = !o.keys.empty();
   out["srtp_auth_failures"] = r.authFailures;

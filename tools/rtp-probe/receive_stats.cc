@@ -14,7 +14,13 @@ constexpr char kDigits[] = "0123456789*#ABCD";
 
 ReceiveStats::ReceiveStats(Codec codec, int audioPayloadType, int dtmfPayloadType,
                            double sampleRate)
-    : codec_(codec), audioPt_(audioPayloadType), dtmfPt_(dtmfPayloadType), rate_(sampleRate) {}
+    : codec_(codec), audioPt_(audioPayloadType), dtmfPt_(dtmfPayloadType), rate_(sampleRate) {
+  if (!isG711(codec)) {
+    std::string error;
+    decoder_ = sbc::codec::makeDecoder(codec, error);
+    decoded_.resize(5760);  // 120 ms at 48 kHz: more than any packet decodes to here
+  }
+}
 
 ReceiveStats::Stream& ReceiveStats::stream(uint32_t ssrc) {
   for (Stream& s : streams_) {
@@ -65,8 +71,14 @@ void ReceiveStats::onPacket(const RtpView& p, int64_t arrivalNs) {
   }
 
   ++audioPackets_;
-  for (uint8_t code : p.payload)
-    audio_.push_back(decode(codec_, code));
+  if (decoder_) {
+    // In arrival order: what a receiver without a jitter buffer would play.
+    const int n = decoder_->decode(p.payload, decoded_);
+    if (n > 0) audio_.insert(audio_.end(), decoded_.begin(), decoded_.begin() + n);
+  } else {
+    for (uint8_t code : p.payload)
+      audio_.push_back(decode(codec_, code));
+  }
 
   // Jitter: D = (Rj - Ri) - (Sj - Si) in timestamp units; J += (|D| - J) / 16.
   if (s.haveTransit) {

@@ -6,6 +6,7 @@
 // the decoded audio for the tone analysis.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -38,6 +39,8 @@ struct DelaySummary {
 
 class ReceiveStats {
  public:
+  // `sampleRate`: the RTP clock (jitter and transit are in its units); audio() is at the
+  // codec's PCM rate (sbc::codec::info(codec).pcmRate).
   ReceiveStats(Codec codec, int audioPayloadType, int dtmfPayloadType, double sampleRate = 8000);
 
   // `arrivalNs`: CLOCK_REALTIME (the clock the sender's send-time extension uses).
@@ -71,6 +74,8 @@ class ReceiveStats {
   Stream& stream(uint32_t ssrc);
 
   Codec codec_;
+  std::unique_ptr<sbc::codec::Decoder> decoder_;  // G.722, Opus, G.729
+  std::vector<int16_t> decoded_;
   int audioPt_;
   int dtmfPt_;
   double rate_;
