@@ -105,7 +105,9 @@ class Receiver {
     const uint32_t ts = static_cast<uint32_t>(p[4]) << 24 | p[5] << 16 | p[6] << 8 | p[7];
     if (packets_ > 0) {
       EXPECT_EQ(seq, static_cast<uint16_t>(lastSeq_ + 1));
-      if (steady_) EXPECT_EQ(ts - lastTs_, timestampStep(codec_, ptime_));
+      if (steady_) {
+        EXPECT_EQ(ts - lastTs_, timestampStep(codec_, ptime_));
+      }
     }
     timestamps.push_back(ts);
     markers.push_back((p[1] & 0x80) != 0);
