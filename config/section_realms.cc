@@ -200,9 +200,9 @@ void RealmsSection::media(const Entry& e, const std::string& owner, Realm& realm
   if (allow) codecsOk = codecList(*allow, owner, "codecs", range.codecs.allow) && codecsOk;
   if (strip) codecsOk = codecList(*strip, owner, "strip_codecs", range.codecs.strip) && codecsOk;
   if (allow && codecsOk) {
-    const bool audio = std::any_of(
-        range.codecs.allow.begin(), range.codecs.allow.end(),
-        [](const std::string& n) { return n != "telephone-event" && n != "CN" && n != "red"; });
+    const bool audio =
+        !std::all_of(range.codecs.allow.begin(), range.codecs.allow.end(),
+                     [](const std::string& n) { return topology::carriesNoAudio(n); });
     if (range.codecs.allow.empty())
       error(allow->mark, owner, "media codecs is empty: list the codecs allowed, or leave it out");
     else if (!audio)

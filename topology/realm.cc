@@ -1,7 +1,8 @@
 #include "topology/realm.h"
 
 #include <array>
-#include <cctype>
+
+#include "signaling/sip/charset.h"
 
 namespace sbc::topology {
 
@@ -12,15 +13,6 @@ constexpr auto kCodecNames = std::to_array<std::string_view>(
     {"PCMU", "PCMA", "G722", "G729", "opus", "telephone-event", "CN", "red", "GSM", "G723",
      "G726-32", "G728", "iLBC", "AMR", "AMR-WB", "speex", "L16", "EVS", "SILK"});
 
-bool sameNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 }  // namespace
 
 std::span<const std::string_view> knownCodecNames() {
@@ -29,8 +21,13 @@ std::span<const std::string_view> knownCodecNames() {
 
 std::optional<std::string_view> canonicalCodecName(std::string_view name) {
   for (std::string_view known : kCodecNames)
-    if (sameNoCase(known, name)) return known;
+    if (sip::iequals(known, name)) return known;
   return std::nullopt;
+}
+
+bool carriesNoAudio(std::string_view codecName) {
+  return sip::iequals(codecName, "telephone-event") || sip::iequals(codecName, "CN") ||
+         sip::iequals(codecName, "red");
 }
 
 std::string_view transportName(Transport t) {

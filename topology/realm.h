@@ -94,6 +94,9 @@ struct RealmCodecs {
 // canonical spelling of `name` (any case), or nullopt.
 std::span<const std::string_view> knownCodecNames();
 std::optional<std::string_view> canonicalCodecName(std::string_view name);
+// telephone-event, CN and red (any case): formats that carry no audio of their own, so a
+// stream or a codec list of only these has no codec.
+bool carriesNoAudio(std::string_view codecName);
 
 struct MediaRange {
   std::string address;

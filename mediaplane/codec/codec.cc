@@ -16,8 +16,9 @@ extern "C" {
 #include <spandsp/g722.h>
 #include <spandsp/plc.h>
 
+#include <strings.h>
+
 #include <array>
-#include <cctype>
 
 namespace sbc::codec {
 
@@ -36,12 +37,7 @@ constexpr std::array<CodecInfo, kCodecCount> kCodecs = {{
 constexpr size_t kPlcMinimum = 32;
 
 bool equalNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // --- G.711 (spandsp's inline companders) ----------------------------------------------

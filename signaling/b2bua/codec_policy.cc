@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <string_view>
 #include <vector>
+
+#include "signaling/sip/charset.h"
 
 namespace sbc::b2bua {
 
@@ -20,29 +21,15 @@ std::string_view staticName(int pt) {
                                                          : std::string_view();
 }
 
-bool sameNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 // The position of `name` in `list`, or -1.
 int rank(const std::vector<std::string>& list, std::string_view name) {
   for (size_t i = 0; i < list.size(); ++i)
-    if (sameNoCase(list[i], name)) return static_cast<int>(i);
+    if (sip::iequals(list[i], name)) return static_cast<int>(i);
   return -1;
 }
 
 bool allowedBy(const topology::RealmCodecs& r, std::string_view name) {
   return rank(r.strip, name) < 0 && (r.allow.empty() || rank(r.allow, name) >= 0);
-}
-
-// Formats that carry no audio of their own: a stream of only these has no codec.
-bool isHelper(std::string_view name) {
-  return sameNoCase(name, "telephone-event") || sameNoCase(name, "CN") || sameNoCase(name, "red");
 }
 
 }  // namespace
@@ -90,7 +77,7 @@ bool applyCodecPolicy(sdp::SessionDescription& sd, const topology::RealmCodecs& 
       if (order < 0) order = rank(from.allow, name);
       if (order < 0) order = 1000;  // unranked: after the ranked ones, in the offer's order
       kept.push_back({std::string(formats[k]), order, k});
-      audio = audio || !isHelper(name);
+      audio = audio || !topology::carriesNoAudio(name);
     }
     if (!audio) {
       std::string offered;
